@@ -1,0 +1,25 @@
+# The two commands a user needs: `make run` and `make test`. Both install what is missing first.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+LISTEN ?= 127.0.0.1:8080
+DATA ?= ./data
+JOBS ?= $(shell nproc)
+
+.PHONY: setup build run test clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@echo "Missive: http://$(LISTEN)  (data in $(DATA); stop with Ctrl-C)"
+	@$(BUILD_DIR)/missive serve --listen $(LISTEN) --data $(DATA)
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build

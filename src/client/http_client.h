@@ -1,0 +1,50 @@
+#pragma once
+// A small blocking HTTP/1.1 client for the Missive API, used by the CLI and the integration
+// tests. Keeps one keep-alive connection and reconnects once if the server closed it.
+//
+// Thread-safety: one HttpClient per thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace missive::client {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::string host, std::uint16_t port);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sent as "Authorization: Bearer <token>" on every request when not empty.
+  void set_token(std::string token);
+
+  // Sends one request; a non-empty body is sent as application/json. Any HTTP status is a
+  // success here; unavailable when the server cannot be reached or the connection fails.
+  Result<HttpResponse> request(std::string_view method, std::string_view target,
+                               std::string_view body = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ServerAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "http://127.0.0.1:8080", "127.0.0.1:8080" or "localhost" (port 8080). invalid otherwise.
+Result<ServerAddress> parse_server_address(std::string_view text);
+
+}  // namespace missive::client

@@ -1,0 +1,136 @@
+#pragma once
+// Domain types shared by every layer. Plain values: no I/O, no locking.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/ids.h"
+
+namespace missive {
+
+// A user attribute value: "role": "dba", "access_level": 3, "contractor": true.
+using AttributeValue = std::variant<std::string, double, bool>;
+using Attributes = std::map<std::string, AttributeValue>;
+
+struct User {
+  UserId id;
+  std::string handle;
+  std::string first_name;
+  std::string last_name;
+  Attributes attributes;
+  bool is_admin = false;
+  bool is_active = true;
+  Timestamp created_at = 0;
+
+  std::string full_name() const { return first_name + " " + last_name; }
+};
+
+// What login needs to check a password.
+struct Credentials {
+  UserId user;
+  std::string password_hash;  // libsodium crypto_pwhash_str format (Argon2id)
+  bool is_active = true;
+};
+
+// An authenticated bearer token, looked up by the hash of the token.
+struct Session {
+  UserId user;
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+};
+
+struct Group {
+  GroupId id;
+  std::string name;
+  // When set the group has no explicit members: its audience is every active user whose
+  // attributes match this rule (see core/group_rule.h), resolved when a message is sent.
+  std::optional<std::string> rule;
+  UserId owner;
+  bool is_active = true;
+  Timestamp created_at = 0;
+  std::int64_t member_count = 0;  // active explicit members (0 for rule groups)
+};
+
+enum class ConversationKind { direct, group, multi };
+
+// Which conversation a new message belongs to. A conversation's members are exactly the
+// audience of its messages (sender + recipients), so unread = max_seq - read_seq holds.
+struct ConversationKey {
+  ConversationKind kind = ConversationKind::direct;
+  UserId low, high;                       // direct: the pair, low < high
+  GroupId group;                          // group: the one group addressed
+  std::optional<ConversationId> existing; // reply-all / multi replies: the parent's conversation
+};
+
+// One recipient record: a user, and the group it came through (invalid GroupId = direct).
+struct RecipientRef {
+  UserId user;
+  GroupId group;
+  auto operator<=>(const RecipientRef&) const = default;
+};
+
+struct Message {
+  MessageId id;
+  ConversationId conversation;
+  Seq seq = 0;
+  UserId creator;
+  std::optional<std::string> client_msg_id;
+  std::string subject;
+  std::string body;
+  std::optional<MessageId> parent;
+  MessageId root;  // the first message of the thread (itself when not a reply)
+  Timestamp create_date = 0;
+  std::optional<Timestamp> expiry_date;
+  std::string metadata_json = "{}";  // a JSON object, stored and returned verbatim
+  std::vector<std::string> flags;
+  std::string sent_to;               // "Ops, Ada Lovelace": frozen at send time
+  std::int64_t recipient_count = 0;  // distinct recipient users
+  std::int64_t read_count = 0;       // distinct recipient users who have read
+
+  bool is_active(Timestamp now) const { return !expiry_date || *expiry_date > now; }
+};
+
+// A message as one recipient sees it.
+struct InboxItem {
+  Message message;
+  bool is_read = false;
+  std::optional<Timestamp> read_at;
+  std::vector<GroupId> via_groups;  // groups it came through; empty when sent directly
+};
+
+// A conversation as one member sees it.
+struct ConversationSummary {
+  ConversationId id;
+  ConversationKind kind = ConversationKind::direct;
+  GroupId group;
+  Seq max_seq = 0;   // highest seq the member can see
+  Seq read_seq = 0;  // the member's read watermark
+  std::int64_t unread = 0;
+  std::optional<MessageId> last_message;
+  Timestamp last_activity = 0;
+};
+
+// Per-group read figures of one message, for the dashboard.
+struct GroupReadStat {
+  GroupId group;  // invalid = sent directly
+  std::string group_name;
+  std::int64_t recipients = 0;
+  std::int64_t reads = 0;
+};
+
+// One recipient record with the names a report shows.
+struct RecipientStatus {
+  UserId user;
+  std::string handle;
+  std::string full_name;
+  GroupId group;
+  std::string group_name;
+  bool is_read = false;
+  std::optional<Timestamp> read_at;
+};
+
+}  // namespace missive

@@ -1,0 +1,219 @@
+#pragma once
+// The Missive engine: the message service every interface (HTTP server, CLI, tests) calls.
+// It validates input, authorises the caller, resolves audiences and hands each write to the
+// Store as one transaction.
+//
+// Thread-safety: every method may be called from any thread concurrently.
+//
+// Failures: every method answers unauthenticated/forbidden/not_found/invalid/unprocessable/
+// conflict as documented in docs/api.md, and unavailable when the store fails. A failed call
+// changes nothing.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/types.h"
+#include "store/store.h"
+
+namespace missive {
+
+// Who is asking: the result of authenticate().
+struct Caller {
+  UserId id;
+  bool is_admin = false;
+};
+
+enum class PasswordCost {
+  interactive,  // libsodium's interactive Argon2id limits: the default
+  minimal,      // the smallest limits libsodium allows: for tests only
+};
+
+struct EngineOptions {
+  PasswordCost password_cost = PasswordCost::interactive;
+  Timestamp session_ttl_ms = 30LL * 24 * 3600 * 1000;
+};
+
+struct LoginResult {
+  std::string token;  // opaque bearer token; only its hash is stored
+  User user;
+  Timestamp expires_at = 0;
+};
+
+struct CreateUserRequest {
+  std::string handle;
+  std::string first_name;
+  std::string last_name;
+  std::string password;
+  Attributes attributes;
+  bool is_admin = false;
+};
+
+struct UpdateUserRequest {
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
+  // Merged into the current attributes; a key mapped to nullopt is removed.
+  std::map<std::string, std::optional<AttributeValue>> attributes;
+  std::optional<std::string> password;
+  std::optional<bool> is_admin;
+};
+
+struct CreateGroupRequest {
+  std::string name;
+  std::optional<std::string> rule;  // set: a rule group, members are resolved at send time
+};
+
+struct UpdateGroupRequest {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> rule;  // engaged nullopt: back to explicit members
+};
+
+// Addresses of a send: ids or names, resolved by the engine.
+struct Addresses {
+  std::vector<UserId> users;
+  std::vector<std::string> handles;
+  std::vector<GroupId> groups;
+  std::vector<std::string> group_names;
+
+  bool empty() const {
+    return users.empty() && handles.empty() && groups.empty() && group_names.empty();
+  }
+};
+
+struct SendRequest {
+  Addresses to;
+  std::string subject;
+  std::string body;
+  std::optional<Timestamp> expiry_date;
+  std::string metadata_json = "{}";
+  std::vector<std::string> flags;
+  std::optional<std::string> client_msg_id;
+};
+
+struct ReplyRequest {
+  MessageId parent;
+  bool reply_all = false;             // false: to the parent's creator only
+  std::optional<std::string> subject; // default "Re: <parent subject>"
+  std::string body;
+  std::optional<Timestamp> expiry_date;
+  std::string metadata_json = "{}";
+  std::vector<std::string> flags;
+  std::optional<std::string> client_msg_id;
+};
+
+struct SendResult {
+  Message message;
+  bool duplicate = false;  // a retry: `message` is the original
+};
+
+// A message as the caller sees it.
+struct MessageView {
+  InboxItem item;
+  bool caller_is_creator = false;  // counters (recipient_count, read_count) are for creators
+};
+
+struct ThreadNode {
+  MessageView view;
+  std::vector<ThreadNode> replies;  // oldest first
+};
+
+struct InboxRequest {
+  std::optional<MessageId> before;
+  int limit = 50;  // 1..200
+  bool unread_only = false;
+  std::optional<UserId> sender;
+  std::optional<GroupId> group;
+};
+
+struct InboxPage {
+  std::vector<InboxItem> items;
+  std::optional<MessageId> next;  // pass as `before` for the next page; empty at the end
+};
+
+struct DashboardRequest {
+  std::optional<MessageId> before;
+  int limit = 50;  // 1..200
+};
+
+struct DashboardPage {
+  std::vector<Message> messages;
+  std::optional<MessageId> next;
+};
+
+struct ReadReport {
+  Message message;
+  std::vector<GroupReadStat> groups;
+  std::vector<RecipientStatus> recipients;
+};
+
+// read % = read recipients / recipients * 100 (0 when there are none).
+double read_percent(const Message& message);
+
+class Engine {
+ public:
+  Engine(Store& store, const Clock& clock, EngineOptions options = {});
+
+  // --- bootstrap and authentication ---
+  // On an empty store creates the admin account ("admin"). `password` empty: a random one
+  // is generated and returned (to be printed once). Returns nullopt when users already exist.
+  Result<std::optional<std::string>> bootstrap_admin(const std::string& password);
+  // unauthenticated for an unknown handle, wrong password or deactivated user.
+  Result<LoginResult> login(const std::string& handle, const std::string& password);
+  // unauthenticated unless `token` is a live session of an active user.
+  Result<Caller> authenticate(const std::string& token);
+  Status logout(const std::string& token);
+
+  // --- users (create/deactivate/attributes/admin: admins only; names/password: self too) ---
+  Result<User> create_user(const Caller& caller, const CreateUserRequest& request);
+  Result<User> get_user(const Caller& caller, UserId id);
+  Result<User> get_user_by_handle(const Caller& caller, const std::string& handle);
+  Result<std::vector<User>> list_users(const Caller& caller, const UserQuery& query);
+  Result<User> update_user(const Caller& caller, UserId id, const UpdateUserRequest& request);
+  Result<User> set_user_active(const Caller& caller, UserId id, bool active);
+
+  // --- groups (create: anyone; change: the owner or an admin) ---
+  Result<Group> create_group(const Caller& caller, const CreateGroupRequest& request);
+  Result<Group> get_group(const Caller& caller, GroupId id);
+  Result<std::vector<Group>> list_groups(const Caller& caller, bool include_inactive);
+  Result<Group> update_group(const Caller& caller, GroupId id, const UpdateGroupRequest& request);
+  Result<Group> set_group_active(const Caller& caller, GroupId id, bool active);
+  Status add_member(const Caller& caller, GroupId group, UserId user);
+  Status remove_member(const Caller& caller, GroupId group, UserId user);
+  // Explicit members, or for a rule group the users the rule matches now.
+  Result<std::vector<User>> list_members(const Caller& caller, GroupId group);
+
+  // --- messages ---
+  Result<SendResult> send(const Caller& caller, const SendRequest& request);
+  Result<SendResult> reply(const Caller& caller, const ReplyRequest& request);
+  // not_found unless the caller is the creator, or a recipient of an active message.
+  Result<MessageView> get_message(const Caller& caller, MessageId id);
+  // The whole thread containing `id`, from its root, keeping only what the caller may see.
+  Result<ThreadNode> thread(const Caller& caller, MessageId id);
+  Result<InboxPage> inbox(const Caller& caller, const InboxRequest& request);
+  Result<std::vector<ConversationSummary>> conversations(const Caller& caller);
+  // Creator only (forbidden otherwise). Withdraw = set_expiry(now).
+  Result<Message> set_expiry(const Caller& caller, MessageId id, std::optional<Timestamp> expiry);
+  Result<Message> withdraw(const Caller& caller, MessageId id);
+
+  // --- read tracking ---
+  Result<ReadOutcome> mark_read(const Caller& caller, MessageId id);
+  // up_to empty: everything visible now.
+  Result<ReadOutcome> mark_conversation_read(const Caller& caller, ConversationId id,
+                                             std::optional<Seq> up_to);
+
+  // --- dashboard (the caller's own sent messages; admins may read any report) ---
+  Result<DashboardPage> dashboard(const Caller& caller, const DashboardRequest& request);
+  Result<ReadReport> read_report(const Caller& caller, MessageId id);
+
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  const EngineOptions options_;
+};
+
+}  // namespace missive

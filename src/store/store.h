@@ -1,0 +1,173 @@
+#pragma once
+// The Store: every durable operation on the domain, one transaction each. Nothing SQL-shaped
+// leaks out. Implementations: store/sqlite (embedded, default); PostgreSQL later.
+//
+// Thread-safety: every method may be called from any thread concurrently. Writes are applied
+// by the store's writer in batches (group commit); a write returns only after its commit.
+// Reads never wait for the writer and see every write that has returned.
+//
+// Failures common to every method: ErrorCode::unavailable when the database fails (the
+// store stays usable). A failed write changes nothing.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/types.h"
+
+namespace missive {
+
+struct NewUser {
+  std::string handle;
+  std::string first_name;
+  std::string last_name;
+  std::string password_hash;
+  Attributes attributes;
+  bool is_admin = false;
+  Timestamp created_at = 0;
+};
+
+// Fields left empty are unchanged. attributes replaces the whole map.
+struct UserUpdate {
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
+  std::optional<Attributes> attributes;
+  std::optional<std::string> password_hash;
+  std::optional<bool> is_admin;
+};
+
+struct UserQuery {
+  UserId after;  // cursor: ids greater than this
+  int limit = 100;
+  bool include_inactive = false;
+};
+
+struct NewGroup {
+  std::string name;
+  std::optional<std::string> rule;
+  UserId owner;
+  Timestamp created_at = 0;
+};
+
+// Fields left empty are unchanged. rule: an engaged empty optional inside clears the rule.
+struct GroupUpdate {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> rule;
+  std::optional<bool> is_active;
+};
+
+// A fully resolved message: audience computed and validated by the engine.
+struct NewMessage {
+  UserId creator;
+  std::optional<std::string> client_msg_id;
+  std::string subject;
+  std::string body;
+  std::optional<MessageId> parent;
+  Timestamp create_date = 0;
+  std::optional<Timestamp> expiry_date;
+  std::string metadata_json = "{}";
+  std::vector<std::string> flags;
+  std::string sent_to;
+  ConversationKey conversation;
+  std::vector<RecipientRef> recipients;  // distinct (user, group) pairs, creator excluded
+};
+
+struct SendOutcome {
+  Message message;
+  bool duplicate = false;  // the client_msg_id had been used: message is the original
+};
+
+struct InboxQuery {
+  UserId user;
+  std::optional<MessageId> before;  // cursor: messages with smaller ids (newest first)
+  int limit = 50;
+  bool unread_only = false;
+  std::optional<UserId> sender;
+  std::optional<GroupId> group;     // only messages that came through this group
+  Timestamp now = 0;                // messages expired at `now` are left out
+};
+
+struct DashboardQuery {
+  UserId creator;
+  std::optional<MessageId> before;
+  int limit = 50;
+};
+
+struct ReadOutcome {
+  std::int64_t messages_marked = 0;  // messages that went from unread to read for the user
+  Seq read_seq = 0;                  // the user's watermark in the conversation afterwards
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- users ---
+  // conflict if the handle is taken.
+  virtual Result<User> create_user(const NewUser& user) = 0;
+  // not_found if no such user.
+  virtual Result<User> get_user(UserId id) = 0;
+  virtual Result<User> get_user_by_handle(const std::string& handle) = 0;
+  virtual Result<Credentials> get_credentials(const std::string& handle) = 0;
+  virtual Result<std::vector<User>> list_users(const UserQuery& query) = 0;
+  // Every active user, for resolving rule groups.
+  virtual Result<std::vector<User>> list_active_users() = 0;
+  virtual Result<std::int64_t> count_users() = 0;
+  virtual Result<User> update_user(UserId id, const UserUpdate& update) = 0;
+  // Deactivating also revokes every session of the user.
+  virtual Result<User> set_user_active(UserId id, bool active) = 0;
+
+  // --- sessions (token hashes only; the token itself is never stored) ---
+  virtual Status create_session(const std::string& token_hash, const Session& session) = 0;
+  // not_found if unknown, revoked, or expired at `now`.
+  virtual Result<Session> find_session(const std::string& token_hash, Timestamp now) = 0;
+  virtual Status revoke_session(const std::string& token_hash) = 0;
+
+  // --- groups ---
+  // conflict if the name is taken.
+  virtual Result<Group> create_group(const NewGroup& group) = 0;
+  virtual Result<Group> get_group(GroupId id) = 0;
+  virtual Result<std::vector<Group>> list_groups(bool include_inactive) = 0;
+  virtual Result<Group> update_group(GroupId id, const GroupUpdate& update) = 0;
+  // Adds (or re-activates) an explicit membership. not_found for an unknown group or user.
+  virtual Status add_member(GroupId group, UserId user) = 0;
+  // Deactivates a membership; not_found if the user was not an active member.
+  virtual Status remove_member(GroupId group, UserId user) = 0;
+  // Active members who are active users.
+  virtual Result<std::vector<User>> list_members(GroupId group) = 0;
+  virtual Result<bool> is_member(GroupId group, UserId user) = 0;
+
+  // --- messages ---
+  // Writes the message, its conversation seq, recipient records, membership changes and
+  // dashboard counters in one transaction. A (creator, client_msg_id) already used returns
+  // the original with duplicate = true and writes nothing.
+  virtual Result<SendOutcome> send_message(const NewMessage& message) = 0;
+  virtual Result<Message> get_message(MessageId id) = 0;
+  // The recipient's view of a message; not_found if `user` is not a recipient.
+  virtual Result<InboxItem> get_inbox_item(MessageId id, UserId user) = 0;
+  // Every message of the thread whose root is `root`, in id order.
+  virtual Result<std::vector<Message>> get_thread(MessageId root) = 0;
+  virtual Result<std::vector<InboxItem>> inbox(const InboxQuery& query) = 0;
+  // Sets (or clears) the expiry date. not_found for an unknown message.
+  virtual Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) = 0;
+
+  // --- read tracking ---
+  // Marks every recipient record of (message, user) read and advances the user's watermark
+  // over a now-contiguous read prefix. Idempotent. not_found if not a recipient.
+  virtual Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) = 0;
+  // Raises the watermark to min(up_to, max visible seq), never lowers it, and marks every
+  // recipient record up to it read. not_found if the user is not a member.
+  virtual Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to,
+                                                     Timestamp now) = 0;
+  virtual Result<std::vector<ConversationSummary>> conversations(UserId user) = 0;
+  virtual Result<ConversationSummary> conversation(ConversationId id, UserId user) = 0;
+
+  // --- dashboard (reads counters kept by the writes above) ---
+  virtual Result<std::vector<Message>> sent_messages(const DashboardQuery& query) = 0;
+  virtual Result<std::vector<GroupReadStat>> read_stats(MessageId id) = 0;
+  virtual Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) = 0;
+};
+
+}  // namespace missive
