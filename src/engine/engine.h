@@ -157,8 +157,9 @@ class Engine {
   Engine(Store& store, const Clock& clock, EngineOptions options = {});
 
   // --- bootstrap and authentication ---
-  // On an empty store creates the admin account ("admin"). `password` empty: a random one
-  // is generated and returned (to be printed once). Returns nullopt when users already exist.
+  // On an empty store creates the admin account ("admin") and returns its password: the one
+  // given, or a random one when `password` is empty (to be printed once). Returns nullopt
+  // when users already exist. unprocessable if the given password is too short.
   Result<std::optional<std::string>> bootstrap_admin(const std::string& password);
   // unauthenticated for an unknown handle, wrong password or deactivated user.
   Result<LoginResult> login(const std::string& handle, const std::string& password);

@@ -1,0 +1,47 @@
+#pragma once
+// Resolves the addresses of a send (users, handles, groups, group names, rules) into the
+// recipient records and the conversation the message belongs to. Reads only.
+// Thread-safety: one AudienceResolver per call; not shared.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/group_rule.h"
+#include "engine/engine.h"
+
+namespace missive {
+
+struct Audience {
+  std::vector<RecipientRef> recipients;  // distinct, sorted; the sender excluded
+  ConversationKey conversation;
+  std::string sent_to;                   // "Ops, Ada Lovelace"
+};
+
+class AudienceResolver {
+ public:
+  AudienceResolver(Store& store, const Caller& caller) : store_(store), caller_(caller) {}
+
+  // not_found for an unknown user or group; unprocessable for a deactivated group;
+  // forbidden for a group the caller may not send to; unprocessable when no active recipient
+  // remains.
+  Result<Audience> resolve(const Addresses& to);
+
+ private:
+  Result<Group> group_named(const std::string& name);
+  Status add_user(const User& user);
+  Status add_group(const Group& group);
+  Result<bool> caller_may_send_to(const Group& group, const std::optional<GroupRule>& rule);
+  Result<const std::vector<User>*> active_users();
+
+  Store& store_;
+  const Caller& caller_;
+  std::vector<RecipientRef> recipients_;
+  std::vector<UserId> direct_users_;
+  std::vector<GroupId> groups_;
+  std::vector<std::string> names_;
+  std::optional<std::vector<Group>> all_groups_;
+  std::optional<std::vector<User>> active_users_;
+};
+
+}  // namespace missive

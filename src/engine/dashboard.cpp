@@ -1,0 +1,38 @@
+// The read-% dashboard: counters kept by the store on every write, never an aggregate here.
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+
+namespace missive {
+
+Result<DashboardPage> Engine::dashboard(const Caller& caller, const DashboardRequest& request) {
+  MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
+  MISSIVE_TRY(auto messages, store_.sent_messages(DashboardQuery{
+                                 .creator = caller.id, .before = request.before, .limit = request.limit + 1}));
+  DashboardPage page;
+  if (messages.size() > static_cast<std::size_t>(request.limit)) {
+    messages.resize(static_cast<std::size_t>(request.limit));
+    page.next = messages.back().id;
+  }
+  page.messages = std::move(messages);
+  return page;
+}
+
+Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
+  auto message = store_.get_message(id);
+  if (!message && message.error().code == ErrorCode::not_found) {
+    return engine_detail::message_not_found(id);
+  }
+  if (!message) return std::unexpected(message.error());
+  if (message->creator != caller.id && !caller.is_admin) {
+    if (get_message(caller, id)) {
+      return fail(ErrorCode::forbidden, "only the creator of a message can see who has read it");
+    }
+    return engine_detail::message_not_found(id);
+  }
+  ReadReport report{.message = std::move(*message), .groups = {}, .recipients = {}};
+  MISSIVE_TRY(report.groups, store_.read_stats(id));
+  MISSIVE_TRY(report.recipients, store_.recipient_statuses(id));
+  return report;
+}
+
+}  // namespace missive

@@ -1,0 +1,168 @@
+// Sending and replying: validate, authorise, resolve the audience, then one store write.
+#include <algorithm>
+
+#include "core/json_values.h"
+#include "core/validate.h"
+#include "engine/audience.h"
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+
+namespace missive {
+namespace {
+
+struct Content {
+  const std::string& subject;
+  const std::string& body;
+  const std::optional<Timestamp>& expiry_date;
+  const std::string& metadata_json;
+  const std::vector<std::string>& flags;
+  const std::optional<std::string>& client_msg_id;
+};
+
+Status validate_content(const Content& content, Timestamp now) {
+  MISSIVE_TRY_STATUS(validate_subject(content.subject));
+  MISSIVE_TRY_STATUS(validate_body(content.body));
+  MISSIVE_TRY_STATUS(validate_flags(content.flags));
+  if (content.metadata_json.size() > Limits::kMetadataMax) {
+    return fail(ErrorCode::unprocessable, "metadata is " +
+                                              std::to_string(content.metadata_json.size()) +
+                                              " bytes; the limit is " +
+                                              std::to_string(Limits::kMetadataMax));
+  }
+  MISSIVE_TRY_STATUS(validate_json_object(content.metadata_json));
+  if (content.client_msg_id) MISSIVE_TRY_STATUS(validate_client_msg_id(*content.client_msg_id));
+  if (content.expiry_date && *content.expiry_date <= now) {
+    return fail(ErrorCode::unprocessable, "expiry_date must be in the future");
+  }
+  return {};
+}
+
+NewMessage new_message(const Caller& caller, const Content& content, Timestamp now,
+                       Audience audience) {
+  return NewMessage{.creator = caller.id,
+                    .client_msg_id = content.client_msg_id,
+                    .subject = content.subject,
+                    .body = content.body,
+                    .parent = {},
+                    .create_date = now,
+                    .expiry_date = content.expiry_date,
+                    .metadata_json = content.metadata_json,
+                    .flags = content.flags,
+                    .sent_to = std::move(audience.sent_to),
+                    .conversation = audience.conversation,
+                    .recipients = std::move(audience.recipients)};
+}
+
+std::string reply_subject(const std::string& parent_subject) {
+  if (parent_subject.starts_with("Re: ")) return parent_subject;
+  std::string subject = "Re: " + parent_subject;
+  return subject.size() <= Limits::kSubjectMax ? subject : parent_subject;
+}
+
+}  // namespace
+
+Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request) {
+  const Timestamp now = clock_.now();
+  const Content content{request.subject,       request.body,  request.expiry_date,
+                        request.metadata_json, request.flags, request.client_msg_id};
+  MISSIVE_TRY_STATUS(validate_content(content, now));
+  MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
+  MISSIVE_TRY(auto outcome, store_.send_message(new_message(caller, content, now, std::move(audience))));
+  return SendResult{.message = std::move(outcome.message), .duplicate = outcome.duplicate};
+}
+
+Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
+  MISSIVE_TRY(const MessageView parent, get_message(caller, request.parent));
+  const Message& original = parent.item.message;
+  const Timestamp now = clock_.now();
+  const std::string subject = request.subject.value_or(reply_subject(original.subject));
+  const Content content{subject,       request.body,  request.expiry_date, request.metadata_json,
+                        request.flags, request.client_msg_id};
+  MISSIVE_TRY_STATUS(validate_content(content, now));
+
+  Audience audience;
+  const bool to_everyone = request.reply_all || original.creator == caller.id;
+  if (!to_everyone) {
+    AudienceResolver resolver(store_, caller);
+    MISSIVE_TRY(audience, resolver.resolve(Addresses{.users = {original.creator}}));
+  } else {
+    // The parent's audience as it was frozen at send time, less the replier, plus the parent's
+    // creator; each record keeps the group it came through.
+    MISSIVE_TRY(const auto statuses, store_.recipient_statuses(original.id));
+    std::vector<RecipientRef> refs;
+    if (original.creator != caller.id) refs.push_back({original.creator, GroupId{}});
+    for (const RecipientStatus& status : statuses) {
+      if (status.user == caller.id) continue;
+      MISSIVE_TRY(const User user, store_.get_user(status.user));
+      if (user.is_active) refs.push_back({status.user, status.group});
+    }
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    if (refs.empty()) {
+      return fail(ErrorCode::unprocessable, "the message has no active recipients to reply to");
+    }
+    audience.recipients = std::move(refs);
+    audience.conversation.existing = original.conversation;
+    audience.conversation.kind = ConversationKind::multi;
+    audience.sent_to = original.sent_to;
+  }
+  NewMessage message = new_message(caller, content, now, std::move(audience));
+  message.parent = original.id;
+  MISSIVE_TRY(auto outcome, store_.send_message(message));
+  return SendResult{.message = std::move(outcome.message), .duplicate = outcome.duplicate};
+}
+
+Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {
+  auto message = store_.get_message(id);
+  if (!message && message.error().code == ErrorCode::not_found) {
+    return engine_detail::message_not_found(id);
+  }
+  if (!message) return std::unexpected(message.error());
+  if (message->creator == caller.id) {
+    InboxItem own{.message = std::move(*message), .is_read = true, .read_at = {}, .via_groups = {}};
+    own.read_at = own.message.create_date;
+    return MessageView{.item = std::move(own), .caller_is_creator = true};
+  }
+  if (!message->is_active(clock_.now())) return engine_detail::message_not_found(id);
+  auto item = store_.get_inbox_item(id, caller.id);
+  if (!item && item.error().code == ErrorCode::not_found) return engine_detail::message_not_found(id);
+  if (!item) return std::unexpected(item.error());
+  return MessageView{.item = std::move(*item), .caller_is_creator = false};
+}
+
+Result<InboxPage> Engine::inbox(const Caller& caller, const InboxRequest& request) {
+  MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
+  MISSIVE_TRY(auto items, store_.inbox(InboxQuery{.user = caller.id,
+                                                  .before = request.before,
+                                                  .limit = request.limit + 1,
+                                                  .unread_only = request.unread_only,
+                                                  .sender = request.sender,
+                                                  .group = request.group,
+                                                  .now = clock_.now()}));
+  InboxPage page;
+  if (items.size() > static_cast<std::size_t>(request.limit)) {
+    items.resize(static_cast<std::size_t>(request.limit));
+    page.next = items.back().message.id;
+  }
+  page.items = std::move(items);
+  return page;
+}
+
+Result<std::vector<ConversationSummary>> Engine::conversations(const Caller& caller) {
+  return store_.conversations(caller.id);
+}
+
+Result<Message> Engine::set_expiry(const Caller& caller, MessageId id,
+                                   std::optional<Timestamp> expiry) {
+  MISSIVE_TRY(const MessageView view, get_message(caller, id));
+  if (!view.caller_is_creator) {
+    return fail(ErrorCode::forbidden, "only the creator of a message can change its expiry");
+  }
+  return store_.set_expiry(id, expiry);
+}
+
+Result<Message> Engine::withdraw(const Caller& caller, MessageId id) {
+  return set_expiry(caller, id, clock_.now());
+}
+
+}  // namespace missive

@@ -1,0 +1,25 @@
+#pragma once
+// Password hashing (Argon2id) and bearer tokens, on libsodium.
+// Thread-safety: all functions are safe to call concurrently (sodium_init runs once).
+
+#include <string>
+
+#include "core/error.h"
+#include "engine/engine.h"
+
+namespace missive {
+
+// A libsodium crypto_pwhash_str string (Argon2id, salt and limits included).
+// unavailable if hashing fails (out of memory).
+Result<std::string> hash_password(const std::string& password, PasswordCost cost);
+// True when `password` matches `hash`; false on mismatch or a malformed hash.
+bool verify_password(const std::string& password, const std::string& hash);
+
+// A new opaque token: 32 random bytes, URL-safe base64 without padding.
+std::string new_token();
+// What the store keeps instead of the token: hex BLAKE2b-256 of it.
+std::string token_hash(const std::string& token);
+// A readable random password for the first admin account.
+std::string new_password();
+
+}  // namespace missive
