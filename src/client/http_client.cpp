@@ -1,0 +1,177 @@
+// Blocking Beast client. Sync I/O keeps it simple: the CLI and tests issue one request at a
+// time per client.
+#include "client/http_client.h"
+
+#include <charconv>
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+namespace missive::client {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr auto kTimeout = std::chrono::seconds(30);
+constexpr std::uint64_t kResponseLimit = 64ull << 20;
+constexpr std::uint16_t kDefaultPort = 8080;
+
+// Errors that mean "the server had already closed this kept-alive connection".
+bool closed_by_peer(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::connection_aborted || ec == http::error::partial_message;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string token;
+  net::io_context ioc;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+
+  Status connect() {
+    beast::error_code ec;
+    tcp::resolver resolver(ioc);
+    const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+    if (!ec) {
+      stream.emplace(ioc);
+      stream->expires_after(kTimeout);
+      stream->connect(endpoints, ec);
+    }
+    if (ec) {
+      stream.reset();
+      return fail(ErrorCode::unavailable,
+                  fmt::format("cannot connect to {}:{}: {}", host, port, ec.message()));
+    }
+    buffer.clear();
+    return {};
+  }
+
+  void disconnect() {
+    if (!stream) return;
+    beast::error_code ec;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.reset();
+    buffer.clear();
+  }
+
+  // One exchange on the current connection; `ec` reports transport failures.
+  HttpResponse exchange(std::string_view method, std::string_view target, std::string_view body,
+                        beast::error_code& ec) {
+    http::request<http::string_body> request;
+    request.method_string(beast::string_view(method.data(), method.size()));
+    request.target(beast::string_view(target.data(), target.size()));
+    request.version(11);
+    request.set(http::field::host, fmt::format("{}:{}", host, port));
+    request.set(http::field::user_agent, "missive-client");
+    if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty()) request.set(http::field::content_type, "application/json");
+    request.keep_alive(true);
+    request.body() = std::string(body);
+    request.prepare_payload();
+
+    stream->expires_after(kTimeout);
+    http::write(*stream, request, ec);
+    if (ec) return {};
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kResponseLimit);
+    http::read(*stream, buffer, parser, ec);
+    if (ec) return {};
+    auto& response = parser.get();
+    HttpResponse out;
+    out.status = static_cast<int>(response.result_int());
+    out.content_type = std::string(response[http::field::content_type]);
+    out.body = std::move(response.body());
+    if (!response.keep_alive()) disconnect();
+    return out;
+  }
+};
+
+HttpClient::HttpClient(std::string host, std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+}
+
+HttpClient::~HttpClient() { impl_->disconnect(); }
+
+void HttpClient::set_token(std::string token) { impl_->token = std::move(token); }
+
+Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target,
+                                         std::string_view body) {
+  auto& impl = *impl_;
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = impl.stream.has_value();
+    if (!reused) MISSIVE_TRY_STATUS(impl.connect());
+    beast::error_code ec;
+    auto response = impl.exchange(method, target, body, ec);
+    if (!ec) return response;
+    impl.disconnect();
+    // A kept-alive connection the server closed while idle: retry once on a fresh one.
+    if (reused && attempt == 0 && closed_by_peer(ec)) continue;
+    return fail(ErrorCode::unavailable, fmt::format("{} {} on {}:{} failed: {}", method, target,
+                                                    impl.host, impl.port, ec.message()));
+  }
+}
+
+Result<ServerAddress> parse_server_address(std::string_view text) {
+  const auto bad = [&](std::string_view why) {
+    return fail(ErrorCode::invalid,
+                fmt::format("bad server address \"{}\": {} (expected http://host:port)", text, why));
+  };
+  auto rest = text;
+  if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) {
+    if (rest.substr(0, scheme) != "http") return bad("only http:// is supported");
+    rest.remove_prefix(scheme + 3);
+  }
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos) return bad("a path is not allowed");
+
+  ServerAddress address;
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {  // [::1]:8080
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) return bad("unclosed '['");
+    address.host = std::string(rest.substr(1, close - 1));
+    const auto after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad("expected ':' after ']'");
+      port_text = after.substr(1);
+      if (port_text.empty()) return bad("empty port");
+    }
+  } else {
+    const auto colon = rest.find(':');
+    address.host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = rest.substr(colon + 1);
+      if (port_text.empty()) return bad("empty port");
+    }
+  }
+  if (address.host.empty()) return bad("no host");
+  if (address.host.find_first_of(" \t@?#") != std::string::npos) return bad("bad host");
+  address.port = kDefaultPort;
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
+        value > 65535) {
+      return bad("port must be 1..65535");
+    }
+    address.port = static_cast<std::uint16_t>(value);
+  }
+  return address;
+}
+
+}  // namespace missive::client

@@ -41,6 +41,9 @@ Status validate_password(std::string_view password);
 // unprocessable when over a limit; invalid when not UTF-8 or the subject is empty.
 Status validate_subject(std::string_view subject);
 Status validate_body(std::string_view body);
+// Message metadata: one JSON object (see validate_json_object), at most kMetadataMax bytes.
+// unprocessable when over the limit; invalid otherwise.
+Status validate_metadata(std::string_view metadata_json);
 Status validate_flags(const std::vector<std::string>& flags);
 Status validate_client_msg_id(std::string_view id);
 // Attribute names are identifiers ([A-Za-z_][A-Za-z0-9_]*, <= kAttributeNameMax); string

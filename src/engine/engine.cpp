@@ -17,6 +17,11 @@ double read_percent(const Message& message) {
 Engine::Engine(Store& store, const Clock& clock, EngineOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
+Status Engine::health() {
+  MISSIVE_TRY_STATUS(store_.count_users());
+  return {};
+}
+
 Result<std::optional<std::string>> Engine::bootstrap_admin(const std::string& password) {
   MISSIVE_TRY(const auto users, store_.count_users());
   if (users > 0) return std::optional<std::string>{};

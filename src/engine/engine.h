@@ -156,6 +156,9 @@ class Engine {
  public:
   Engine(Store& store, const Clock& clock, EngineOptions options = {});
 
+  // Success when the store answers a read (for GET /healthz); unavailable otherwise.
+  Status health();
+
   // --- bootstrap and authentication ---
   // On an empty store creates the admin account ("admin") and returns its password: the one
   // given, or a random one when `password` is empty (to be printed once). Returns nullopt

@@ -1,0 +1,60 @@
+// open_sqlite_store: opening, configuring and migrating the database.
+
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace missive {
+
+using sqlite::Db;
+using sqlite::OpenMode;
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  if (options.path.empty()) return fail(ErrorCode::invalid, "no database path given");
+  std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return fail(ErrorCode::unavailable,
+                  fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
+    }
+  }
+
+  MISSIVE_TRY(std::unique_ptr<Db> writer, Db::open(options.path, OpenMode::read_write_create));
+  // WAL lets readers run beside the writer. synchronous=FULL syncs the WAL at every commit:
+  // a send is acknowledged only after its commit, and an acknowledged message must survive a
+  // power loss (NORMAL in WAL mode may lose the last commits). Group commit amortises the
+  // fsync over the batch.
+  MISSIVE_TRY_STATUS(writer->exec("PRAGMA busy_timeout = 5000"));
+  {
+    MISSIVE_SQL(wal, *writer, "PRAGMA journal_mode = WAL");
+    MISSIVE_TRY(bool row, wal.step());
+    if (!row || wal.text(0) != "wal") {
+      return fail(ErrorCode::unavailable,
+                  fmt::format("cannot switch {} to WAL mode", options.path));
+    }
+  }
+  MISSIVE_TRY_STATUS(writer->exec("PRAGMA synchronous = FULL"));
+  MISSIVE_TRY_STATUS(writer->exec("PRAGMA foreign_keys = ON"));
+  MISSIVE_TRY_STATUS(sqlite::migrate(*writer));
+
+  std::vector<std::unique_ptr<Db>> readers;
+  int count = std::max(1, options.read_connections);
+  for (int i = 0; i < count; ++i) {
+    MISSIVE_TRY(std::unique_ptr<Db> reader, Db::open(options.path, OpenMode::read_only));
+    MISSIVE_TRY_STATUS(reader->exec("PRAGMA busy_timeout = 5000"));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<sqlite::SqliteStore>(std::move(writer), std::move(readers), options));
+}
+
+}  // namespace missive

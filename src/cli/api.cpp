@@ -1,0 +1,144 @@
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "cli/context.h"
+#include "cli/credentials.h"
+#include "cli/json_util.h"
+
+namespace missive::cli {
+namespace {
+
+ErrorCode code_from_name(std::string_view name) {
+  for (ErrorCode code : {ErrorCode::invalid, ErrorCode::unauthenticated, ErrorCode::forbidden,
+                         ErrorCode::not_found, ErrorCode::conflict, ErrorCode::too_large,
+                         ErrorCode::unprocessable, ErrorCode::unavailable}) {
+    if (error_code_name(code) == name) return code;
+  }
+  return ErrorCode::internal;
+}
+
+// The form a server URL is compared and saved in: "http://host:port".
+std::string canonical_url(const client::ServerAddress& address) {
+  const bool v6 = address.host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", address.host, v6 ? "]" : "", address.port);
+}
+
+}  // namespace
+
+Api::Api(std::string server_url, client::ServerAddress address)
+    : server_url_(std::move(server_url)), http_(address.host, address.port) {}
+
+Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_token) {
+  MISSIVE_TRY(const auto saved, load_credentials());
+  std::string server = context.server;
+  if (server.empty()) server = saved ? saved->server : std::string(kDefaultServer);
+  if (server.empty()) server = std::string(kDefaultServer);
+  MISSIVE_TRY(const auto address, client::parse_server_address(server));
+  const std::string url = canonical_url(address);
+
+  std::string token = context.token;
+  if (token.empty() && saved && !saved->token.empty()) {
+    // A saved token is only sent to the server it was issued by.
+    auto saved_address = client::parse_server_address(saved->server);
+    if (saved_address && canonical_url(*saved_address) == url) token = saved->token;
+  }
+  if (need_token && token.empty()) {
+    return fail(
+        ErrorCode::unauthenticated,
+        fmt::format("not logged in to {}: run `missive login HANDLE` or set MISSIVE_TOKEN", url));
+  }
+  auto api = std::unique_ptr<Api>(new Api(url, address));
+  api->http_.set_token(token);
+  return api;
+}
+
+Result<Response> Api::request(std::string_view method, std::string_view target,
+                              std::string_view body) {
+  auto answer = http_.request(method, target, body);
+  if (!answer) {
+    return fail(ErrorCode::unavailable,
+                fmt::format("cannot reach {}: {}", server_url_, answer.error().message));
+  }
+  Response response;
+  response.status = answer->status;
+  response.raw = std::move(answer->body);
+  if (!response.raw.empty()) {
+    auto parsed = parse_json(response.raw);
+    if (parsed) {
+      response.json = std::move(*parsed);
+    } else if (response.status < 400) {
+      return fail(ErrorCode::internal,
+                  fmt::format("{} {} answered {} with a body that is {}", method, target,
+                              response.status, parsed.error().message));
+    }
+  }
+  if (response.status >= 400) {
+    const JsonValue* error = member(response.json, "error");
+    if (error == nullptr) {
+      return fail(response.status >= 500 ? ErrorCode::internal : ErrorCode::invalid,
+                  fmt::format("{} {} answered HTTP {}", method, target, response.status));
+    }
+    return fail(code_from_name(get_string(*error, "code")), get_string(*error, "message"));
+  }
+  return response;
+}
+
+Result<std::int64_t> Api::user_id(std::string_view user) {
+  if (auto id = parse_id(user)) return *id;
+  MISSIVE_TRY(const auto response, get("/v1/users/by-handle/" + url_encode(user)));
+  const auto id = get_int(response.json, "id");
+  handles_[id] = std::string(user);
+  return id;
+}
+
+Result<std::int64_t> Api::group_id(std::string_view group) {
+  if (auto id = parse_id(group)) return *id;
+  MISSIVE_TRY(const auto response, get("/v1/groups?include_inactive=true"));
+  // An active group of that name wins over deactivated ones, so names can be reused.
+  std::vector<std::int64_t> active, inactive;
+  if (const JsonValue* groups = member(response.json, "groups"); groups && groups->IsArray()) {
+    for (const auto& g : groups->GetArray()) {
+      if (get_string(g, "name") != group) continue;
+      (get_bool(g, "is_active", true) ? active : inactive).push_back(get_int(g, "id"));
+    }
+  }
+  const auto& found = active.empty() ? inactive : active;
+  if (found.empty()) return fail(ErrorCode::not_found, fmt::format("no group named \"{}\"", group));
+  if (found.size() > 1) {
+    return fail(ErrorCode::conflict,
+                fmt::format("more than one group is named \"{}\": use its id", group));
+  }
+  return found.front();
+}
+
+std::string Api::user_handle(std::int64_t id) {
+  if (auto it = handles_.find(id); it != handles_.end()) return it->second;
+  auto response = get(fmt::format("/v1/users/{}", id));
+  std::string handle = response ? get_string(response->json, "handle") : std::string();
+  if (handle.empty()) handle = fmt::format("#{}", id);
+  handles_[id] = handle;
+  return handle;
+}
+
+std::string url_encode(std::string_view text) {
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+bool print_raw(const Context& context, const Response& response) {
+  if (!context.json) return false;
+  if (!response.raw.empty()) fmt::print("{}\n", response.raw);
+  return true;
+}
+
+}  // namespace missive::cli

@@ -1,0 +1,19 @@
+#pragma once
+// Each file adds its subcommands to the `missive` app. A subcommand's callback stores the
+// work in Context::action; main runs it once parsing succeeded.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace missive::cli {
+
+void register_serve(CLI::App& app, Context& context);              // serve.cpp
+void register_session_commands(CLI::App& app, Context& context);   // cmd_session.cpp
+void register_user_commands(CLI::App& app, Context& context);      // cmd_users.cpp
+void register_group_commands(CLI::App& app, Context& context);     // cmd_groups.cpp
+void register_send_commands(CLI::App& app, Context& context);      // cmd_send.cpp
+void register_reading_commands(CLI::App& app, Context& context);   // cmd_reading.cpp
+void register_dashboard_command(CLI::App& app, Context& context);  // cmd_dashboard.cpp
+
+}  // namespace missive::cli

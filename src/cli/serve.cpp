@@ -1,0 +1,161 @@
+// `missive serve`: the server process.
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "engine/engine.h"
+#include "server/server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace missive::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data = "./data";
+  std::string admin_password;
+  std::string password_cost = "interactive";
+  std::string log_level = "info";
+};
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "HOST:PORT" or "[IPV6]:PORT"; port 0 picks a free port.
+Result<ListenAddress> parse_listen(std::string_view text) {
+  const auto bad = [&] {
+    return fail(ErrorCode::invalid,
+                fmt::format("--listen \"{}\": expected HOST:PORT, e.g. 127.0.0.1:8080", text));
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad();
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  const auto [ptr, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return bad();
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("missive");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+Status serve(const ServeOptions& options) {
+  MISSIVE_TRY(const ListenAddress listen, parse_listen(options.listen));
+  EngineOptions engine_options;
+  if (options.password_cost == "minimal") {
+    engine_options.password_cost = PasswordCost::minimal;
+  } else if (options.password_cost != "interactive") {
+    return fail(ErrorCode::invalid, fmt::format("--password-cost \"{}\": expected interactive or "
+                                                "minimal",
+                                                options.password_cost));
+  }
+  setup_logging(options.log_level);
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.data, ec);
+  if (ec) {
+    return fail(ErrorCode::unavailable,
+                fmt::format("cannot create the data directory {}: {}", options.data, ec.message()));
+  }
+
+  // Blocked before any thread starts, so every thread inherits the mask and the signals are
+  // taken only by sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that hangs up must not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  SqliteOptions store_options;
+  store_options.path = (std::filesystem::path(options.data) / "missive.db").string();
+  auto store = open_sqlite_store(store_options);
+  if (!store) {
+    return fail(store.error().code,
+                fmt::format("cannot open {}: {}", store_options.path, store.error().message));
+  }
+  SystemClock clock;
+  Engine engine(**store, clock, engine_options);
+
+  MISSIVE_TRY(const auto admin, engine.bootstrap_admin(options.admin_password));
+  if (admin && options.admin_password.empty()) {
+    fmt::print("missive: created admin account \"admin\" with password {} (shown once)\n", *admin);
+  } else if (admin) {
+    fmt::print("missive: created admin account \"admin\" with the given admin password\n");
+  }
+
+  server::ServerOptions server_options;
+  server_options.host = listen.host;
+  server_options.port = listen.port;
+  server::Server server(engine, server_options);
+  auto port = server.start();
+  if (!port) {
+    return fail(port.error().code,
+                fmt::format("cannot listen on {}: {}", options.listen, port.error().message));
+  }
+  const bool v6 = listen.host.find(':') != std::string::npos;
+  fmt::print("missive: listening on http://{}{}{}:{}\n", v6 ? "[" : "", listen.host, v6 ? "]" : "",
+             *port);
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received {}, stopping", received == SIGINT ? "SIGINT" : "SIGTERM");
+  server.stop();
+  spdlog::info("stopped");
+  return {};
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, Context& context) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "run the Missive server");
+  cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->envname("MISSIVE_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--data", options->data, "data directory (holds missive.db)")
+      ->envname("MISSIVE_DATA")
+      ->capture_default_str();
+  cmd->add_option("--admin-password", options->admin_password,
+                  "password of the admin account created on first start (default: generated)")
+      ->envname("MISSIVE_ADMIN_PASSWORD");
+  cmd->add_option("--password-cost", options->password_cost,
+                  "Argon2id cost: interactive, or minimal (tests only)")
+      ->envname("MISSIVE_PASSWORD_COST")
+      ->check(CLI::IsMember({"interactive", "minimal"}))
+      ->capture_default_str();
+  cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, error or off")
+      ->envname("MISSIVE_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
+}
+
+}  // namespace missive::cli

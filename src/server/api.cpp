@@ -1,0 +1,144 @@
+#include "server/api.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "server/routes.h"
+#include "server/server.h"
+
+namespace missive::server {
+namespace {
+
+// The one route table: the router is built from it and registered_routes() reports it.
+const std::vector<RouteDef>& route_table() {
+  static const std::vector<RouteDef> table = [] {
+    std::vector<RouteDef> all;
+    for (auto part : {session_routes(), user_routes(), group_routes(), message_routes(),
+                      reading_routes(), dashboard_routes()}) {
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }();
+  return table;
+}
+
+// "Bearer <token>" (scheme case-insensitive, RFC 7235) -> token; empty when absent or malformed.
+std::string_view bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = header[i];
+    if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != kScheme[i]) return {};
+  }
+  auto token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+std::vector<RouteInfo> registered_routes() {
+  std::vector<RouteInfo> routes;
+  for (const auto& route : route_table()) routes.push_back({route.method, route.path});
+  return routes;
+}
+
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::forbidden: return 403;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::conflict: return 409;
+    case ErrorCode::too_large: return 413;
+    case ErrorCode::unprocessable: return 422;
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::internal: return 500;
+  }
+  return 500;
+}
+
+HttpResponse error_response(const Error& error) {
+  auto response = json_response(http_status(error.code), error_body(error));
+  if (error.code == ErrorCode::unauthenticated) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  }
+  return response;
+}
+
+Result<std::string> HandlerContext::path_text(std::string_view name, std::string_view what) const {
+  for (const auto& [key, value] : params) {
+    if (key == name) return percent_decode(value, what);
+  }
+  return fail(ErrorCode::internal, fmt::format("route has no parameter {}", name));
+}
+
+Api::Api(Engine& engine) : engine_(engine) {
+  const auto& table = route_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (!router_.add(table[i].method, table[i].path, i)) {
+      spdlog::error("route {} {} is malformed or registered twice", table[i].method,
+                    table[i].path);
+    }
+  }
+}
+
+HttpResponse Api::handle(const HttpRequest& request) const {
+  try {
+    return dispatch(request);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unhandled exception: {}", request.method, request.target, e.what());
+  } catch (...) {
+    spdlog::error("{} {}: unhandled exception", request.method, request.target);
+  }
+  return error_response(Error{ErrorCode::internal, "internal error"});
+}
+
+HttpResponse Api::dispatch(const HttpRequest& request) const {
+  const std::string_view target = request.target;
+  const auto question = target.find('?');
+  const auto path = target.substr(0, question);
+  const auto query_text =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+
+  const auto outcome = router_.match(request.method, path);
+  if (std::holds_alternative<Router::NoRoute>(outcome)) {
+    return error_response(Error{ErrorCode::not_found,
+                                fmt::format("no route for {} {}", request.method, path)});
+  }
+  if (const auto* wrong = std::get_if<Router::MethodNotAllowed>(&outcome)) {
+    const auto allow = fmt::format("{}", fmt::join(wrong->allow, ", "));
+    HttpResponse response = json_response(
+        405, error_body("method_not_allowed",
+                        fmt::format("{} is not allowed here; allowed: {}", request.method, allow)));
+    response.headers.emplace_back("Allow", allow);
+    return response;
+  }
+  const auto& match = std::get<Router::Match>(outcome);
+  const auto& route = route_table()[match.route_id];
+
+  auto query = parse_query(query_text);
+  if (!query) return error_response(query.error());
+
+  const auto token = bearer_token(request.authorization);
+  Caller caller;
+  if (route.auth == Auth::required) {
+    if (token.empty()) {
+      return error_response(Error{ErrorCode::unauthenticated,
+                                  "missing credentials: send Authorization: Bearer <token>"});
+    }
+    auto authenticated = engine_.authenticate(std::string(token));
+    if (!authenticated) return error_response(authenticated.error());
+    caller = *authenticated;
+  }
+
+  const HandlerContext context{engine_, request, match.params, *query, caller, token};
+  auto response = route.handler(context);
+  if (!response) return error_response(response.error());
+  return std::move(*response);
+}
+
+}  // namespace missive::server

@@ -1,0 +1,39 @@
+#pragma once
+// The HTTP API without the network: routes a request to its handler, authenticates it, and
+// turns every failure into an HTTP error response. This is the one place where an Error becomes
+// an HTTP status and body. server.cpp feeds it requests; tests may call it directly.
+//
+// Thread-safety: handle() is const and may run on many worker threads at once.
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "engine/engine.h"
+#include "server/http_types.h"
+#include "server/router.h"
+
+namespace missive::server {
+
+// invalid 400, unauthenticated 401, forbidden 403, not_found 404, conflict 409, too_large 413,
+// unprocessable 422, unavailable 503, internal 500.
+int http_status(ErrorCode code);
+
+// The JSON error response for `error`: {"error":{"code":"...","message":"..."}}.
+HttpResponse error_response(const Error& error);
+
+class Api {
+ public:
+  explicit Api(Engine& engine);
+
+  // Never throws: an exception escaping a handler answers 500 internal.
+  HttpResponse handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse dispatch(const HttpRequest& request) const;
+
+  Engine& engine_;
+  Router router_;
+};
+
+}  // namespace missive::server

@@ -1,0 +1,34 @@
+#pragma once
+// Beast-free HTTP request and response values exchanged between the connection code
+// (server.cpp) and the API dispatcher (api.cpp), so handlers and their tests never include
+// Beast or Asio.
+//
+// Thread-safety: plain values.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace missive::server {
+
+struct HttpRequest {
+  std::string method;         // "GET", "POST", ...
+  std::string target;         // "/v1/inbox?limit=10" as received
+  std::string authorization;  // the Authorization header, empty when absent
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;                                         // JSON, or empty (204)
+  std::vector<std::pair<std::string, std::string>> headers; // extra headers, e.g. Allow
+};
+
+// A 2xx/4xx/5xx answer with a JSON body.
+inline HttpResponse json_response(int status, std::string body) {
+  return HttpResponse{status, std::move(body), {}};
+}
+
+inline HttpResponse no_content() { return HttpResponse{204, {}, {}}; }
+
+}  // namespace missive::server

@@ -1,0 +1,58 @@
+#pragma once
+// JSON forms of the domain types, as documented in docs/api.md. Every response body the API
+// sends is written here, so one field has one spelling everywhere.
+//
+// Thread-safety: free functions over caller-owned writers; no shared state.
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/error.h"
+#include "core/types.h"
+#include "engine/engine.h"
+
+namespace missive::server {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Runs `write(writer)` on a fresh writer and returns the text it produced.
+template <class F>
+std::string write_json(F&& write) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  std::forward<F>(write)(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void write_string(JsonWriter& w, std::string_view text);
+void write_time(JsonWriter& w, std::optional<Timestamp> t);  // RFC 3339 or null
+
+void write_attributes(JsonWriter& w, const Attributes& attributes);
+void write_user(JsonWriter& w, const User& user);
+void write_group(JsonWriter& w, const Group& group);
+
+// A message as the caller sees it; `now` decides "active". The creator's view adds
+// recipient_count, read_count and read_percent.
+void write_message(JsonWriter& w, const MessageView& view, Timestamp now);
+// A message returned to its creator (send, withdraw, set expiry): is_read true, counters shown.
+void write_creator_message(JsonWriter& w, const Message& message, Timestamp now);
+// {message, replies:[node]}
+void write_thread_node(JsonWriter& w, const ThreadNode& node, Timestamp now);
+
+void write_conversation(JsonWriter& w, const ConversationSummary& conversation);
+void write_read_outcome(JsonWriter& w, const ReadOutcome& outcome);
+// {id, subject, sent_to, create_date, expiry_date, active, recipients, read_count, read_percent}
+void write_dashboard_row(JsonWriter& w, const Message& message, Timestamp now);
+void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now);
+
+// {"error":{"code":"<code name>","message":"..."}}
+std::string error_body(std::string_view code, std::string_view message);
+inline std::string error_body(const Error& error) {
+  return error_body(error_code_name(error.code), error.message);
+}
+
+}  // namespace missive::server

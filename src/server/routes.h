@@ -1,0 +1,76 @@
+#pragma once
+// The route table's building blocks, shared by api.cpp (which dispatches) and the
+// handlers_*.cpp files (one per feature, each contributing its routes).
+//
+// Thread-safety: a HandlerContext lives for one request on one worker thread; route tables
+// are immutable after construction.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "engine/engine.h"
+#include "server/http_types.h"
+#include "server/json_codec.h"
+#include "server/request_parsing.h"
+#include "server/router.h"
+
+namespace missive::server {
+
+// Everything a handler needs for one request.
+struct HandlerContext {
+  Engine& engine;
+  const HttpRequest& request;
+  const PathParams& params;
+  const QueryParams& query;
+  Caller caller;           // the authenticated user (routes with Auth::required)
+  std::string_view token;  // the bearer token, empty when none was sent
+
+  Timestamp now() const { return engine.clock().now(); }
+
+  // The decoded, UTF-8-checked path parameter `name`; `what` names it in errors.
+  Result<std::string> path_text(std::string_view name, std::string_view what) const;
+
+  // The path parameter `name` as a positive id: "<what> must be a positive integer".
+  template <class IdT>
+  Result<IdT> path_id(std::string_view name, std::string_view what) const {
+    MISSIVE_TRY(auto text, path_text(name, what));
+    MISSIVE_TRY(auto value, parse_positive_id(text, what));
+    return IdT(value);
+  }
+
+  // The body as a JSON object (see parse_json_object).
+  Result<rapidjson::Document> body_object(bool empty_is_object = false) const {
+    return parse_json_object(request.body, empty_is_object);
+  }
+};
+
+// A handler answers success as an HttpResponse; every failure is returned as an Error and turned
+// into HTTP by api.cpp alone.
+using Handler = Result<HttpResponse> (*)(const HandlerContext&);
+
+enum class Auth { none, required };
+
+struct RouteDef {
+  const char* method;
+  const char* path;  // pattern, as documented in docs/openapi.yaml
+  Auth auth;
+  Handler handler;
+};
+
+// Builds a JSON response body with a writer: json_ok(200, [&](JsonWriter& w) { ... }).
+template <class F>
+HttpResponse json_ok(int status, F&& write) {
+  return json_response(status, write_json(std::forward<F>(write)));
+}
+
+// Each feature's routes, in documentation order.
+std::vector<RouteDef> session_routes();    // handlers_sessions.cpp: healthz, login, me
+std::vector<RouteDef> user_routes();       // handlers_users.cpp
+std::vector<RouteDef> group_routes();      // handlers_groups.cpp
+std::vector<RouteDef> message_routes();    // handlers_messages.cpp
+std::vector<RouteDef> reading_routes();    // handlers_reading.cpp: inbox, read, conversations
+std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
+
+}  // namespace missive::server

@@ -1,0 +1,347 @@
+// Sending and fetching messages in the SQLite store.
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "core/json_values.h"
+#include "store/sqlite/read_marks.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace missive::sqlite {
+namespace {
+
+Result<Message> load_message(Db& db, MessageId id) {
+  MISSIVE_SQL(stmt, db, "SELECT " MISSIVE_MESSAGE_COLUMNS " FROM message m WHERE m.id = ?");
+  stmt.bind(id);
+  MISSIVE_TRY(bool row, stmt.step());
+  if (!row) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+  return message_from_row(stmt);
+}
+
+Result<std::optional<Message>> find_by_client_id(Db& db, UserId creator,
+                                                 const std::string& client_msg_id) {
+  MISSIVE_SQL(stmt, db,
+              "SELECT " MISSIVE_MESSAGE_COLUMNS
+              " FROM message m WHERE m.creator_id = ? AND m.client_msg_id = ?");
+  stmt.bind(creator, client_msg_id);
+  MISSIVE_TRY(bool row, stmt.step());
+  if (!row) return std::optional<Message>();
+  MISSIVE_TRY(Message m, message_from_row(stmt));
+  return std::optional<Message>(std::move(m));
+}
+
+struct ConversationRow {
+  ConversationId id;
+  Seq max_seq = 0;
+};
+
+// Reads (id, max_seq) from a statement already bound; nullopt when there is no row.
+Result<std::optional<ConversationRow>> fetch_conversation(Stmt& stmt) {
+  MISSIVE_TRY(bool row, stmt.step());
+  if (!row) return std::optional<ConversationRow>();
+  return std::optional<ConversationRow>(ConversationRow{stmt.id<ConversationId>(0), stmt.int64(1)});
+}
+
+Result<ConversationRow> insert_conversation(Db& db, ConversationKind kind, std::optional<UserId> low,
+                                            std::optional<UserId> high, std::optional<GroupId> group,
+                                            Timestamp now) {
+  MISSIVE_SQL(stmt, db,
+              "INSERT INTO conversation (kind, user_low, user_high, group_id, max_seq, created_at) "
+              "VALUES (?, ?, ?, ?, 0, ?) RETURNING id");
+  stmt.bind(kind_name(kind), low, high, group, now);
+  MISSIVE_TRY(bool row, stmt.step());
+  if (!row) return fail(ErrorCode::unavailable, "database error: conversation not created");
+  return ConversationRow{stmt.id<ConversationId>(0), 0};
+}
+
+Result<ConversationRow> find_or_create_conversation(Db& db, const ConversationKey& key,
+                                                    Timestamp now) {
+  switch (key.kind) {
+    case ConversationKind::direct: {
+      UserId low = std::min(key.low, key.high);
+      UserId high = std::max(key.low, key.high);
+      if (!low.valid() || low == high) {
+        return fail(ErrorCode::invalid, "a direct conversation needs two different users");
+      }
+      MISSIVE_SQL(stmt, db,
+                  "SELECT id, max_seq FROM conversation "
+                  "WHERE kind = 'direct' AND user_low = ? AND user_high = ?");
+      stmt.bind(low, high);
+      MISSIVE_TRY(auto found, fetch_conversation(stmt));
+      if (found) return *found;
+      return insert_conversation(db, key.kind, low, high, std::nullopt, now);
+    }
+    case ConversationKind::group: {
+      if (!key.group.valid()) return fail(ErrorCode::invalid, "a group conversation needs a group");
+      MISSIVE_SQL(stmt, db,
+                  "SELECT id, max_seq FROM conversation WHERE kind = 'group' AND group_id = ?");
+      stmt.bind(key.group);
+      MISSIVE_TRY(auto found, fetch_conversation(stmt));
+      if (found) return *found;
+      return insert_conversation(db, key.kind, std::nullopt, std::nullopt, key.group, now);
+    }
+    case ConversationKind::multi:
+      break;
+  }
+  if (!key.existing) {
+    return insert_conversation(db, key.kind, std::nullopt, std::nullopt, std::nullopt, now);
+  }
+  MISSIVE_SQL(stmt, db, "SELECT id, max_seq FROM conversation WHERE id = ?");
+  stmt.bind(*key.existing);
+  MISSIVE_TRY(auto found, fetch_conversation(stmt));
+  if (!found) {
+    return fail(ErrorCode::not_found, fmt::format("no conversation {}", key.existing->value));
+  }
+  return *found;
+}
+
+// The conversation's members become exactly the audience of message `id` (seq `seq`): new
+// or returning recipients join seeing this message onward, members left out stop seeing
+// anything after the previous one, and the sender's watermark moves to this message.
+Status update_membership(Db& db, ConversationId conv, MessageId id, Seq seq, UserId creator,
+                         Timestamp now) {
+  {
+    MISSIVE_SQL(stmt, db,
+                "UPDATE conversation_member SET leave_seq = ?1 "
+                "WHERE conversation_id = ?2 AND leave_seq IS NULL AND user_id <> ?3 "
+                "AND user_id NOT IN (SELECT recipient_id FROM message_recipient "
+                "WHERE message_id = ?4)");
+    stmt.bind(seq - 1, conv, creator, id);
+    MISSIVE_TRY_STATUS(stmt.run());
+  }
+  {
+    MISSIVE_SQL(stmt, db,
+                "INSERT INTO conversation_member "
+                "(conversation_id, user_id, join_seq, leave_seq, read_seq) "
+                "SELECT DISTINCT ?1, recipient_id, ?2, NULL, 0 FROM message_recipient "
+                "WHERE message_id = ?3 "
+                "ON CONFLICT (conversation_id, user_id) DO UPDATE "
+                "SET join_seq = excluded.join_seq, leave_seq = NULL WHERE leave_seq IS NOT NULL");
+    stmt.bind(conv, seq - 1, id);
+    MISSIVE_TRY_STATUS(stmt.run());
+  }
+  MISSIVE_SQL(member, db,
+              "SELECT join_seq, leave_seq, read_seq FROM conversation_member "
+              "WHERE conversation_id = ? AND user_id = ?");
+  member.bind(conv, creator);
+  MISSIVE_TRY(bool row, member.step());
+  Seq after = 0;
+  bool active = false;
+  if (row) {
+    active = member.is_null(1);
+    after = std::max(member.int64(0), member.int64(2));
+  }
+  if (active && after < seq - 1) {
+    // Moving the sender's watermark covers their earlier messages' records too: keeps
+    // "records under the watermark are read" true, which the read paths rely on.
+    MISSIVE_TRY_STATUS(mark_range_read(db, conv, creator, after, seq - 1, now));
+  }
+  MISSIVE_SQL(upsert, db,
+              "INSERT INTO conversation_member "
+              "(conversation_id, user_id, join_seq, leave_seq, read_seq) VALUES (?1, ?2, ?3, NULL, ?4) "
+              "ON CONFLICT (conversation_id, user_id) DO UPDATE SET "
+              "join_seq = CASE WHEN leave_seq IS NULL THEN join_seq ELSE excluded.join_seq END, "
+              "leave_seq = NULL, read_seq = max(read_seq, excluded.read_seq)");
+  upsert.bind(conv, creator, seq - 1, seq);
+  return upsert.run();
+}
+
+// `group_concat` of recipient_group_id values -> the non-zero group ids, ascending.
+std::vector<GroupId> parse_groups(std::string_view text) {
+  std::vector<GroupId> groups;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    std::int64_t value = 0;
+    std::from_chars(part.data(), part.data() + part.size(), value);
+    if (value > 0) groups.emplace_back(value);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  return groups;
+}
+
+// Reads an inbox row: message columns, then all-read, latest read_at, group list.
+Result<InboxItem> inbox_item_from_row(const Stmt& stmt) {
+  MISSIVE_TRY(Message m, message_from_row(stmt));
+  InboxItem item;
+  item.message = std::move(m);
+  item.is_read = stmt.boolean(kMessageColumns);
+  if (item.is_read) item.read_at = stmt.opt_int64(kMessageColumns + 1);
+  item.via_groups = parse_groups(stmt.text(kMessageColumns + 2));
+  return item;
+}
+
+constexpr Seq kNoCursor = std::numeric_limits<std::int64_t>::max();
+
+}  // namespace
+
+Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
+  std::string flags = flags_to_json(nm.flags);
+  std::vector<RecipientRef> recipients = nm.recipients;
+  std::sort(recipients.begin(), recipients.end());
+  recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+  std::erase_if(recipients, [&](const RecipientRef& r) { return r.user == nm.creator; });
+  std::int64_t distinct_users = 0;
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    if (i == 0 || recipients[i].user != recipients[i - 1].user) ++distinct_users;
+  }
+
+  return write([&](Db& db) -> Result<SendOutcome> {
+    if (nm.client_msg_id) {
+      MISSIVE_TRY(auto original, find_by_client_id(db, nm.creator, *nm.client_msg_id));
+      if (original) return SendOutcome{std::move(*original), true};
+    }
+    std::optional<MessageId> root;
+    if (nm.parent) {
+      MISSIVE_SQL(parent, db, "SELECT root_id FROM message WHERE id = ?");
+      parent.bind(*nm.parent);
+      MISSIVE_TRY(bool row, parent.step());
+      if (!row) return fail(ErrorCode::not_found, fmt::format("no message {}", nm.parent->value));
+      root = parent.id<MessageId>(0);
+    }
+    MISSIVE_TRY(ConversationRow conv, find_or_create_conversation(db, nm.conversation,
+                                                                  nm.create_date));
+    const Seq seq = conv.max_seq + 1;
+    {
+      MISSIVE_SQL(stmt, db, "UPDATE conversation SET max_seq = ? WHERE id = ?");
+      stmt.bind(seq, conv.id);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    // The id is chosen here (what SQLite would pick for the rowid) so a root message can
+    // name itself as root in the same INSERT; only this thread writes.
+    MessageId id;
+    {
+      MISSIVE_SQL(stmt, db, "SELECT coalesce(max(id), 0) + 1 FROM message");
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) return fail(ErrorCode::unavailable, "database error: no message id");
+      id = stmt.id<MessageId>(0);
+    }
+    Message m;
+    m.id = id;
+    m.conversation = conv.id;
+    m.seq = seq;
+    m.creator = nm.creator;
+    m.client_msg_id = nm.client_msg_id;
+    m.subject = nm.subject;
+    m.body = nm.body;
+    m.parent = nm.parent;
+    m.root = root.value_or(id);
+    m.create_date = nm.create_date;
+    m.expiry_date = nm.expiry_date;
+    m.metadata_json = nm.metadata_json;
+    m.flags = nm.flags;
+    m.sent_to = nm.sent_to;
+    m.recipient_count = distinct_users;
+    {
+      MISSIVE_SQL(stmt, db,
+                  "INSERT INTO message (id, conversation_id, seq, creator_id, client_msg_id, "
+                  "subject, body, parent_id, root_id, create_date, expiry_date, metadata, flags, "
+                  "sent_to, recipient_count, read_count) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)");
+      stmt.bind(m.id, m.conversation, m.seq, m.creator, m.client_msg_id, m.subject, m.body,
+                m.parent, m.root, m.create_date, m.expiry_date, m.metadata_json, flags, m.sent_to,
+                m.recipient_count);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    for (const RecipientRef& r : recipients) {
+      MISSIVE_SQL(stmt, db,
+                  "INSERT INTO message_recipient (message_id, recipient_id, recipient_group_id, "
+                  "is_read) VALUES (?, ?, ?, 0)");
+      stmt.bind(id, r.user, r.group.valid() ? r.group.value : 0);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    {
+      MISSIVE_SQL(stmt, db,
+                  "INSERT INTO message_group_stat (message_id, group_id, recipients, reads) "
+                  "SELECT message_id, recipient_group_id, count(*), 0 FROM message_recipient "
+                  "WHERE message_id = ? GROUP BY recipient_group_id");
+      stmt.bind(id);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    MISSIVE_TRY_STATUS(update_membership(db, conv.id, id, seq, nm.creator, nm.create_date));
+    return SendOutcome{std::move(m), false};
+  });
+}
+
+Result<Message> SqliteStore::get_message(MessageId id) {
+  return read([&](Db& db) { return load_message(db, id); });
+}
+
+Result<InboxItem> SqliteStore::get_inbox_item(MessageId id, UserId user) {
+  return read([&](Db& db) -> Result<InboxItem> {
+    MISSIVE_SQL(stmt, db,
+                "SELECT " MISSIVE_MESSAGE_COLUMNS
+                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id) "
+                "FROM message_recipient r JOIN message m ON m.id = r.message_id "
+                "WHERE r.message_id = ? AND r.recipient_id = ? GROUP BY r.message_id");
+    stmt.bind(id, user);
+    MISSIVE_TRY(bool row, stmt.step());
+    if (!row) {
+      return fail(ErrorCode::not_found,
+                  fmt::format("message {} was not sent to user {}", id.value, user.value));
+    }
+    return inbox_item_from_row(stmt);
+  });
+}
+
+Result<std::vector<Message>> SqliteStore::get_thread(MessageId root) {
+  return read([&](Db& db) -> Result<std::vector<Message>> {
+    MISSIVE_SQL(stmt, db,
+                "SELECT " MISSIVE_MESSAGE_COLUMNS " FROM message m WHERE m.root_id = ? "
+                "ORDER BY m.id");
+    stmt.bind(root);
+    std::vector<Message> thread;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) break;
+      MISSIVE_TRY(Message m, message_from_row(stmt));
+      thread.push_back(std::move(m));
+    }
+    if (thread.empty()) return fail(ErrorCode::not_found, fmt::format("no thread {}", root.value));
+    return thread;
+  });
+}
+
+Result<std::vector<InboxItem>> SqliteStore::inbox(const InboxQuery& q) {
+  return read([&](Db& db) -> Result<std::vector<InboxItem>> {
+    MISSIVE_SQL(stmt, db,
+                "SELECT " MISSIVE_MESSAGE_COLUMNS
+                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id) "
+                "FROM message_recipient r JOIN message m ON m.id = r.message_id "
+                "WHERE r.recipient_id = ?1 AND r.message_id < ?2 "
+                "AND (m.expiry_date IS NULL OR m.expiry_date > ?3) "
+                "AND (?4 IS NULL OR m.creator_id = ?4) "
+                "GROUP BY r.message_id "
+                "HAVING (?5 = 0 OR min(r.is_read) = 0) "
+                "AND (?6 IS NULL OR max(r.recipient_group_id = ?6) = 1) "
+                "ORDER BY r.message_id DESC LIMIT ?7");
+    stmt.bind(q.user, q.before ? q.before->value : kNoCursor, q.now, q.sender, q.unread_only,
+              q.group, clamp_limit(q.limit));
+    std::vector<InboxItem> items;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) return items;
+      MISSIVE_TRY(InboxItem item, inbox_item_from_row(stmt));
+      items.push_back(std::move(item));
+    }
+  });
+}
+
+Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> expiry) {
+  return write([&](Db& db) -> Result<Message> {
+    MISSIVE_SQL(stmt, db, "UPDATE message SET expiry_date = ? WHERE id = ?");
+    stmt.bind(expiry, id);
+    MISSIVE_TRY_STATUS(stmt.run());
+    if (db.changes() == 0) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+    return load_message(db, id);
+  });
+}
+
+}  // namespace missive::sqlite

@@ -1,0 +1,169 @@
+#include "store/sqlite/migrations.h"
+
+#include <fmt/format.h>
+
+namespace missive::sqlite {
+namespace {
+
+// Version 1: users, sessions, groups, conversations, messages, recipient records and the
+// dashboard counters. Group id 0 in message_recipient / message_group_stat means "sent
+// directly" (0 rather than NULL so it can be part of the primary key).
+constexpr const char* kV1 = R"sql(
+CREATE TABLE user (
+  id            INTEGER PRIMARY KEY,
+  handle        TEXT    NOT NULL UNIQUE,
+  first_name    TEXT    NOT NULL,
+  last_name     TEXT    NOT NULL,
+  password_hash TEXT    NOT NULL,
+  attributes    TEXT    NOT NULL DEFAULT '{}',
+  is_admin      INTEGER NOT NULL DEFAULT 0,
+  is_active     INTEGER NOT NULL DEFAULT 1,
+  created_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE session (
+  token_hash TEXT    PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES user(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+CREATE INDEX session_by_user ON session(user_id);
+
+CREATE TABLE grp (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL UNIQUE,
+  rule       TEXT,
+  owner_id   INTEGER NOT NULL REFERENCES user(id),
+  is_active  INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE user_group (
+  group_id  INTEGER NOT NULL REFERENCES grp(id),
+  user_id   INTEGER NOT NULL REFERENCES user(id),
+  is_active INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (group_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX user_group_by_user ON user_group(user_id);
+
+CREATE TABLE conversation (
+  id         INTEGER PRIMARY KEY,
+  kind       TEXT    NOT NULL CHECK (kind IN ('direct', 'group', 'multi')),
+  user_low   INTEGER REFERENCES user(id),
+  user_high  INTEGER REFERENCES user(id),
+  group_id   INTEGER REFERENCES grp(id),
+  max_seq    INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX conversation_direct ON conversation(user_low, user_high)
+  WHERE kind = 'direct';
+CREATE UNIQUE INDEX conversation_group ON conversation(group_id) WHERE kind = 'group';
+
+CREATE TABLE conversation_member (
+  conversation_id INTEGER NOT NULL REFERENCES conversation(id),
+  user_id         INTEGER NOT NULL REFERENCES user(id),
+  join_seq        INTEGER NOT NULL,
+  leave_seq       INTEGER,
+  read_seq        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX conversation_member_by_user ON conversation_member(user_id);
+
+CREATE TABLE message (
+  id              INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversation(id),
+  seq             INTEGER NOT NULL,
+  creator_id      INTEGER NOT NULL REFERENCES user(id),
+  client_msg_id   TEXT,
+  subject         TEXT    NOT NULL,
+  body            TEXT    NOT NULL,
+  parent_id       INTEGER REFERENCES message(id),
+  root_id         INTEGER NOT NULL,
+  create_date     INTEGER NOT NULL,
+  expiry_date     INTEGER,
+  metadata        TEXT    NOT NULL DEFAULT '{}',
+  flags           TEXT    NOT NULL DEFAULT '[]',
+  sent_to         TEXT    NOT NULL DEFAULT '',
+  recipient_count INTEGER NOT NULL DEFAULT 0,
+  read_count      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (creator_id, client_msg_id),
+  UNIQUE (conversation_id, seq)
+) STRICT;
+CREATE INDEX message_by_creator ON message(creator_id, id DESC);
+CREATE INDEX message_by_root ON message(root_id, id);
+
+CREATE TABLE message_recipient (
+  message_id         INTEGER NOT NULL REFERENCES message(id),
+  recipient_id       INTEGER NOT NULL REFERENCES user(id),
+  recipient_group_id INTEGER NOT NULL DEFAULT 0,
+  is_read            INTEGER NOT NULL DEFAULT 0,
+  read_at            INTEGER,
+  delivered_at       INTEGER,
+  PRIMARY KEY (message_id, recipient_id, recipient_group_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX message_recipient_inbox ON message_recipient(recipient_id, message_id DESC, is_read);
+
+CREATE TABLE message_group_stat (
+  message_id INTEGER NOT NULL REFERENCES message(id),
+  group_id   INTEGER NOT NULL,
+  recipients INTEGER NOT NULL,
+  reads      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (message_id, group_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<int> schema_version(Db& db) {
+  MISSIVE_SQL(stmt, db, "PRAGMA user_version");
+  MISSIVE_TRY(bool row, stmt.step());
+  if (!row) return fail(ErrorCode::unavailable, "cannot read the schema version");
+  return static_cast<int>(stmt.int64(0));
+}
+
+Status migrate(Db& db) { return migrate(db, latest_schema_version()); }
+
+Status migrate(Db& db, int target_version) {
+  MISSIVE_TRY(int current, schema_version(db));
+  if (current > latest_schema_version()) {
+    return fail(ErrorCode::unavailable,
+                fmt::format("the database has schema version {}, newer than the {} this "
+                            "build of missive knows; run a newer missive",
+                            current, latest_schema_version()));
+  }
+  for (const Migration& step : kMigrations) {
+    if (step.version <= current || step.version > target_version) continue;
+    // IMMEDIATE takes the write lock first, so two processes opening the same file cannot
+    // both apply a step; the version is re-read under the lock.
+    MISSIVE_TRY_STATUS(db.exec("BEGIN IMMEDIATE"));
+    auto applied = [&]() -> Status {
+      MISSIVE_TRY(int now, schema_version(db));
+      if (now >= step.version) return {};
+      MISSIVE_TRY_STATUS(db.exec(step.sql));
+      // PRAGMA takes no parameters; the version is our own integer.
+      std::string set = fmt::format("PRAGMA user_version = {}", step.version);
+      MISSIVE_TRY_STATUS(db.exec(set.c_str()));
+      return db.exec("COMMIT");
+    }();
+    if (!applied) {
+      if (db.in_transaction()) (void)db.exec("ROLLBACK");
+      return std::unexpected(Error{
+          applied.error().code,
+          fmt::format("schema migration to version {} failed: {}", step.version,
+                      applied.error().message)});
+    }
+    if (db.in_transaction()) MISSIVE_TRY_STATUS(db.exec("COMMIT"));
+  }
+  return {};
+}
+
+}  // namespace missive::sqlite

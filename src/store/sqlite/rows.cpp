@@ -1,0 +1,88 @@
+#include "store/sqlite/rows.h"
+
+#include <algorithm>
+
+#include "core/json_values.h"
+
+namespace missive::sqlite {
+
+namespace {
+// Stored text that no longer parses is damage, not bad input.
+Error corrupt(std::string_view what, const Error& error) {
+  return Error{ErrorCode::unavailable,
+               std::string("database error: stored ") + std::string(what) +
+                   " is corrupt: " + error.message};
+}
+}  // namespace
+
+Result<User> user_from_row(const Stmt& stmt, int first) {
+  User user;
+  user.id = stmt.id<UserId>(first);
+  user.handle = stmt.text(first + 1);
+  user.first_name = stmt.text(first + 2);
+  user.last_name = stmt.text(first + 3);
+  auto attributes = attributes_from_json(stmt.text(first + 4));
+  if (!attributes) return std::unexpected(corrupt("attributes", attributes.error()));
+  user.attributes = std::move(*attributes);
+  user.is_admin = stmt.boolean(first + 5);
+  user.is_active = stmt.boolean(first + 6);
+  user.created_at = stmt.int64(first + 7);
+  return user;
+}
+
+Result<Message> message_from_row(const Stmt& stmt, int first) {
+  Message m;
+  m.id = stmt.id<MessageId>(first);
+  m.conversation = stmt.id<ConversationId>(first + 1);
+  m.seq = stmt.int64(first + 2);
+  m.creator = stmt.id<UserId>(first + 3);
+  m.client_msg_id = stmt.opt_text(first + 4);
+  m.subject = stmt.text(first + 5);
+  m.body = stmt.text(first + 6);
+  if (auto parent = stmt.opt_int64(first + 7)) m.parent = MessageId(*parent);
+  m.root = stmt.id<MessageId>(first + 8);
+  m.create_date = stmt.int64(first + 9);
+  m.expiry_date = stmt.opt_int64(first + 10);
+  m.metadata_json = stmt.text(first + 11);
+  auto flags = flags_from_json(stmt.text(first + 12));
+  if (!flags) return std::unexpected(corrupt("flags", flags.error()));
+  m.flags = std::move(*flags);
+  m.sent_to = stmt.text(first + 13);
+  m.recipient_count = stmt.int64(first + 14);
+  m.read_count = stmt.int64(first + 15);
+  return m;
+}
+
+Group group_from_row(const Stmt& stmt, int first) {
+  Group g;
+  g.id = stmt.id<GroupId>(first);
+  g.name = stmt.text(first + 1);
+  g.rule = stmt.opt_text(first + 2);
+  g.owner = stmt.id<UserId>(first + 3);
+  g.is_active = stmt.boolean(first + 4);
+  g.created_at = stmt.int64(first + 5);
+  g.member_count = g.rule ? 0 : stmt.int64(first + 6);
+  return g;
+}
+
+std::string_view kind_name(ConversationKind kind) {
+  switch (kind) {
+    case ConversationKind::direct:
+      return "direct";
+    case ConversationKind::group:
+      return "group";
+    case ConversationKind::multi:
+      return "multi";
+  }
+  return "multi";
+}
+
+ConversationKind kind_from_name(std::string_view name) {
+  if (name == "direct") return ConversationKind::direct;
+  if (name == "group") return ConversationKind::group;
+  return ConversationKind::multi;
+}
+
+int clamp_limit(int limit) { return std::clamp(limit, 0, 1000); }
+
+}  // namespace missive::sqlite

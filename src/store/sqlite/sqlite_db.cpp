@@ -1,0 +1,139 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+namespace missive::sqlite {
+
+Stmt::~Stmt() {
+  if (stmt_ == nullptr) return;
+  if (in_use_ == nullptr) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
+}
+
+void Stmt::bind_null() {
+  int rc = sqlite3_bind_null(stmt_, next_++);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+}
+
+void Stmt::bind_int(std::int64_t v) {
+  int rc = sqlite3_bind_int64(stmt_, next_++, v);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+}
+
+void Stmt::bind_text(std::string_view v) {
+  // SQLITE_TRANSIENT: the caller's string may not outlive the step.
+  int rc = sqlite3_bind_text64(stmt_, next_++, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+}
+
+Result<bool> Stmt::step() {
+  if (bind_error_ != 0) return std::unexpected(db_->error(bind_error_, "bind"));
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return std::unexpected(db_->error(rc, sqlite3_sql(stmt_)));
+}
+
+Status Stmt::run() {
+  for (;;) {
+    MISSIVE_TRY(bool row, step());
+    if (!row) return {};
+  }
+}
+
+bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::optional<std::int64_t> Stmt::opt_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+
+std::optional<std::string> Stmt::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, OpenMode mode) {
+  // NOMUTEX: each connection is used by one thread at a time, so SQLite's own per-connection
+  // mutex would only cost time.
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  flags |= mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
+                                       : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close_v2(raw);
+    return fail(ErrorCode::unavailable, fmt::format("cannot open database {}: {}", path, msg));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return std::unique_ptr<Db>(new Db(raw));
+}
+
+Db::~Db() {
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<Stmt> Db::prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return Stmt(*this, it->second.stmt, &it->second.in_use);
+  }
+  bool cache = it == cache_.end();
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return std::unexpected(error(rc, sql));
+  }
+  if (!cache) return Stmt(*this, stmt, nullptr);
+  Cached& entry = cache_.emplace(sql, Cached{stmt, true}).first->second;
+  return Stmt(*this, stmt, &entry.in_use);
+}
+
+Status Db::exec(const char* sql) {
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(error(rc, sql));
+  return {};
+}
+
+std::int64_t Db::changes() const { return sqlite3_changes64(db_); }
+
+bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+Error Db::error(int rc, std::string_view context) const {
+  std::string msg = sqlite3_errmsg(db_);
+  if (msg.empty() || msg == "not an error") msg = sqlite3_errstr(rc);
+  switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Error{ErrorCode::conflict, fmt::format("already exists ({})", msg)};
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Error{ErrorCode::not_found, "a referenced user, group or message does not exist"};
+    default:
+      break;
+  }
+  if (context.size() > 120) context = context.substr(0, 120);
+  return Error{ErrorCode::unavailable, fmt::format("database error: {} (in: {})", msg, context)};
+}
+
+}  // namespace missive::sqlite

@@ -1,0 +1,29 @@
+#pragma once
+// The embedded SQLite backend of the Store (WAL, one writer thread with group commit, a pool
+// of read connections). Schema and migrations: store/sqlite/migrations.cpp.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace missive {
+
+struct SqliteOptions {
+  std::string path;  // database file, e.g. DATA/missive.db; created with its directory
+  int read_connections = 4;
+  std::size_t max_batch = 256;  // most write jobs committed in one transaction
+  // Test-only fault injection: asked on the writer thread before each COMMIT with the number
+  // of jobs in the batch; true makes that commit fail as a disk error would.
+  std::function<bool(std::size_t jobs)> fail_commit;
+};
+
+// Opens (creating if missing) and migrates the database. Every commit is durable on return
+// (WAL with synchronous=FULL). unavailable if the file cannot be opened or created, or if it
+// was written by a newer missive (schema version unknown to this build).
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace missive

@@ -1,0 +1,105 @@
+#pragma once
+// SqliteStore: the Store over one writer connection and a pool of read connections. The
+// operations live in users_groups.cpp, messages.cpp and reads.cpp.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "store/sqlite/read_pool.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/writer.h"
+
+namespace missive::sqlite {
+
+// Every write runs as a job of the group-committing Writer; every read on a pooled read-only
+// connection inside one read transaction (a consistent snapshot).
+// Thread-safety: all methods may be called from any thread concurrently.
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Db> writer_db, std::vector<std::unique_ptr<Db>> readers,
+              const SqliteOptions& options)
+      : pool_(std::move(readers)),
+        writer_(std::move(writer_db), options.max_batch, options.fail_commit) {}
+
+  Result<User> create_user(const NewUser& user) override;
+  Result<User> get_user(UserId id) override;
+  Result<User> get_user_by_handle(const std::string& handle) override;
+  Result<Credentials> get_credentials(const std::string& handle) override;
+  Result<std::vector<User>> list_users(const UserQuery& query) override;
+  Result<std::vector<User>> list_active_users() override;
+  Result<std::int64_t> count_users() override;
+  Result<User> update_user(UserId id, const UserUpdate& update) override;
+  Result<User> set_user_active(UserId id, bool active) override;
+
+  Status create_session(const std::string& token_hash, const Session& session) override;
+  Result<Session> find_session(const std::string& token_hash, Timestamp now) override;
+  Status revoke_session(const std::string& token_hash) override;
+
+  Result<Group> create_group(const NewGroup& group) override;
+  Result<Group> get_group(GroupId id) override;
+  Result<std::vector<Group>> list_groups(bool include_inactive) override;
+  Result<Group> update_group(GroupId id, const GroupUpdate& update) override;
+  Status add_member(GroupId group, UserId user) override;
+  Status remove_member(GroupId group, UserId user) override;
+  Result<std::vector<User>> list_members(GroupId group) override;
+  Result<bool> is_member(GroupId group, UserId user) override;
+
+  Result<SendOutcome> send_message(const NewMessage& message) override;
+  Result<Message> get_message(MessageId id) override;
+  Result<InboxItem> get_inbox_item(MessageId id, UserId user) override;
+  Result<std::vector<Message>> get_thread(MessageId root) override;
+  Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override;
+  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override;
+
+  Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override;
+  Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to,
+                                             Timestamp now) override;
+  Result<std::vector<ConversationSummary>> conversations(UserId user) override;
+  Result<ConversationSummary> conversation(ConversationId id, UserId user) override;
+
+  Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override;
+  Result<std::vector<GroupReadStat>> read_stats(MessageId id) override;
+  Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) override;
+
+ private:
+  // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed.
+  template <class F>
+  auto write(F&& f) -> std::invoke_result_t<F, Db&> {
+    using R = std::invoke_result_t<F, Db&>;
+    std::optional<R> out;
+    Status status = writer_.submit([&](Db& db) -> Status {
+      out.emplace(f(db));
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    });
+    if (!status) return std::unexpected(std::move(status).error());
+    return std::move(*out);
+  }
+
+  // Runs `f(Db&) -> Result<T>` on a read connection inside one read transaction.
+  template <class F>
+  auto read(F&& f) -> std::invoke_result_t<F, Db&> {
+    ReadPool::Lease lease = pool_.acquire();
+    Db& db = lease.db();
+    if (auto begun = db.exec("BEGIN"); !begun) return std::unexpected(begun.error());
+    std::optional<std::invoke_result_t<F, Db&>> out;
+    try {
+      out.emplace(f(db));
+    } catch (const std::exception& e) {
+      out.emplace(fail(ErrorCode::internal, std::string("read failed: ") + e.what()));
+    } catch (...) {
+      out.emplace(fail(ErrorCode::internal, "read failed"));
+    }
+    // A read transaction has nothing to keep; ending it lets checkpoints move on.
+    if (db.in_transaction()) (void)db.exec("ROLLBACK");
+    return std::move(*out);
+  }
+
+  ReadPool pool_;
+  Writer writer_;  // last: its thread stops (after finishing queued jobs) before pool_ goes
+};
+
+}  // namespace missive::sqlite

@@ -1,0 +1,111 @@
+#include "store/sqlite/writer.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace missive::sqlite {
+
+Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault)
+    : db_(std::move(db)),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      fault_(std::move(fault)),
+      thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  work_cv_.notify_one();
+  thread_.join();
+}
+
+Status Writer::submit(const Job& job) {
+  Pending p{&job, {}, false, {}};
+  std::unique_lock lock(mutex_);
+  if (stop_) return fail(ErrorCode::unavailable, "the store is shutting down");
+  queue_.push_back(&p);
+  work_cv_.notify_one();
+  p.cv.wait(lock, [&] { return p.done; });
+  return std::move(p.result);
+}
+
+void Writer::run() {
+  std::deque<Pending*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop_ is set and nothing is left to do
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    apply(batch);
+    {
+      // Completed under the lock: once `done` is seen the caller's stack frame (and the
+      // Pending on it) may vanish, so nothing may touch it after the unlock.
+      std::lock_guard lock(mutex_);
+      for (Pending* p : batch) {
+        p->done = true;
+        p->cv.notify_one();
+      }
+    }
+    batch.clear();
+  }
+}
+
+Status Writer::run_job(Pending& p) {
+  MISSIVE_TRY_STATUS(db_->exec("SAVEPOINT job"));
+  Status result;
+  try {
+    result = (*p.job)(*db_);
+  } catch (const std::exception& e) {
+    result = fail(ErrorCode::internal, fmt::format("write failed: {}", e.what()));
+  } catch (...) {
+    result = fail(ErrorCode::internal, "write failed");
+  }
+  if (!db_->in_transaction()) return result;  // SQLite rolled the whole transaction back
+  Status closed = result ? db_->exec("RELEASE job") : db_->exec("ROLLBACK TO job");
+  if (closed && !result) closed = db_->exec("RELEASE job");
+  if (!closed) {
+    // The job's writes could not be undone alone: end the transaction so none of them commit.
+    (void)db_->exec("ROLLBACK");
+    return closed;
+  }
+  return result;
+}
+
+void Writer::apply(std::deque<Pending*>& batch) {
+  auto fail_all = [&](const Error& error) {
+    for (Pending* p : batch) {
+      p->result = std::unexpected(Error{ErrorCode::unavailable, error.message});
+    }
+  };
+  // IMMEDIATE: take the write lock up front rather than failing to upgrade mid-batch.
+  if (auto begun = db_->exec("BEGIN IMMEDIATE"); !begun) {
+    fail_all(begun.error());
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = run_job(*batch[i]);
+    // An I/O error, a full disk or a failed savepoint rollback can end the whole transaction:
+    // then the jobs that looked done are lost too.
+    if (!db_->in_transaction()) {
+      fail_all(Error{ErrorCode::unavailable,
+                     "database error: the transaction was rolled back; retry"});
+      return;
+    }
+  }
+  bool injected = fault_ && fault_(batch.size());
+  Status committed = injected ? fail(ErrorCode::unavailable, "database error: injected commit failure")
+                              : db_->exec("COMMIT");
+  if (!committed) {
+    if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+    fail_all(committed.error());
+  }
+}
+
+}  // namespace missive::sqlite

@@ -1,0 +1,65 @@
+#pragma once
+// The single writer of a SQLite store: group commit in the manner of leveldb's DBImpl::Write.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace missive::sqlite {
+
+// Runs write jobs on one thread and one connection. Whatever jobs are queued (up to
+// max_batch) run in one transaction, each inside its own SAVEPOINT: a failing job is rolled
+// back alone and the others still commit. Every job is answered only after the COMMIT; if
+// the COMMIT fails, every job of the batch fails with unavailable and the writer carries on.
+// Thread-safety: submit() may be called from any thread concurrently.
+class Writer {
+ public:
+  // A job runs on the writer thread inside the batch's transaction. An error return rolls
+  // back everything the job wrote.
+  using Job = std::function<Status(Db&)>;
+  // Test-only fault injection: asked before each COMMIT with the batch size; true makes the
+  // commit fail as a disk error would.
+  using CommitFault = std::function<bool(std::size_t jobs)>;
+
+  Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault);
+  // Finishes the queued jobs, then stops the thread.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Blocks until the job has committed (ok) or failed (its own error, or unavailable).
+  Status submit(const Job& job);
+
+ private:
+  struct Pending {
+    const Job* job;
+    Status result;
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  void run();
+  void apply(std::deque<Pending*>& batch);
+  Status run_job(Pending& p);
+
+  // Constant after construction, used only by the writer thread.
+  const std::unique_ptr<Db> db_;
+  const std::size_t max_batch_;
+  const CommitFault fault_;
+
+  std::mutex mutex_;
+  std::condition_variable work_cv_;      // signalled when a job is queued or stop_ is set
+  std::deque<Pending*> queue_;           // guarded by mutex_
+  bool stop_ = false;                    // guarded by mutex_
+
+  std::thread thread_;  // last: starts after every member above is built
+};
+
+}  // namespace missive::sqlite

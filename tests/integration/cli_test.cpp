@@ -1,0 +1,424 @@
+// The `missive` command line against a real server on 127.0.0.1:0: each test starts
+// `missive serve` on a fresh data directory (server_harness.h) and runs the CLI as a
+// subprocess, as a user would. CliServeTest drives `missive serve` itself to see its output.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server_harness.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Env = std::map<std::string, std::string>;
+
+using missive::itest::kAdminPassword;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// The current environment without MISSIVE_* variables, plus `extra`.
+std::vector<std::string> make_env(const Env& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "MISSIVE_", 8) != 0) env.emplace_back(*e);
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& items) {
+  std::vector<char*> out;
+  for (auto& s : items) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// fork + exec of the missive binary with stdin from `stdin_file` (or /dev/null).
+pid_t spawn(std::vector<std::string> args, const Env& env, const std::string& stdin_file,
+            int out_fd, int err_fd) {
+  args.insert(args.begin(), MISSIVE_BINARY);
+  auto env_strings = make_env(env);
+  auto argv = c_strings(args);
+  auto envp = c_strings(env_strings);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int in = ::open(stdin_file.empty() ? "/dev/null" : stdin_file.c_str(), O_RDONLY);
+    dup2(in, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A temporary directory for credentials files and stdin, and the CLI runner.
+class CliFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "missive-cli-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs the CLI as the user whose credentials live in `config` (a file name in the temp dir).
+  CliRun cli(std::vector<std::string> args, const std::string& config = "admin",
+             const std::string& input = "") {
+    std::string stdin_file;
+    if (!input.empty()) {
+      stdin_file = (dir_ / "stdin.txt").string();
+      std::ofstream(stdin_file) << input;
+    }
+    int out[2], err[2];
+    EXPECT_EQ(pipe(out), 0);
+    EXPECT_EQ(pipe(err), 0);
+    const pid_t pid = spawn(std::move(args),
+                            {{"MISSIVE_SERVER", url_},
+                             {"MISSIVE_CONFIG", (dir_ / config).string()},
+                             {"HOME", dir_.string()}},
+                            stdin_file, out[1], err[1]);
+    ::close(out[1]);
+    ::close(err[1]);
+    CliRun run;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+      if (poll(fds, 2, 30000) <= 0) {
+        kill(pid, SIGKILL);
+        ADD_FAILURE() << "the CLI did not finish";
+        break;
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+        char buffer[4096];
+        const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (n <= 0) {
+          ::close(fds[i].fd);
+          fds[i].fd = -1;
+          --open_fds;
+        } else {
+          (i == 0 ? run.out : run.err).append(buffer, static_cast<std::size_t>(n));
+        }
+      }
+    }
+    for (auto& p : fds) {
+      if (p.fd >= 0) ::close(p.fd);
+    }
+    run.exit_code = wait_exit(pid);
+    return run;
+  }
+
+  // Runs a command that must succeed; returns its stdout.
+  std::string ok(std::vector<std::string> args, const std::string& config = "admin",
+                 const std::string& input = "") {
+    std::string shown;
+    for (const auto& a : args) shown += a + " ";
+    const CliRun run = cli(std::move(args), config, input);
+    EXPECT_EQ(run.exit_code, 0) << shown << "\nstdout: " << run.out << "\nstderr: " << run.err;
+    return run.out;
+  }
+
+  void login_admin() { ok({"login", "admin", "--password", kAdminPassword}); }
+
+  void create_user(const std::string& handle, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"user",    "create",         handle,
+                                     "--first", "First" + handle, "--last",
+                                     "Last",    "--password",     "password-" + handle};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ok(args);
+    ok({"login", handle, "--password", "password-" + handle}, handle);
+  }
+
+  // The id in "sent message 12 to ..." output.
+  static std::string sent_id(const std::string& out) {
+    const std::string prefix = "sent message ";
+    const auto at = out.find(prefix);
+    if (at == std::string::npos) return "?";
+    const auto start = at + prefix.size();
+    return out.substr(start, out.find(' ', start) - start);
+  }
+
+  fs::path dir_;
+  std::string url_;  // the server the CLI talks to
+};
+
+class CliTest : public CliFixture {
+ protected:
+  void SetUp() override {
+    CliFixture::SetUp();
+    server_.start();
+    url_ = "http://127.0.0.1:" + std::to_string(server_.port());
+  }
+
+  missive::itest::ServerProcess server_;
+};
+
+// Drives `missive serve` directly, to check what it prints.
+class CliServeTest : public CliFixture {
+ protected:
+  void TearDown() override {
+    stop_server();
+    CliFixture::TearDown();
+  }
+
+  // Starts `missive serve` on DIR/data and waits for its "listening on" line; returns its
+  // stdout up to that line.
+  std::string start_server() {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    const int log = ::open((dir_ / "server.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    server_ = spawn({"serve", "--listen", "127.0.0.1:0", "--data", (dir_ / "data").string()},
+                    {{"MISSIVE_PASSWORD_COST", "minimal"}}, "", out[1], log);
+    ::close(out[1]);
+    ::close(log);
+    server_out_ = out[0];
+    std::string seen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const std::string marker = "missive: listening on ";
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{server_out_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(server_out_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      seen.append(buffer, static_cast<std::size_t>(n));
+      const auto at = seen.find(marker);
+      if (at != std::string::npos && seen.find('\n', at) != std::string::npos) {
+        url_ = seen.substr(at + marker.size(), seen.find('\n', at) - at - marker.size());
+        return seen;
+      }
+    }
+    std::ifstream in(dir_ / "server.log");
+    ADD_FAILURE() << "the server did not start; stdout: " << seen
+                  << "\nstderr: " << std::string(std::istreambuf_iterator<char>(in), {});
+    return seen;
+  }
+
+  void stop_server() {
+    if (server_ <= 0) return;
+    kill(server_, SIGTERM);
+    EXPECT_EQ(wait_exit(server_), 0) << "the server should stop cleanly on SIGTERM";
+    ::close(server_out_);
+    server_ = -1;
+  }
+
+  pid_t server_ = -1;
+  int server_out_ = -1;
+};
+
+TEST_F(CliServeTest, CreatesAnAdminWithAGeneratedPasswordShownOnce) {
+  const std::string first = start_server();
+  EXPECT_TRUE(url_.starts_with("http://127.0.0.1:")) << url_;
+  EXPECT_NE(url_, "http://127.0.0.1:0");
+  const std::string prefix = "missive: created admin account \"admin\" with password ";
+  const auto at = first.find(prefix);
+  ASSERT_NE(at, std::string::npos) << first;
+  const auto start = at + prefix.size();
+  const std::string password = first.substr(start, first.find(' ', start) - start);
+  EXPECT_NE(first.find("(shown once)"), std::string::npos);
+  ok({"login", "admin", "--password", password});
+
+  stop_server();
+  const std::string second = start_server();
+  EXPECT_EQ(second.find("created admin"), std::string::npos) << second;
+  ok({"login", "admin", "--password", password});  // the same account, on a new port
+}
+
+TEST_F(CliServeTest, FailsClearlyWhenTheDataDirectoryIsUnusable) {
+  std::ofstream(dir_ / "a-file") << "x";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid =
+      spawn({"serve", "--listen", "127.0.0.1:0", "--data", (dir_ / "a-file").string()},
+            {{"MISSIVE_PASSWORD_COST", "minimal"}}, "", out[1], out[1]);
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+  ::close(out[0]);
+  EXPECT_EQ(wait_exit(pid), 1);
+  EXPECT_NE(text.find("error: cannot create the data directory"), std::string::npos) << text;
+}
+
+TEST_F(CliServeTest, RefusesAMalformedListenAddress) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = spawn({"serve", "--listen", "localhost", "--data", (dir_ / "data").string()},
+                          {}, "", out[1], out[1]);
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+  ::close(out[0]);
+  EXPECT_EQ(wait_exit(pid), 1);
+  EXPECT_NE(text.find("error: --listen \"localhost\": expected HOST:PORT"), std::string::npos)
+      << text;
+}
+
+TEST_F(CliTest, LoginSavesAPrivateTokenAndWhoamiUsesIt) {
+  const std::string out = ok({"login", "admin", "--password", kAdminPassword});
+  EXPECT_NE(out.find("logged in to " + url_ + " as admin"), std::string::npos) << out;
+  struct stat st {};
+  ASSERT_EQ(stat((dir_ / "admin").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_NE(ok({"whoami"}).find("handle:     admin"), std::string::npos);
+
+  ok({"logout"});
+  const CliRun after = cli({"whoami"});
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_TRUE(after.err.starts_with("error: not logged in")) << after.err;
+  EXPECT_TRUE(after.err.ends_with("(unauthenticated)\n")) << after.err;
+}
+
+TEST_F(CliTest, ApiErrorsGoToStderrWithTheirCode) {
+  const CliRun bad = cli({"login", "admin", "--password", "not-the-password"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_TRUE(bad.err.starts_with("error: ")) << bad.err;
+  EXPECT_TRUE(bad.err.ends_with(" (unauthenticated)\n")) << bad.err;
+
+  login_admin();
+  const CliRun rule = cli({"group", "create", "dbas", "--rule", "role == \"dba\""});
+  EXPECT_EQ(rule.exit_code, 1);
+  EXPECT_NE(rule.err.find("rule: unknown operator '==' at position 6"), std::string::npos)
+      << rule.err;
+  EXPECT_TRUE(rule.err.ends_with(" (unprocessable)\n")) << rule.err;
+
+  const CliRun missing = cli({"show", "999999"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(missing.err.ends_with(" (not_found)\n")) << missing.err;
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(cli({"send", "--to", "ada"}).exit_code, 2);  // no --subject
+  EXPECT_EQ(cli({"no-such-command"}).exit_code, 2);
+}
+
+TEST_F(CliTest, UserAttributesAreTyped) {
+  login_admin();
+  ok({"user", "create", "ada", "--first", "Ada", "--last", "Lovelace", "--password", "password-ada",
+      "--attr", "role=dba", "--attr", "level=3", "--attr", "contractor=false", "--attr",
+      "code=\"007\""});
+  const std::string json = ok({"user", "get", "ada", "--json"});
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  EXPECT_STREQ(doc["handle"].GetString(), "ada");
+  EXPECT_STREQ(doc["attributes"]["role"].GetString(), "dba");
+  EXPECT_EQ(doc["attributes"]["level"].GetDouble(), 3.0);
+  EXPECT_FALSE(doc["attributes"]["contractor"].GetBool());
+  EXPECT_STREQ(doc["attributes"]["code"].GetString(), "007");
+
+  ok({"user", "update", "ada", "--unset", "code", "--attr", "level=4"});
+  const std::string shown = ok({"user", "get", "ada"});
+  EXPECT_NE(shown.find("attributes: contractor=false level=4 role=dba"), std::string::npos)
+      << shown;
+  EXPECT_NE(ok({"user", "list"}).find("ada"), std::string::npos);
+}
+
+TEST_F(CliTest, SendInboxReadAndTheDashboard) {
+  login_admin();
+  create_user("ada");
+  create_user("bob");
+  ok({"group", "create", "ops"});
+  ok({"group", "add", "ops", "ada", "bob"});
+  const std::string members = ok({"group", "members", "ops"});
+  EXPECT_NE(members.find("ada"), std::string::npos) << members;
+  EXPECT_NE(members.find("bob"), std::string::npos) << members;
+
+  const std::string sent = ok({"send", "--group", "ops", "--subject", "Deploy at noon", "--body",
+                               "Freeze starts at 11:30."});
+  EXPECT_NE(sent.find("to ops (2 recipients)"), std::string::npos) << sent;
+  const std::string id = sent_id(sent);
+
+  const std::string inbox = ok({"inbox"}, "ada");
+  EXPECT_NE(inbox.find("Deploy at noon"), std::string::npos) << inbox;
+  EXPECT_NE(ok({"inbox", "--unread"}, "ada").find("Deploy at noon"), std::string::npos);
+  EXPECT_NE(ok({"show", id}, "ada").find("Freeze starts at 11:30."), std::string::npos);
+
+  EXPECT_EQ(ok({"read", id}, "ada"), "marked 1 message read\n");
+  EXPECT_EQ(ok({"inbox", "--unread"}, "ada"), "no unread messages\n");
+
+  const std::string dashboard = ok({"dashboard"});
+  EXPECT_NE(dashboard.find("READ %"), std::string::npos) << dashboard;
+  EXPECT_NE(dashboard.find("Deploy at noon"), std::string::npos) << dashboard;
+  EXPECT_NE(dashboard.find("50.0"), std::string::npos) << dashboard;
+
+  const std::string report = ok({"dashboard", id});
+  EXPECT_NE(report.find("read by 1 of 2 (50.0%)"), std::string::npos) << report;
+  EXPECT_NE(report.find("Read (1):"), std::string::npos) << report;
+  EXPECT_NE(report.find("Not read (1):"), std::string::npos) << report;
+  const auto not_read = report.find("Not read (1):");
+  EXPECT_NE(report.find("bob", not_read), std::string::npos) << report;
+}
+
+TEST_F(CliTest, BodyFromStdinRepliesAndThreads) {
+  login_admin();
+  create_user("ada");
+  const std::string sent =
+      ok({"send", "--to", "ada", "--subject", "Lunch?"}, "admin", "Noon at the usual place?\n");
+  const std::string id = sent_id(sent);
+  const std::string shown = ok({"show", id}, "ada");
+  EXPECT_TRUE(shown.ends_with("\nNoon at the usual place?\n")) << shown;
+
+  ok({"reply", id, "--body", "Yes!"}, "ada");
+  const std::string thread = ok({"thread", id});
+  EXPECT_NE(thread.find("[" + id + "] admin"), std::string::npos) << thread;
+  EXPECT_NE(thread.find("\n    ["), std::string::npos) << "the reply is indented:\n" << thread;
+  EXPECT_NE(thread.find("Re: Lunch?"), std::string::npos) << thread;
+  EXPECT_NE(ok({"conversations"}, "ada").find("direct"), std::string::npos);
+}
+
+TEST_F(CliTest, RuleGroupsResolveWhenSending) {
+  login_admin();
+  create_user("ada", {"--attr", "role=dba"});
+  create_user("bob", {"--attr", "role=dev"});
+  ok({"group", "create", "dbas", "--rule", "role = \"dba\""});
+  const std::string sent = ok({"send", "--group", "dbas", "--subject", "Backups", "--body", "ok?"});
+  EXPECT_NE(sent.find("(1 recipient)"), std::string::npos) << sent;
+  EXPECT_NE(ok({"inbox"}, "ada").find("Backups"), std::string::npos);
+  EXPECT_EQ(ok({"inbox"}, "bob"), "no messages\n");
+}
+
+TEST_F(CliTest, WithdrawnMessagesLeaveTheInbox) {
+  login_admin();
+  create_user("ada");
+  const std::string id = sent_id(ok({"send", "--to", "ada", "--subject", "Oops", "--body", "x"}));
+  ok({"withdraw", id});
+  EXPECT_EQ(ok({"inbox"}, "ada"), "no messages\n");
+}
+
+}  // namespace

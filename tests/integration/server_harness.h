@@ -1,0 +1,56 @@
+#pragma once
+// The real `missive serve` as a subprocess on 127.0.0.1:0 with a fresh data directory, for
+// black-box tests over HTTP. The process can be stopped (SIGTERM) and restarted on the same
+// data; it is killed and its directory removed on destruction.
+//
+// Thread-safety: one owner thread.
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace missive::itest {
+
+// The password of the "admin" account every test server starts with.
+inline constexpr const char* kAdminPassword = "admin-password-1";
+
+class ServerProcess {
+ public:
+  ServerProcess();  // creates the data directory; call start()
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Spawns the server and waits for "missive: listening on http://127.0.0.1:PORT".
+  // Throws std::runtime_error if it exits or stays silent for 20 s.
+  void start();
+  // SIGTERM and wait; returns the exit status as waitpid reports it. No-op when not running.
+  int stop();
+  void restart() {
+    stop();
+    start();
+  }
+
+  std::uint16_t port() const { return port_; }
+  const std::filesystem::path& data_dir() const { return dir_; }
+
+ private:
+  void read_output(int fd);
+  void reap();
+
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint16_t port_ = 0;  // guarded by mutex_ while the reader runs
+  bool eof_ = false;        // guarded by mutex_
+  std::string output_;      // guarded by mutex_: what the process printed (for diagnostics)
+};
+
+}  // namespace missive::itest

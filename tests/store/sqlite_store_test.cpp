@@ -1,0 +1,180 @@
+// The SQLite backend: its conformance instantiation, plus what only it has — schema
+// migrations, group commit, commit-failure recovery and readers that never wait for the
+// writer.
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store_test_support.h"
+
+namespace missive::testing {
+namespace {
+
+std::string db_path(const std::filesystem::path& dir) { return (dir / "data" / "missive.db").string(); }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(StoreBackend{
+                             "Sqlite",
+                             [](const std::filesystem::path& dir) {
+                               return open_sqlite_store(SqliteOptions{db_path(dir)});
+                             }}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+NewUser new_user(const std::string& handle) { return NewUser{handle, "F", "L", "x", {}, false, 1}; }
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = db_path(dir_.path());
+};
+
+TEST_F(SqliteStoreTest, CreatesTheFileAndItsDirectoryInWalMode) {
+  auto store = must(open_sqlite_store(SqliteOptions{path_}));
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_only));
+  auto stmt = must(db->prepare("PRAGMA journal_mode"));
+  ASSERT_TRUE(must(stmt.step()));
+  EXPECT_EQ(stmt.text(0), "wal");
+}
+
+TEST_F(SqliteStoreTest, NestedUseOfOneStatementDoesNotDisturbIt) {
+  std::filesystem::create_directories(dir_.path() / "data");
+  auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_write_create));
+  must(db->exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2), (3);"));
+  static constexpr const char* kSql = "SELECT v FROM t WHERE v >= ? ORDER BY v";
+  auto outer = must(db->prepare(kSql));
+  outer.bind(1);
+  ASSERT_TRUE(must(outer.step()));
+  {
+    auto inner = must(db->prepare(kSql));  // still in use above: a one-off copy
+    inner.bind(3);
+    ASSERT_TRUE(must(inner.step()));
+    EXPECT_EQ(inner.int64(0), 3);
+  }
+  ASSERT_TRUE(must(outer.step()));
+  EXPECT_EQ(outer.int64(0), 2);
+}
+
+TEST_F(SqliteStoreTest, UpgradesADatabaseFromEveryOlderVersion) {
+  for (int version = 0; version <= sqlite::latest_schema_version(); ++version) {
+    SCOPED_TRACE(fmt::format("from version {}", version));
+    TempDir dir;
+    std::string path = db_path(dir.path());
+    std::filesystem::create_directories(dir.path() / "data");
+    {
+      auto db = must(sqlite::Db::open(path, sqlite::OpenMode::read_write_create));
+      must(sqlite::migrate(*db, version));
+      EXPECT_EQ(must(sqlite::schema_version(*db)), version);
+    }
+    {
+      auto store = must(open_sqlite_store(SqliteOptions{path}));
+      must(store->create_user(new_user("ada")));
+    }
+    auto db = must(sqlite::Db::open(path, sqlite::OpenMode::read_only));
+    EXPECT_EQ(must(sqlite::schema_version(*db)), sqlite::latest_schema_version());
+    auto store = must(open_sqlite_store(SqliteOptions{path}));
+    EXPECT_EQ(must(store->get_user_by_handle("ada")).handle, "ada");
+  }
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
+  { must(open_sqlite_store(SqliteOptions{path_})); }
+  {
+    auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_write_create));
+    std::string sql = fmt::format("PRAGMA user_version = {}", sqlite::latest_schema_version() + 1);
+    must(db->exec(sql.c_str()));
+  }
+  auto refused = open_sqlite_store(SqliteOptions{path_});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+  EXPECT_NE(refused.error().message.find("newer"), std::string::npos) << refused.error().message;
+}
+
+TEST_F(SqliteStoreTest, AFailedCommitFailsItsBatchAndTheStoreCarriesOn) {
+  std::atomic<bool> fail_next{false};
+  SqliteOptions options{path_};
+  options.fail_commit = [&](std::size_t) { return fail_next.exchange(false); };
+  auto store = must(open_sqlite_store(options));
+  must(store->create_user(new_user("before")));
+  fail_next = true;
+  auto lost = store->create_user(new_user("lost"));
+  EXPECT_EQ(status(lost), "unavailable");
+  EXPECT_EQ(status(store->get_user_by_handle("lost")), "not_found");
+  EXPECT_EQ(status(store->create_user(new_user("lost"))), "ok");  // nothing half-written
+  EXPECT_EQ(must(store->count_users()), 2);
+}
+
+TEST_F(SqliteStoreTest, OneBatchCommitsItsGoodJobsAndRollsBackItsBadOnes) {
+  std::mutex mutex;
+  std::vector<std::size_t> batches;
+  std::atomic<bool> hold_first{true};
+  SqliteOptions options{path_};
+  options.fail_commit = [&](std::size_t jobs) {
+    // Holding the first commit lets the other writers queue up behind it.
+    if (hold_first.exchange(false)) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::lock_guard lock(mutex);
+    batches.push_back(jobs);
+    return false;
+  };
+  auto store = must(open_sqlite_store(options));
+  must(store->create_user(new_user("taken")));
+
+  constexpr int kThreads = 16;
+  std::vector<std::string> results(kThreads);
+  std::vector<std::thread> threads;
+  hold_first = true;
+  threads.emplace_back([&] { results[0] = status(store->create_user(new_user("first"))); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int t = 1; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Odd threads collide with an existing handle.
+      std::string handle = t % 2 == 1 ? "taken" : fmt::format("u{}", t);
+      results[t] = status(store->create_user(new_user(handle)));
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(results[t], t % 2 == 1 ? "conflict" : "ok") << "thread " << t;
+  }
+  std::size_t largest = 0;
+  for (std::size_t b : batches) largest = std::max(largest, b);
+  EXPECT_GT(largest, 1u) << "writers were not grouped into one commit";
+  EXPECT_EQ(must(store->count_users()), 1 + kThreads / 2);
+}
+
+TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
+  std::promise<void> read_done;
+  std::shared_future<void> read_done_future = read_done.get_future().share();
+  std::atomic<bool> hold{false};
+  std::atomic<bool> read_finished_first{false};
+  SqliteOptions options{path_};
+  options.fail_commit = [&](std::size_t) {
+    if (hold.exchange(false)) {
+      read_finished_first =
+          read_done_future.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    }
+    return false;
+  };
+  auto store = must(open_sqlite_store(options));
+  User ada = must(store->create_user(new_user("ada")));
+  hold = true;
+  std::thread writer([&] { must(store->create_user(new_user("bob"))); });
+  while (hold) std::this_thread::yield();  // the writer now sits inside its transaction
+  EXPECT_EQ(must(store->get_user(ada.id)).handle, "ada");
+  EXPECT_EQ(status(store->get_user_by_handle("bob")), "not_found");  // not committed yet
+  read_done.set_value();
+  writer.join();
+  EXPECT_TRUE(read_finished_first);
+  EXPECT_EQ(status(store->get_user_by_handle("bob")), "ok");  // visible once it returned
+}
+
+}  // namespace
+}  // namespace missive::testing

@@ -1,0 +1,87 @@
+#pragma once
+// The store conformance fixture: every test runs against each backend instantiated with
+// INSTANTIATE_TEST_SUITE_P(<Backend>, StoreConformance, ...), through the Store interface only.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace missive::testing {
+
+struct StoreBackend {
+  std::string name;
+  // Opens the store kept under `dir`: a new one for a new dir, the same data when reopened.
+  std::function<Result<std::unique_ptr<Store>>(const std::filesystem::path& dir)> open;
+};
+
+inline void PrintTo(const StoreBackend& b, std::ostream* os) { *os << b.name; }
+
+// A fresh, unique, empty directory under the system temp dir; removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// "ok" or the error code's name: asserts read like a spec (EXPECT_EQ(status(r), "conflict")).
+template <class T>
+std::string status(const Result<T>& r) {
+  return r ? "ok" : std::string(error_code_name(r.error().code));
+}
+
+// The value of a result that must succeed; otherwise the test fails here (and stops).
+template <class T>
+T must(Result<T> r, std::source_location where = std::source_location::current()) {
+  if (!r) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << error_code_name(r.error().code) << ": " << r.error().message;
+    throw std::runtime_error("required operation failed");
+  }
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Closes the store and opens it again on the same data.
+  void reopen();
+
+  Store& store() { return *store_; }
+
+  // --- fixtures ---
+  User user(const std::string& handle, Attributes attributes = {});
+  std::vector<UserId> users(const std::string& prefix, int count);
+  Group group(const std::string& name, UserId owner, const std::vector<UserId>& members);
+
+  // A direct message from -> to.
+  static NewMessage direct(UserId from, UserId to, std::string body = "hello");
+  // A message to a group conversation whose recipients are `members` through `group`.
+  static NewMessage to_group(UserId from, GroupId group, const std::vector<UserId>& members,
+                             std::string body = "hello all");
+  Message send(const NewMessage& m) { return must(store().send_message(m)).message; }
+
+  std::int64_t now_ = 1'700'000'000'000;
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace missive::testing

@@ -1,0 +1,169 @@
+#pragma once
+// A Store that forwards to a real one until told to fail: every call then either answers
+// unavailable (a disk error) or throws (a bug), so tests can check how the API reports both.
+//
+// Thread-safety: as the wrapped store; the fault mode is atomic.
+
+#include <atomic>
+#include <stdexcept>
+
+#include "store/store.h"
+
+namespace missive::testing {
+
+enum class Fault { none, unavailable, exception };
+
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(Store& inner) : inner_(inner) {}
+  void set_fault(Fault fault) { fault_.store(fault); }
+
+#define MISSIVE_FAULT_POINT()                                                  \
+  do {                                                                         \
+    if (fault_.load() == Fault::exception) throw std::runtime_error("boom");   \
+    if (fault_.load() == Fault::unavailable) {                                 \
+      return fail(ErrorCode::unavailable, "database is unavailable");          \
+    }                                                                         \
+  } while (0)
+
+  Result<User> create_user(const NewUser& user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.create_user(user);
+  }
+  Result<User> get_user(UserId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_user(id);
+  }
+  Result<User> get_user_by_handle(const std::string& handle) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_user_by_handle(handle);
+  }
+  Result<Credentials> get_credentials(const std::string& handle) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_credentials(handle);
+  }
+  Result<std::vector<User>> list_users(const UserQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_users(query);
+  }
+  Result<std::vector<User>> list_active_users() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_active_users();
+  }
+  Result<std::int64_t> count_users() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.count_users();
+  }
+  Result<User> update_user(UserId id, const UserUpdate& update) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.update_user(id, update);
+  }
+  Result<User> set_user_active(UserId id, bool active) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.set_user_active(id, active);
+  }
+  Status create_session(const std::string& token_hash, const Session& session) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.create_session(token_hash, session);
+  }
+  Result<Session> find_session(const std::string& token_hash, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.find_session(token_hash, now);
+  }
+  Status revoke_session(const std::string& token_hash) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.revoke_session(token_hash);
+  }
+  Result<Group> create_group(const NewGroup& group) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.create_group(group);
+  }
+  Result<Group> get_group(GroupId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_group(id);
+  }
+  Result<std::vector<Group>> list_groups(bool include_inactive) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_groups(include_inactive);
+  }
+  Result<Group> update_group(GroupId id, const GroupUpdate& update) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.update_group(id, update);
+  }
+  Status add_member(GroupId group, UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.add_member(group, user);
+  }
+  Status remove_member(GroupId group, UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.remove_member(group, user);
+  }
+  Result<std::vector<User>> list_members(GroupId group) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_members(group);
+  }
+  Result<bool> is_member(GroupId group, UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.is_member(group, user);
+  }
+  Result<SendOutcome> send_message(const NewMessage& message) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.send_message(message);
+  }
+  Result<Message> get_message(MessageId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_message(id);
+  }
+  Result<InboxItem> get_inbox_item(MessageId id, UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_inbox_item(id, user);
+  }
+  Result<std::vector<Message>> get_thread(MessageId root) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_thread(root);
+  }
+  Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.inbox(query);
+  }
+  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.set_expiry(id, expiry);
+  }
+  Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.mark_message_read(id, user, now);
+  }
+  Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.mark_conversation_read(id, user, up_to, now);
+  }
+  Result<std::vector<ConversationSummary>> conversations(UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.conversations(user);
+  }
+  Result<ConversationSummary> conversation(ConversationId id, UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.conversation(id, user);
+  }
+  Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.sent_messages(query);
+  }
+  Result<std::vector<GroupReadStat>> read_stats(MessageId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.read_stats(id);
+  }
+  Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.recipient_statuses(id);
+  }
+
+#undef MISSIVE_FAULT_POINT
+
+ private:
+  Store& inner_;
+  std::atomic<Fault> fault_{Fault::none};
+};
+
+}  // namespace missive::testing

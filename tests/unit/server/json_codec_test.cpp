@@ -1,0 +1,131 @@
+#include "server/json_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace missive::server {
+namespace {
+
+constexpr Timestamp kT = 1'790'000'000'123;  // 2026-09-21T14:13:20.123Z
+constexpr Timestamp kLater = kT + 1000;
+
+Message sample_message() {
+  Message m;
+  m.id = MessageId(7);
+  m.conversation = ConversationId(3);
+  m.seq = 2;
+  m.creator = UserId(1);
+  m.subject = "Hi";
+  m.body = "Body";
+  m.root = MessageId(7);
+  m.create_date = kT;
+  m.metadata_json = R"({"k":[1,2]})";
+  m.flags = {"urgent"};
+  m.sent_to = "Ops";
+  m.recipient_count = 10;
+  m.read_count = 3;
+  return m;
+}
+
+TEST(JsonCodec, User) {
+  User u{UserId(5), "ada", "Ada", "Lovelace", {{"role", std::string("dba")}, {"level", 3.0},
+                                               {"ratio", 0.5}, {"x", true}},
+         false, true, kT};
+  EXPECT_EQ(write_json([&](JsonWriter& w) { write_user(w, u); }),
+            R"({"id":5,"handle":"ada","first_name":"Ada","last_name":"Lovelace",)"
+            R"("full_name":"Ada Lovelace","attributes":{"level":3,"ratio":0.5,"role":"dba",)"
+            R"("x":true},"is_admin":false,"is_active":true,"created_at":"2026-09-21T14:13:20.123Z"})");
+}
+
+TEST(JsonCodec, Group) {
+  Group g{GroupId(2), "Ops", std::nullopt, UserId(1), true, kT, 4};
+  EXPECT_EQ(write_json([&](JsonWriter& w) { write_group(w, g); }),
+            R"({"id":2,"name":"Ops","rule":null,"owner_id":1,"is_active":true,)"
+            R"("created_at":"2026-09-21T14:13:20.123Z","member_count":4})");
+  g.rule = "role = \"dba\"";
+  EXPECT_NE(write_json([&](JsonWriter& w) { write_group(w, g); }).find(R"("rule":"role = \"dba\"")"),
+            std::string::npos);
+}
+
+TEST(JsonCodec, CreatorViewHasCounters) {
+  const auto json = write_json([&](JsonWriter& w) { write_creator_message(w, sample_message(), kLater); });
+  EXPECT_EQ(json,
+            R"({"id":7,"conversation_id":3,"seq":2,"creator_id":1,"client_msg_id":null,)"
+            R"("subject":"Hi","body":"Body","parent_id":null,"root_id":7,)"
+            R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
+            R"("metadata":{"k":[1,2]},"flags":["urgent"],"sent_to":"Ops","is_read":true,)"
+            R"("read_at":null,"via_groups":[],"recipient_count":10,"read_count":3,"read_percent":30})");
+}
+
+TEST(JsonCodec, RecipientViewHidesCounters) {
+  auto m = sample_message();
+  m.expiry_date = kT + 500;  // expired at kLater
+  m.parent = MessageId(6);
+  m.client_msg_id = "c-1";
+  MessageView view{InboxItem{m, true, kT + 1, {GroupId(2)}}, false};
+  const auto json = write_json([&](JsonWriter& w) { write_message(w, view, kLater); });
+  EXPECT_NE(json.find(R"("active":false)"), std::string::npos);
+  EXPECT_NE(json.find(R"("parent_id":6)"), std::string::npos);
+  EXPECT_NE(json.find(R"("client_msg_id":"c-1")"), std::string::npos);
+  EXPECT_NE(json.find(R"("via_groups":[2])"), std::string::npos);
+  EXPECT_NE(json.find(R"("read_at":"2026-09-21T14:13:20.124Z")"), std::string::npos);
+  EXPECT_EQ(json.find("recipient_count"), std::string::npos);
+  EXPECT_EQ(json.find("read_percent"), std::string::npos);
+}
+
+TEST(JsonCodec, ThreadNodesNest) {
+  ThreadNode root{MessageView{InboxItem{sample_message(), false, {}, {}}, false}, {}};
+  root.replies.push_back(root);
+  const auto json = write_json([&](JsonWriter& w) { write_thread_node(w, root, kLater); });
+  EXPECT_EQ(json.find(R"({"message":{"id":7)"), 0u);
+  EXPECT_NE(json.find(R"("replies":[{"message":{"id":7)"), std::string::npos);
+  EXPECT_NE(json.find(R"("replies":[]}]})"), std::string::npos);
+}
+
+TEST(JsonCodec, DashboardRowAndReport) {
+  ReadReport report{sample_message(),
+                    {GroupReadStat{GroupId(2), "Ops", 10, 3}, GroupReadStat{GroupId(), "", 0, 0}},
+                    {RecipientStatus{UserId(4), "bob", "Bob B", GroupId(2), "Ops", true, kT},
+                     RecipientStatus{UserId(5), "eve", "Eve E", GroupId(), "", false, {}}}};
+  EXPECT_EQ(write_json([&](JsonWriter& w) { write_read_report(w, report, kLater); }),
+            R"({"message":{"id":7,"subject":"Hi","sent_to":"Ops",)"
+            R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
+            R"("recipients":10,"read_count":3,"read_percent":30},)"
+            R"("groups":[{"group_id":2,"group_name":"Ops","recipients":10,"reads":3,"read_percent":30},)"
+            R"({"group_id":null,"group_name":"","recipients":0,"reads":0,"read_percent":0}],)"
+            R"("recipients":[{"user_id":4,"handle":"bob","full_name":"Bob B","group_id":2,)"
+            R"("group_name":"Ops","is_read":true,"read_at":"2026-09-21T14:13:20.123Z"},)"
+            R"({"user_id":5,"handle":"eve","full_name":"Eve E","group_id":null,"group_name":"",)"
+            R"("is_read":false,"read_at":null}]})");
+}
+
+TEST(JsonCodec, NonIntegralPercent) {
+  auto m = sample_message();
+  m.recipient_count = 3;
+  m.read_count = 1;
+  const auto json = write_json([&](JsonWriter& w) { write_dashboard_row(w, m, kLater); });
+  EXPECT_NE(json.find(R"("read_percent":33.3)"), std::string::npos) << json;
+}
+
+TEST(JsonCodec, Conversation) {
+  ConversationSummary c{ConversationId(3), ConversationKind::group, GroupId(2), 5, 4, 1,
+                        MessageId(9), kT};
+  EXPECT_EQ(write_json([&](JsonWriter& w) { write_conversation(w, c); }),
+            R"({"id":3,"kind":"group","group_id":2,"max_seq":5,"read_seq":4,"unread":1,)"
+            R"("last_message_id":9,"last_activity":"2026-09-21T14:13:20.123Z"})");
+  c.kind = ConversationKind::direct;
+  c.group = GroupId();
+  c.last_message.reset();
+  const auto json = write_json([&](JsonWriter& w) { write_conversation(w, c); });
+  EXPECT_NE(json.find(R"("kind":"direct","group_id":null)"), std::string::npos);
+  EXPECT_NE(json.find(R"("last_message_id":null)"), std::string::npos);
+}
+
+TEST(JsonCodec, ErrorBodyStaysValidUtf8) {
+  EXPECT_EQ(error_body(Error{ErrorCode::not_found, "no user \"x\""}),
+            R"({"error":{"code":"not_found","message":"no user \"x\""}})");
+  EXPECT_EQ(error_body("invalid", "bad \xff byte"),
+            "{\"error\":{\"code\":\"invalid\",\"message\":\"bad \xef\xbf\xbd byte\"}}");
+}
+
+}  // namespace
+}  // namespace missive::server

@@ -1,0 +1,139 @@
+// The Beast server on 127.0.0.1:0 driven by the blocking client: transport behaviour only
+// (keep-alive, limits, malformed HTTP, shutdown). The API itself is covered by api_test.cpp.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "api_fixture.h"
+#include "client/http_client.h"
+#include "server/server.h"
+
+namespace missive::testing {
+namespace {
+
+class ServerTest : public ApiTest {
+ protected:
+  void start(server::ServerOptions options = {}) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.worker_threads = 2;
+    server_ = std::make_unique<server::Server>(*engine_, options);
+    auto port = server_->start();
+    ASSERT_TRUE(port) << port.error().message;
+    port_ = *port;
+  }
+  void TearDown() override {
+    server_.reset();
+    ApiTest::TearDown();
+  }
+
+  // Sends raw bytes and returns everything the server answers before closing.
+  std::string raw_exchange(const std::string& bytes) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    std::string out;
+    char buffer[4096];
+    while (true) {
+      const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  }
+
+  std::unique_ptr<server::Server> server_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, ServesJsonWithKeepAlive) {
+  start();
+  EXPECT_NE(port_, 0);
+  client::HttpClient http("127.0.0.1", port_);
+  for (int i = 0; i < 3; ++i) {
+    auto response = http.request("GET", "/healthz");
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->content_type, "application/json");
+    EXPECT_EQ(response->body, R"({"status":"ok"})");
+  }
+  http.set_token(admin_token_);
+  auto me = http.request("GET", "/v1/me");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200);
+  auto missing = http.request("GET", "/v1/missing");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->content_type, "application/json");
+}
+
+TEST_F(ServerTest, OversizedBodyIs413AndTheServerCarriesOn) {
+  start(server::ServerOptions{.body_limit = 1024});
+  client::HttpClient http("127.0.0.1", port_);
+  http.set_token(admin_token_);
+  const std::string big = R"({"subject":")" + std::string(200000, 'x') + R"("})";
+  auto response = http.request("POST", "/v1/messages", big);
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->body,
+            R"({"error":{"code":"too_large","message":"request body exceeds 1024 bytes"}})");
+  auto after = http.request("GET", "/v1/me");
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(ServerTest, MalformedHttpIs400) {
+  start();
+  const auto answer = raw_exchange("NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"("code":"invalid")"), std::string::npos) << answer;
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  start();
+  const auto answer = raw_exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"status":"ok"})"), std::string::npos);
+}
+
+TEST_F(ServerTest, ClientReconnectsAfterIdleClose) {
+  start(server::ServerOptions{.request_timeout_seconds = 1});
+  client::HttpClient http("127.0.0.1", port_);
+  ASSERT_TRUE(http.request("GET", "/healthz"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the server drops the idle link
+  auto again = http.request("GET", "/healthz");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(ServerTest, StopIsIdempotentAndRefusesNewRequests) {
+  start();
+  client::HttpClient http("127.0.0.1", port_);
+  ASSERT_TRUE(http.request("GET", "/healthz"));
+  std::thread waiter([this] { server_->wait(); });
+  server_->stop();
+  server_->stop();
+  waiter.join();
+  auto refused = http.request("GET", "/healthz");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+}
+
+TEST_F(ServerTest, BindFailureIsUnavailable) {
+  start();
+  server::Server second(*engine_, server::ServerOptions{.host = "127.0.0.1", .port = port_});
+  auto result = second.start();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::unavailable);
+}
+
+}  // namespace
+}  // namespace missive::testing
