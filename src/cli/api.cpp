@@ -30,7 +30,10 @@ Api::Api(std::string server_url, client::ServerAddress address)
     : server_url_(std::move(server_url)), http_(address.host, address.port) {}
 
 Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_token) {
-  MISSIVE_TRY(const auto saved, load_credentials());
+  auto loaded = load_credentials();
+  // A damaged credentials file must not stop `missive login` from replacing it.
+  if (!loaded && need_token) return std::unexpected(loaded.error());
+  const std::optional<SavedCredentials> saved = loaded ? *loaded : std::nullopt;
   std::string server = context.server;
   if (server.empty()) server = saved ? saved->server : std::string(kDefaultServer);
   if (server.empty()) server = std::string(kDefaultServer);

@@ -115,8 +115,9 @@ Status change_members(const Context& context, const GroupOptions& o, bool add) {
     MISSIVE_TRY(
         const auto response,
         api->request(add ? "PUT" : "DELETE", fmt::format("/v1/groups/{}/members/{}", id, user_id)));
-    if (!context.json)
+    if (!print_raw(context, response)) {  // 204: nothing to print with --json
       fmt::print("{} {} {} {}\n", add ? "added" : "removed", user, add ? "to" : "from", o.group);
+    }
   }
   return {};
 }

@@ -1,7 +1,6 @@
 // Sending and replying: validate, authorise, resolve the audience, then one store write.
 #include <algorithm>
 
-#include "core/json_values.h"
 #include "core/validate.h"
 #include "engine/audience.h"
 #include "engine/engine.h"
@@ -23,13 +22,7 @@ Status validate_content(const Content& content, Timestamp now) {
   MISSIVE_TRY_STATUS(validate_subject(content.subject));
   MISSIVE_TRY_STATUS(validate_body(content.body));
   MISSIVE_TRY_STATUS(validate_flags(content.flags));
-  if (content.metadata_json.size() > Limits::kMetadataMax) {
-    return fail(ErrorCode::unprocessable, "metadata is " +
-                                              std::to_string(content.metadata_json.size()) +
-                                              " bytes; the limit is " +
-                                              std::to_string(Limits::kMetadataMax));
-  }
-  MISSIVE_TRY_STATUS(validate_json_object(content.metadata_json));
+  MISSIVE_TRY_STATUS(validate_metadata(content.metadata_json));
   if (content.client_msg_id) MISSIVE_TRY_STATUS(validate_client_msg_id(*content.client_msg_id));
   if (content.expiry_date && *content.expiry_date <= now) {
     return fail(ErrorCode::unprocessable, "expiry_date must be in the future");

@@ -100,15 +100,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     started_ = std::chrono::steady_clock::now();
     if (ec) {
-      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
-      const Error error =
-          too_large ? Error{ErrorCode::too_large,
-                            ec == http::error::body_limit
-                                ? fmt::format("request body exceeds {} bytes",
-                                              shared_.options.body_limit)
-                                : fmt::format("request headers exceed {} bytes", kHeaderLimit)}
-                    : Error{ErrorCode::invalid, fmt::format("malformed HTTP request: {}",
-                                                            ec.message())};
+      Error error{ErrorCode::invalid, fmt::format("malformed HTTP request: {}", ec.message())};
+      if (ec == http::error::body_limit) {
+        error = {ErrorCode::too_large,
+                 fmt::format("request body exceeds {} bytes", shared_.options.body_limit)};
+      } else if (ec == http::error::header_limit) {
+        error = {ErrorCode::too_large, fmt::format("request headers exceed {} bytes", kHeaderLimit)};
+      }
       method_ = "-";
       target_ = "-";
       return respond(error_response(error), false);

@@ -1,7 +1,7 @@
 #pragma once
 // Versioned schema migrations of the SQLite store. The database's version is kept in
-// PRAGMA user_version; each step runs in its own transaction. docs: see migrations.cpp for
-// the schema itself.
+// PRAGMA user_version; each step runs in its own transaction. The schema itself is in
+// migrations.cpp.
 
 #include <span>
 

@@ -90,7 +90,7 @@ TEST_F(EngineTest, OnlyMembersAndOwnersSendToAGroup) {
   const Caller boss = user("boss");
   const Caller ada = user("ada");
   const Caller outsider = user("outsider");
-  const GroupId team = group(boss, "team", {ada});
+  const GroupId team = group(boss, "team", {ada, user("bob")});
   EXPECT_TRUE(send(ada, Addresses{.groups = {team}}));  // ada is a member
   auto refused = send(outsider, Addresses{.groups = {team}});
   ASSERT_FALSE(refused);

@@ -97,6 +97,14 @@ TEST_F(ServerTest, MalformedHttpIs400) {
   EXPECT_NE(answer.find(R"("code":"invalid")"), std::string::npos) << answer;
 }
 
+TEST_F(ServerTest, OversizedHeadersAre413) {
+  start();
+  const auto answer = raw_exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                   std::string(20000, 'h') + "\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  EXPECT_NE(answer.find(R"("code":"too_large")"), std::string::npos);
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   start();
   const auto answer = raw_exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
