@@ -46,6 +46,16 @@ NewMessage new_message(const Caller& caller, const Content& content, Timestamp n
                     .recipients = std::move(audience.recipients)};
 }
 
+// A retry returns the original even when the audience has changed since (a recipient
+// deactivated, a group renamed): the first answer may have been lost on the way back.
+Result<std::optional<SendResult>> earlier_send(Store& store, const Caller& caller,
+                                               const std::optional<std::string>& client_msg_id) {
+  if (!client_msg_id) return std::optional<SendResult>();
+  MISSIVE_TRY(auto original, store.find_sent_message(caller.id, *client_msg_id));
+  if (!original) return std::optional<SendResult>();
+  return std::optional<SendResult>(SendResult{.message = std::move(*original), .duplicate = true});
+}
+
 std::string reply_subject(const std::string& parent_subject) {
   if (parent_subject.starts_with("Re: ")) return parent_subject;
   std::string subject = "Re: " + parent_subject;
@@ -55,6 +65,8 @@ std::string reply_subject(const std::string& parent_subject) {
 }  // namespace
 
 Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request) {
+  MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
+  if (earlier) return std::move(*earlier);
   const Timestamp now = clock_.now();
   const Content content{request.subject,       request.body,  request.expiry_date,
                         request.metadata_json, request.flags, request.client_msg_id};
@@ -65,6 +77,8 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
 }
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
+  MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
+  if (earlier) return std::move(*earlier);
   MISSIVE_TRY(const MessageView parent, get_message(caller, request.parent));
   const Message& original = parent.item.message;
   const Timestamp now = clock_.now();

@@ -145,6 +145,9 @@ class Store {
   // the original with duplicate = true and writes nothing.
   virtual Result<SendOutcome> send_message(const NewMessage& message) = 0;
   virtual Result<Message> get_message(MessageId id) = 0;
+  // The message `creator` sent with this client_msg_id, or nullopt if none.
+  virtual Result<std::optional<Message>> find_sent_message(UserId creator,
+                                                           const std::string& client_msg_id) = 0;
   // The recipient's view of a message; not_found if `user` is not a recipient.
   virtual Result<InboxItem> get_inbox_item(MessageId id, UserId user) = 0;
   // Every message of the thread whose root is `root`, in id order.

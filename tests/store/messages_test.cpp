@@ -120,6 +120,19 @@ TEST_P(StoreConformance, ResendWithTheSameClientIdReturnsTheOriginal) {
   EXPECT_NE(bobs.message.id, first.message.id);
 }
 
+TEST_P(StoreConformance, FindSentMessageByClientId) {
+  User ada = user("ada");
+  User bob = user("bob");
+  NewMessage nm = direct(ada.id, bob.id);
+  nm.client_msg_id = "look-me-up";
+  SendOutcome sent = must(store().send_message(nm));
+  auto found = must(store().find_sent_message(ada.id, "look-me-up"));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, sent.message.id);
+  EXPECT_FALSE(must(store().find_sent_message(bob.id, "look-me-up")));
+  EXPECT_FALSE(must(store().find_sent_message(ada.id, "never-used")));
+}
+
 TEST_P(StoreConformance, IdempotencySurvivesReopening) {
   User ada = user("ada");
   User bob = user("bob");

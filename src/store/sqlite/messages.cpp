@@ -274,6 +274,11 @@ Result<Message> SqliteStore::get_message(MessageId id) {
   return read([&](Db& db) { return load_message(db, id); });
 }
 
+Result<std::optional<Message>> SqliteStore::find_sent_message(UserId creator,
+                                                              const std::string& client_msg_id) {
+  return read([&](Db& db) { return find_by_client_id(db, creator, client_msg_id); });
+}
+
 Result<InboxItem> SqliteStore::get_inbox_item(MessageId id, UserId user) {
   return read([&](Db& db) -> Result<InboxItem> {
     MISSIVE_SQL(stmt, db,

@@ -49,6 +49,8 @@ class SqliteStore final : public Store {
 
   Result<SendOutcome> send_message(const NewMessage& message) override;
   Result<Message> get_message(MessageId id) override;
+  Result<std::optional<Message>> find_sent_message(UserId creator,
+                                                   const std::string& client_msg_id) override;
   Result<InboxItem> get_inbox_item(MessageId id, UserId user) override;
   Result<std::vector<Message>> get_thread(MessageId root) override;
   Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override;

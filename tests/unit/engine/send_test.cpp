@@ -151,6 +151,20 @@ TEST_F(EngineTest, ClientMessageIdMakesRetriesReturnTheOriginal) {
   EXPECT_EQ(inbox->items.size(), 1u);
 }
 
+TEST_F(EngineTest, RetryReturnsTheOriginalEvenAfterTheAudienceChanged) {
+  const Caller ada = user("ada");
+  const Caller bob = user("bob");
+  const SendRequest request{.to = {.users = {bob.id}}, .subject = "Once", .body = "Only once",
+                            .client_msg_id = "retry-2"};
+  auto first = engine_->send(ada, request);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(engine_->set_user_active(admin_, bob.id, false));  // now nobody to send to
+  auto retry = engine_->send(ada, request);
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->message.id, first->message.id);
+}
+
 TEST_F(EngineTest, LimitsAreEnforced) {
   const Caller ada = user("ada");
   const Caller bob = user("bob");

@@ -114,6 +114,11 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.get_message(id);
   }
+  Result<std::optional<Message>> find_sent_message(UserId creator,
+                                                   const std::string& client_msg_id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.find_sent_message(creator, client_msg_id);
+  }
   Result<InboxItem> get_inbox_item(MessageId id, UserId user) override {
     MISSIVE_FAULT_POINT();
     return inner_.get_inbox_item(id, user);
