@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8080
 DATA ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test clean
+.PHONY: setup build run test bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -20,6 +20,9 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD_DIR)/bench/send_bench
 
 clean:
 	rm -rf build

@@ -139,16 +139,6 @@ Status list_members(const Context& context, const GroupOptions& o) {
   return {};
 }
 
-template <class Run>
-CLI::App* command(CLI::App& parent, Context& context, std::shared_ptr<GroupOptions> options,
-                  const std::string& name, const std::string& help, Run run) {
-  CLI::App* cmd = parent.add_subcommand(name, help);
-  cmd->callback([&context, options, run] {
-    context.action = [&context, options, run] { return run(context, *options); };
-  });
-  return cmd;
-}
-
 }  // namespace
 
 void register_group_commands(CLI::App& app, Context& context) {

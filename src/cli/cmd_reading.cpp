@@ -153,16 +153,6 @@ Status conversations(const Context& context, const ReadingOptions&) {
   return {};
 }
 
-template <class Run>
-CLI::App* command(CLI::App& app, Context& context, std::shared_ptr<ReadingOptions> options,
-                  const std::string& name, const std::string& help, Run run) {
-  CLI::App* cmd = app.add_subcommand(name, help);
-  cmd->callback([&context, options, run] {
-    context.action = [&context, options, run] { return run(context, *options); };
-  });
-  return cmd;
-}
-
 }  // namespace
 
 void register_reading_commands(CLI::App& app, Context& context) {

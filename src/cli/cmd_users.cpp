@@ -148,17 +148,6 @@ Status set_active(const Context& context, const UserOptions& o, bool active) {
   return {};
 }
 
-// Registers `name` whose action is `run(context, options)`.
-template <class Run>
-CLI::App* command(CLI::App& parent, Context& context, std::shared_ptr<UserOptions> options,
-                  const std::string& name, const std::string& help, Run run) {
-  CLI::App* cmd = parent.add_subcommand(name, help);
-  cmd->callback([&context, options, run] {
-    context.action = [&context, options, run] { return run(context, *options); };
-  });
-  return cmd;
-}
-
 }  // namespace
 
 void register_user_commands(CLI::App& app, Context& context) {

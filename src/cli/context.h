@@ -4,6 +4,7 @@
 //
 // Thread-safety: the CLI is single-threaded; none of this is shared between threads.
 
+#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
 
 #include <cstdint>
@@ -71,6 +72,17 @@ class Api {
   client::HttpClient http_;
   std::map<std::int64_t, std::string> handles_;
 };
+
+// Registers subcommand `name` of `parent`; when chosen, its action is run(context, *options).
+template <class Options, class Run>
+CLI::App* command(CLI::App& parent, Context& context, std::shared_ptr<Options> options,
+                  const std::string& name, const std::string& help, Run run) {
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  cmd->callback([&context, options, run] {
+    context.action = [&context, options, run] { return run(context, *options); };
+  });
+  return cmd;
+}
 
 // Percent-encodes one path segment or query value.
 std::string url_encode(std::string_view text);

@@ -7,10 +7,9 @@
 
 namespace missive {
 
-double read_percent(const Message& message) {
-  if (message.recipient_count <= 0) return 0.0;
-  const double percent = 100.0 * static_cast<double>(message.read_count) /
-                         static_cast<double>(message.recipient_count);
+double read_percent(std::int64_t reads, std::int64_t recipients) {
+  if (recipients <= 0) return 0.0;
+  const double percent = 100.0 * static_cast<double>(reads) / static_cast<double>(recipients);
   return std::round(percent * 10.0) / 10.0;
 }
 

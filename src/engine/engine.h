@@ -149,8 +149,11 @@ struct ReadReport {
   std::vector<RecipientStatus> recipients;
 };
 
-// read % = read recipients / recipients * 100 (0 when there are none).
-double read_percent(const Message& message);
+// read % = read recipients / recipients * 100, to one decimal (0 when there are none).
+double read_percent(std::int64_t reads, std::int64_t recipients);
+inline double read_percent(const Message& message) {
+  return read_percent(message.read_count, message.recipient_count);
+}
 
 class Engine {
  public:

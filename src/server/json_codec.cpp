@@ -295,10 +295,7 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
     w.Key("reads");
     w.Int64(g.reads);
     w.Key("read_percent");
-    Message counts;  // the engine's formula, applied to this group's figures
-    counts.recipient_count = g.recipients;
-    counts.read_count = g.reads;
-    write_number(w, read_percent(counts));
+    write_number(w, read_percent(g.reads, g.recipients));
     w.EndObject();
   }
   w.EndArray();
