@@ -146,6 +146,31 @@ TEST_P(StoreConformance, IdempotencySurvivesReopening) {
   EXPECT_EQ(must(store().inbox(InboxQuery{bob.id, {}, 50})).size(), 1u);
 }
 
+TEST_P(StoreConformance, RacingRetriesMakeExactlyOneMessage) {
+  constexpr int kThreads = 8;
+  User ada = user("ada");
+  User bob = user("bob");
+  NewMessage nm = direct(ada.id, bob.id, "raced");
+  nm.client_msg_id = "raced-retry";
+  std::vector<MessageId> ids(kThreads);
+  std::vector<int> fresh(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto out = store().send_message(nm);
+      if (!out) return;
+      ids[t] = out->message.id;
+      fresh[t] = out->duplicate ? 0 : 1;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(std::count(fresh.begin(), fresh.end(), 1), 1);  // one original, the rest duplicates
+  for (const MessageId id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(must(store().inbox(InboxQuery{bob.id, {}, 50})).size(), 1u);
+  const Message original = must(store().get_message(ids[0]));
+  EXPECT_EQ(must(store().conversation(original.conversation, bob.id)).max_seq, 1);
+}
+
 TEST_P(StoreConformance, ConcurrentSendsGetGapFreeSeqs) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 50;
