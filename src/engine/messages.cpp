@@ -156,7 +156,7 @@ Result<InboxPage> Engine::inbox(const Caller& caller, const InboxRequest& reques
 }
 
 Result<std::vector<ConversationSummary>> Engine::conversations(const Caller& caller) {
-  return store_.conversations(caller.id);
+  return store_.conversations(caller.id, clock_.now());
 }
 
 Result<Message> Engine::set_expiry(const Caller& caller, MessageId id,

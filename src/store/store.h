@@ -164,8 +164,12 @@ class Store {
   // recipient record up to it read. not_found if the user is not a member.
   virtual Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to,
                                                      Timestamp now) = 0;
-  virtual Result<std::vector<ConversationSummary>> conversations(UserId user) = 0;
-  virtual Result<ConversationSummary> conversation(ConversationId id, UserId user) = 0;
+  // The user's conversations, latest activity first. `unread` counts the messages past the
+  // watermark the user has not read and that have not expired at `now`.
+  virtual Result<std::vector<ConversationSummary>> conversations(UserId user, Timestamp now) = 0;
+  // not_found if the user is not a member.
+  virtual Result<ConversationSummary> conversation(ConversationId id, UserId user,
+                                                   Timestamp now) = 0;
 
   // --- dashboard (reads counters kept by the writes above) ---
   virtual Result<std::vector<Message>> sent_messages(const DashboardQuery& query) = 0;

@@ -110,7 +110,7 @@ TEST_P(StoreConformance, ResendWithTheSameClientIdReturnsTheOriginal) {
   EXPECT_EQ(second.message.body, "once");
   EXPECT_EQ(must(store().inbox(InboxQuery{bob.id, {}, 50})).size(), 1u);
   EXPECT_EQ(must(store().sent_messages(DashboardQuery{ada.id, {}, 50})).size(), 1u);
-  EXPECT_EQ(must(store().conversation(first.message.conversation, bob.id)).max_seq, 1);
+  EXPECT_EQ(must(store().conversation(first.message.conversation, bob.id, now_)).max_seq, 1);
 
   // The key is per creator: bob may use the same client id.
   NewMessage other = direct(bob.id, ada.id, "mine");
@@ -168,7 +168,7 @@ TEST_P(StoreConformance, RacingRetriesMakeExactlyOneMessage) {
   for (const MessageId id : ids) EXPECT_EQ(id, ids[0]);
   EXPECT_EQ(must(store().inbox(InboxQuery{bob.id, {}, 50})).size(), 1u);
   const Message original = must(store().get_message(ids[0]));
-  EXPECT_EQ(must(store().conversation(original.conversation, bob.id)).max_seq, 1);
+  EXPECT_EQ(must(store().conversation(original.conversation, bob.id, now_)).max_seq, 1);
 }
 
 TEST_P(StoreConformance, ConcurrentSendsGetGapFreeSeqs) {
@@ -196,7 +196,7 @@ TEST_P(StoreConformance, ConcurrentSendsGetGapFreeSeqs) {
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
   for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], static_cast<Seq>(i + 1));
-  ConversationSummary c = must(store().conversations(senders[0])).at(0);
+  ConversationSummary c = must(store().conversations(senders[0], now_)).at(0);
   EXPECT_EQ(c.max_seq, kThreads * kPerThread);
 }
 
@@ -241,7 +241,7 @@ TEST_P(StoreConformance, FailedSendWritesNothing) {
   unknown_conversation.conversation.kind = ConversationKind::multi;
   unknown_conversation.conversation.existing = ConversationId(999);
   EXPECT_EQ(status(store().send_message(unknown_conversation)), "not_found");
-  EXPECT_TRUE(must(store().conversations(ada.id)).empty());
+  EXPECT_TRUE(must(store().conversations(ada.id, now_)).empty());
   EXPECT_TRUE(must(store().inbox(InboxQuery{bob.id, {}, 50})).empty());
 
   // The failed attempt did not burn the client id or a seq.

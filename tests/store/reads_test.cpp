@@ -54,12 +54,27 @@ TEST_P(StoreConformance, WatermarkCrossesOnlyAContiguousReadPrefix) {
   Message m3 = send(direct(ada.id, bob.id));
 
   EXPECT_EQ(must(store().mark_message_read(m2.id, bob.id, now_)).read_seq, 0);
-  ConversationSummary c = must(store().conversation(m1.conversation, bob.id));
-  EXPECT_EQ(c.unread, 3);  // unread is derived from the watermark
+  ConversationSummary c = must(store().conversation(m1.conversation, bob.id, now_));
+  // The watermark stays below the unread m1, yet m2 is no longer counted: the summary agrees
+  // with the inbox's unread filter.
+  EXPECT_EQ(c.unread, 2);
+  EXPECT_EQ(must(store().inbox(InboxQuery{.user = bob.id, .unread_only = true, .now = now_})).size(), 2u);
   EXPECT_EQ(must(store().mark_message_read(m1.id, bob.id, now_)).read_seq, 2);
-  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id)).unread, 1);
+  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id, now_)).unread, 1);
   EXPECT_EQ(must(store().mark_message_read(m3.id, bob.id, now_)).read_seq, 3);
-  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id)).unread, 0);
+  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id, now_)).unread, 0);
+}
+
+TEST_P(StoreConformance, ExpiredMessagesAreNotCountedUnread) {
+  User ada = user("ada");
+  User bob = user("bob");
+  NewMessage expiring = direct(ada.id, bob.id);
+  expiring.expiry_date = now_ + 1000;
+  Message m1 = send(expiring);
+  send(direct(ada.id, bob.id));
+  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id, now_)).unread, 2);
+  EXPECT_EQ(must(store().conversation(m1.conversation, bob.id, now_ + 1000)).unread, 1);
+  EXPECT_EQ(must(store().conversations(bob.id, now_ + 1000)).at(0).unread, 1);
 }
 
 TEST_P(StoreConformance, OwnMessagesAreNeverUnread) {
@@ -67,27 +82,27 @@ TEST_P(StoreConformance, OwnMessagesAreNeverUnread) {
   User bob = user("bob");
   Message a1 = send(direct(ada.id, bob.id));
   Message a2 = send(direct(ada.id, bob.id));
-  ConversationSummary mine = must(store().conversation(a1.conversation, ada.id));
+  ConversationSummary mine = must(store().conversation(a1.conversation, ada.id, now_));
   EXPECT_EQ(mine.read_seq, 2);
   EXPECT_EQ(mine.unread, 0);
-  EXPECT_EQ(must(store().conversation(a1.conversation, bob.id)).unread, 2);
+  EXPECT_EQ(must(store().conversation(a1.conversation, bob.id, now_)).unread, 2);
 
   // Replying moves bob's watermark to his reply, and marks what it covers read: the inbox
   // and the read-% agree with the unread count.
   Message b1 = send(direct(bob.id, ada.id));  // seq 3
-  ConversationSummary bobs = must(store().conversation(a1.conversation, bob.id));
+  ConversationSummary bobs = must(store().conversation(a1.conversation, bob.id, now_));
   EXPECT_EQ(bobs.read_seq, 3);
   EXPECT_EQ(bobs.unread, 0);
   EXPECT_TRUE(must(store().get_inbox_item(a1.id, bob.id)).is_read);
   EXPECT_EQ(must(store().get_message(a2.id)).read_count, 1);
-  EXPECT_EQ(must(store().conversation(a1.conversation, ada.id)).unread, 1);
+  EXPECT_EQ(must(store().conversation(a1.conversation, ada.id, now_)).unread, 1);
 
   Message a3 = send(direct(ada.id, bob.id));  // seq 4
-  ConversationSummary after = must(store().conversation(a1.conversation, ada.id));
+  ConversationSummary after = must(store().conversation(a1.conversation, ada.id, now_));
   EXPECT_EQ(after.read_seq, 4);
   EXPECT_EQ(after.unread, 0);
   EXPECT_TRUE(must(store().get_inbox_item(b1.id, ada.id)).is_read);
-  EXPECT_EQ(must(store().conversation(a1.conversation, bob.id)).unread, 1);
+  EXPECT_EQ(must(store().conversation(a1.conversation, bob.id, now_)).unread, 1);
   EXPECT_EQ(must(store().mark_message_read(a3.id, bob.id, now_)).read_seq, 4);
 }
 
@@ -117,7 +132,7 @@ TEST_P(StoreConformance, ConversationWatermarkNeverLowers) {
     EXPECT_TRUE(item.is_read);
     EXPECT_EQ(item.message.read_count, 1);
   }
-  EXPECT_EQ(must(store().conversation(conv, bob.id)).unread, 0);
+  EXPECT_EQ(must(store().conversation(conv, bob.id, now_)).unread, 0);
   EXPECT_EQ(status(store().mark_conversation_read(conv, cy.id, 5, now_)), "not_found");
   EXPECT_EQ(status(store().mark_conversation_read(ConversationId(999), bob.id, 5, now_)),
             "not_found");
@@ -152,7 +167,7 @@ TEST_P(StoreConformance, ConversationsListUnreadByLastActivity) {
   newer.create_date = now_ + 20;
   Message b1 = send(newer);
 
-  std::vector<ConversationSummary> list = must(store().conversations(me.id));
+  std::vector<ConversationSummary> list = must(store().conversations(me.id, now_));
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id, b1.conversation);
   EXPECT_EQ(list[0].kind, ConversationKind::direct);
@@ -167,11 +182,11 @@ TEST_P(StoreConformance, ConversationsListUnreadByLastActivity) {
   NewMessage reply = direct(me.id, ada.id);
   reply.create_date = now_ + 30;
   send(reply);
-  list = must(store().conversations(me.id));
+  list = must(store().conversations(me.id, now_));
   EXPECT_EQ(list[0].id, a1.conversation);
   EXPECT_EQ(list[0].unread, 0);  // replying read the conversation
-  EXPECT_EQ(status(store().conversation(a1.conversation, bob.id)), "not_found");
-  EXPECT_TRUE(must(store().conversations(UserId(999))).empty());
+  EXPECT_EQ(status(store().conversation(a1.conversation, bob.id, now_)), "not_found");
+  EXPECT_TRUE(must(store().conversations(UserId(999), now_)).empty());
 }
 
 TEST_P(StoreConformance, MembersSeeOnlyTheirJoinLeaveWindow) {
@@ -182,19 +197,19 @@ TEST_P(StoreConformance, MembersSeeOnlyTheirJoinLeaveWindow) {
   Group g = group("Ops", ada.id, {bob.id, cy.id, dee.id});
   Message m1 = send(to_group(ada.id, g.id, {bob.id, cy.id}));  // seq 1
   ConversationId conv = m1.conversation;
-  EXPECT_EQ(status(store().conversation(conv, dee.id)), "not_found");
+  EXPECT_EQ(status(store().conversation(conv, dee.id, now_)), "not_found");
 
   // cy drops out of the audience: she leaves after seq 1; dee joins at seq 2.
   send(to_group(ada.id, g.id, {bob.id, dee.id}));  // seq 2
   send(to_group(ada.id, g.id, {bob.id, dee.id}));  // seq 3
-  ConversationSummary cy_view = must(store().conversation(conv, cy.id));
+  ConversationSummary cy_view = must(store().conversation(conv, cy.id, now_));
   EXPECT_EQ(cy_view.max_seq, 1);
   EXPECT_EQ(cy_view.unread, 1);
   EXPECT_EQ(cy_view.last_message, std::optional<MessageId>(m1.id));
-  ConversationSummary dee_view = must(store().conversation(conv, dee.id));
+  ConversationSummary dee_view = must(store().conversation(conv, dee.id, now_));
   EXPECT_EQ(dee_view.max_seq, 3);
   EXPECT_EQ(dee_view.unread, 2);
-  EXPECT_EQ(must(store().conversation(conv, bob.id)).unread, 3);
+  EXPECT_EQ(must(store().conversation(conv, bob.id, now_)).unread, 3);
 
   // The read-% denominator stays the audience at send time.
   EXPECT_EQ(must(store().get_message(m1.id)).recipient_count, 2);
@@ -203,11 +218,11 @@ TEST_P(StoreConformance, MembersSeeOnlyTheirJoinLeaveWindow) {
   // A member who left can read only up to where she left.
   ReadOutcome r = must(store().mark_conversation_read(conv, cy.id, 99, now_));
   EXPECT_EQ(r.read_seq, 1);
-  EXPECT_EQ(must(store().conversation(conv, cy.id)).unread, 0);
+  EXPECT_EQ(must(store().conversation(conv, cy.id, now_)).unread, 0);
 
   // cy comes back at seq 4 and sees it onward, not the messages she missed.
   send(to_group(ada.id, g.id, {bob.id, cy.id, dee.id}));  // seq 4
-  cy_view = must(store().conversation(conv, cy.id));
+  cy_view = must(store().conversation(conv, cy.id, now_));
   EXPECT_EQ(cy_view.max_seq, 4);
   EXPECT_EQ(cy_view.unread, 1);
   r = must(store().mark_conversation_read(conv, cy.id, 99, now_));

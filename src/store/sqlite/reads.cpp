@@ -41,10 +41,18 @@ Status set_read_seq(Db& db, ConversationId conv, UserId user, Seq read_seq) {
   return stmt.run();
 }
 
-// Summary columns: id, kind, group, max_seq, join, leave, read, last message, last activity.
+// Summary columns: id, kind, group, max_seq, join, leave, read, last message, last activity,
+// unread. Unread counts the messages past the watermark that still have an unread record for
+// the member and have not expired (?1 = now): derived on every read, never stored, and the
+// same figure the inbox's unread filter shows even after out-of-order single reads.
 #define MISSIVE_SUMMARY_SELECT                                                             \
   "SELECT c.id, c.kind, coalesce(c.group_id, 0), c.max_seq, cm.join_seq, cm.leave_seq, "   \
-  "cm.read_seq, lm.id, coalesce(lm.create_date, c.created_at) AS activity "                \
+  "cm.read_seq, lm.id, coalesce(lm.create_date, c.created_at) AS activity, "               \
+  "(SELECT count(*) FROM message m WHERE m.conversation_id = c.id "                        \
+  "  AND m.seq > max(cm.read_seq, cm.join_seq) AND m.seq <= coalesce(cm.leave_seq, c.max_seq) " \
+  "  AND (m.expiry_date IS NULL OR m.expiry_date > ?1) "                                   \
+  "  AND EXISTS (SELECT 1 FROM message_recipient r WHERE r.message_id = m.id "             \
+  "              AND r.recipient_id = cm.user_id AND r.is_read = 0)) "                     \
   "FROM conversation_member cm JOIN conversation c ON c.id = cm.conversation_id "         \
   "LEFT JOIN message lm ON lm.conversation_id = c.id "                                     \
   "AND lm.seq = coalesce(cm.leave_seq, c.max_seq) "
@@ -54,10 +62,10 @@ ConversationSummary summary_from_row(const Stmt& stmt) {
   s.id = stmt.id<ConversationId>(0);
   s.kind = kind_from_name(stmt.text(1));
   s.group = stmt.id<GroupId>(2);
-  Membership m{stmt.int64(4), stmt.opt_int64(5), stmt.int64(6), stmt.int64(3)};
+  const Membership m{stmt.int64(4), stmt.opt_int64(5), stmt.int64(6), stmt.int64(3)};
   s.max_seq = m.visible_max();
   s.read_seq = m.read_seq;
-  s.unread = std::max<std::int64_t>(0, s.max_seq - std::max(m.read_seq, m.join_seq));
+  s.unread = stmt.int64(9);
   if (auto last = stmt.opt_int64(7)) s.last_message = MessageId(*last);
   s.last_activity = stmt.int64(8);
   return s;
@@ -190,11 +198,11 @@ Result<ReadOutcome> SqliteStore::mark_conversation_read(ConversationId id, UserI
   });
 }
 
-Result<std::vector<ConversationSummary>> SqliteStore::conversations(UserId user) {
+Result<std::vector<ConversationSummary>> SqliteStore::conversations(UserId user, Timestamp now) {
   return read([&](Db& db) -> Result<std::vector<ConversationSummary>> {
     MISSIVE_SQL(stmt, db,
                 MISSIVE_SUMMARY_SELECT "WHERE cm.user_id = ? ORDER BY activity DESC, c.id DESC");
-    stmt.bind(user);
+    stmt.bind(now, user);
     std::vector<ConversationSummary> out;
     for (;;) {
       MISSIVE_TRY(bool row, stmt.step());
@@ -204,10 +212,11 @@ Result<std::vector<ConversationSummary>> SqliteStore::conversations(UserId user)
   });
 }
 
-Result<ConversationSummary> SqliteStore::conversation(ConversationId id, UserId user) {
+Result<ConversationSummary> SqliteStore::conversation(ConversationId id, UserId user,
+                                                      Timestamp now) {
   return read([&](Db& db) -> Result<ConversationSummary> {
     MISSIVE_SQL(stmt, db, MISSIVE_SUMMARY_SELECT "WHERE cm.user_id = ? AND c.id = ?");
-    stmt.bind(user, id);
+    stmt.bind(now, user, id);
     MISSIVE_TRY(bool row, stmt.step());
     if (!row) {
       return fail(ErrorCode::not_found,

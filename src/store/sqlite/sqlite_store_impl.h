@@ -59,8 +59,8 @@ class SqliteStore final : public Store {
   Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override;
   Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to,
                                              Timestamp now) override;
-  Result<std::vector<ConversationSummary>> conversations(UserId user) override;
-  Result<ConversationSummary> conversation(ConversationId id, UserId user) override;
+  Result<std::vector<ConversationSummary>> conversations(UserId user, Timestamp now) override;
+  Result<ConversationSummary> conversation(ConversationId id, UserId user, Timestamp now) override;
 
   Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override;
   Result<std::vector<GroupReadStat>> read_stats(MessageId id) override;

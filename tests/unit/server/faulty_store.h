@@ -143,13 +143,13 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.mark_conversation_read(id, user, up_to, now);
   }
-  Result<std::vector<ConversationSummary>> conversations(UserId user) override {
+  Result<std::vector<ConversationSummary>> conversations(UserId user, Timestamp now) override {
     MISSIVE_FAULT_POINT();
-    return inner_.conversations(user);
+    return inner_.conversations(user, now);
   }
-  Result<ConversationSummary> conversation(ConversationId id, UserId user) override {
+  Result<ConversationSummary> conversation(ConversationId id, UserId user, Timestamp now) override {
     MISSIVE_FAULT_POINT();
-    return inner_.conversation(id, user);
+    return inner_.conversation(id, user, now);
   }
   Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override {
     MISSIVE_FAULT_POINT();
