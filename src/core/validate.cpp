@@ -173,6 +173,9 @@ Status validate_subject(std::string_view subject) {
     return too_long(ErrorCode::unprocessable, "subject", subject.size(), Limits::kSubjectMax);
   }
   if (trim(subject).empty()) return fail(ErrorCode::invalid, "subject is empty");
+  if (has_control_character(subject)) {
+    return fail(ErrorCode::invalid, "subject contains a control character");
+  }
   return {};
 }
 
@@ -180,6 +183,14 @@ Status validate_body(std::string_view body) {
   if (!is_valid_utf8(body)) return fail(ErrorCode::invalid, "body is not valid UTF-8");
   if (body.size() > Limits::kBodyMax) {
     return too_long(ErrorCode::unprocessable, "body", body.size(), Limits::kBodyMax);
+  }
+  // Text keeps its tabs and line breaks; other C0 controls (NUL above all) are never text.
+  for (const char ch : body) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return fail(ErrorCode::invalid,
+                  "body contains a control character (only tab and line breaks are allowed)");
+    }
   }
   return {};
 }

@@ -121,6 +121,9 @@ TEST(ValidateSubjectTest, Limits) {
   EXPECT_EQ(check(validate_subject("")), "invalid: subject is empty");
   EXPECT_EQ(check(validate_subject("   ")), "invalid: subject is empty");
   EXPECT_EQ(check(validate_subject("\xED\xA0\x80")), "invalid: subject is not valid UTF-8");
+  EXPECT_EQ(check(validate_subject(std::string("a\0b", 3))),
+            "invalid: subject contains a control character");
+  EXPECT_EQ(check(validate_subject("two\nlines")), "invalid: subject contains a control character");
 }
 
 TEST(ValidateBodyTest, Limits) {
@@ -129,6 +132,11 @@ TEST(ValidateBodyTest, Limits) {
   EXPECT_EQ(check(validate_body(std::string(64 * 1024 + 1, 'b'))),
             "unprocessable: body is 65537 bytes; the limit is 65536");
   EXPECT_EQ(check(validate_body("ok\xC0\xAF")), "invalid: body is not valid UTF-8");
+  EXPECT_EQ(check(validate_body("line one\r\n\tline two\n")), "ok");
+  EXPECT_EQ(check(validate_body(std::string("nul\0byte", 8))),
+            "invalid: body contains a control character (only tab and line breaks are allowed)");
+  EXPECT_EQ(check(validate_body("bell\a")),
+            "invalid: body contains a control character (only tab and line breaks are allowed)");
 }
 
 TEST(ValidateMetadataTest, OneJsonObjectUnderTheLimit) {
