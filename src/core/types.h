@@ -100,6 +100,9 @@ struct InboxItem {
   bool is_read = false;
   std::optional<Timestamp> read_at;
   std::vector<GroupId> via_groups;  // groups it came through; empty when sent directly
+  std::int64_t reminder_count = 0;  // reminders the recipient has been sent for it
+  std::optional<Timestamp> last_reminded_at;
+  bool final_reminder = false;      // the last one was the final reminder
 };
 
 // A conversation as one member sees it.

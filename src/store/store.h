@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/reminder_schedule.h"
 #include "core/types.h"
 
 namespace missive {
@@ -72,6 +73,7 @@ struct NewMessage {
   std::string sent_to;
   ConversationKey conversation;
   std::vector<RecipientRef> recipients;  // distinct (user, group) pairs, creator excluded
+  std::optional<ReminderSchedule> reminders;  // written with the message (its id filled in)
 };
 
 struct SendOutcome {
@@ -98,6 +100,52 @@ struct DashboardQuery {
 struct ReadOutcome {
   std::int64_t messages_marked = 0;  // messages that went from unread to read for the user
   Seq read_seq = 0;                  // the user's watermark in the conversation afterwards
+};
+
+// One reminder write (write_reminders): the message's new schedule, and optionally a round
+// of reminders, the deactivation of non-responders, and a new message expiry.
+struct ReminderWrite {
+  ReminderSchedule schedule;  // the new state; schedule.version = the version it replaces
+  // A round: reminder `number` to every active recipient who has neither read nor replied to
+  // the message and has no reminder with that number yet.
+  std::optional<std::int64_t> round;
+  bool is_final = false;
+  bool deactivate_non_responders = false;  // deactivate (non-admin) active non-responders
+  std::optional<Timestamp> message_expiry;  // also set the message's expiry_date
+  Timestamp now = 0;
+};
+
+struct ReminderWriteOutcome {
+  ReminderSchedule schedule;  // as stored (version bumped)
+  std::int64_t reminded = 0;
+  std::int64_t deactivated = 0;
+};
+
+// A reminder as its recipient sees it.
+struct ReceivedReminder {
+  std::int64_t id = 0;  // increases with every reminder sent
+  MessageId message;
+  std::string subject;
+  UserId creator;
+  std::int64_t number = 0;
+  bool is_final = false;
+  Timestamp sent_at = 0;
+  std::optional<Timestamp> expiry_date;
+};
+
+struct ReminderQuery {
+  UserId user;
+  std::optional<std::int64_t> before;  // cursor: reminders with smaller ids (newest first)
+  int limit = 50;
+  Timestamp now = 0;                   // reminders of messages expired at `now` are left out
+};
+
+// What one recipient of a reminder message got.
+struct RecipientReminders {
+  UserId user;
+  std::int64_t reminders = 0;
+  std::optional<Timestamp> last_reminded_at;
+  std::optional<Timestamp> deactivated_at;  // deactivated when the message expired
 };
 
 class Store {
@@ -175,6 +223,20 @@ class Store {
   virtual Result<std::vector<Message>> sent_messages(const DashboardQuery& query) = 0;
   virtual Result<std::vector<GroupReadStat>> read_stats(MessageId id) = 0;
   virtual Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) = 0;
+
+  // --- reminders ---
+  // The schedules of those of `ids` that have one, in id order.
+  virtual Result<std::vector<ReminderSchedule>> reminder_schedules(
+      const std::vector<MessageId>& ids) = 0;
+  // Schedules whose due_at <= until, earliest first.
+  virtual Result<std::vector<ReminderSchedule>> due_reminder_schedules(Timestamp until,
+                                                                       int limit) = 0;
+  // Applies `write` in one transaction. not_found without a schedule; conflict when the
+  // schedule's version is no longer write.schedule.version (nothing written).
+  virtual Result<ReminderWriteOutcome> write_reminders(const ReminderWrite& write) = 0;
+  virtual Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) = 0;
+  // Recipients of the message with a reminder or a deactivation, by user id.
+  virtual Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) = 0;
 };
 
 }  // namespace missive

@@ -64,7 +64,10 @@ TEST_F(SqliteStoreTest, NestedUseOfOneStatementDoesNotDisturbIt) {
 }
 
 TEST_F(SqliteStoreTest, UpgradesADatabaseFromEveryOlderVersion) {
-  for (int version = 0; version <= sqlite::latest_schema_version(); ++version) {
+  // Every version a database can have: 0 (new) and each step's (the numbers may have gaps).
+  std::vector<int> versions = {0};
+  for (const auto& step : sqlite::migrations()) versions.push_back(step.version);
+  for (int version : versions) {
     SCOPED_TRACE(fmt::format("from version {}", version));
     TempDir dir;
     std::string path = db_path(dir.path());

@@ -8,6 +8,7 @@
 
 #include "core/json_values.h"
 #include "store/sqlite/read_marks.h"
+#include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
@@ -167,7 +168,8 @@ std::vector<GroupId> parse_groups(std::string_view text) {
   return groups;
 }
 
-// Reads an inbox row: message columns, then all-read, latest read_at, group list.
+// Reads an inbox row: message columns, then all-read, latest read_at, group list, and the
+// MISSIVE_INBOX_REMINDER_COLUMNS.
 Result<InboxItem> inbox_item_from_row(const Stmt& stmt) {
   MISSIVE_TRY(Message m, message_from_row(stmt));
   InboxItem item;
@@ -175,6 +177,9 @@ Result<InboxItem> inbox_item_from_row(const Stmt& stmt) {
   item.is_read = stmt.boolean(kMessageColumns);
   if (item.is_read) item.read_at = stmt.opt_int64(kMessageColumns + 1);
   item.via_groups = parse_groups(stmt.text(kMessageColumns + 2));
+  item.reminder_count = stmt.int64(kMessageColumns + 3);
+  item.last_reminded_at = stmt.opt_int64(kMessageColumns + 4);
+  item.final_reminder = item.reminder_count > 0 && stmt.boolean(kMessageColumns + 5);
   return item;
 }
 
@@ -266,6 +271,11 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
       MISSIVE_TRY_STATUS(stmt.run());
     }
     MISSIVE_TRY_STATUS(update_membership(db, conv.id, id, seq, nm.creator, nm.create_date));
+    if (nm.reminders) {
+      ReminderSchedule schedule = *nm.reminders;
+      schedule.message = id;
+      MISSIVE_TRY_STATUS(insert_reminder_schedule(db, schedule));
+    }
     return SendOutcome{std::move(m), false};
   });
 }
@@ -283,8 +293,9 @@ Result<InboxItem> SqliteStore::get_inbox_item(MessageId id, UserId user) {
   return read([&](Db& db) -> Result<InboxItem> {
     MISSIVE_SQL(stmt, db,
                 "SELECT " MISSIVE_MESSAGE_COLUMNS
-                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id) "
-                "FROM message_recipient r JOIN message m ON m.id = r.message_id "
+                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id), "
+                MISSIVE_INBOX_REMINDER_COLUMNS
+                " FROM message_recipient r JOIN message m ON m.id = r.message_id "
                 "WHERE r.message_id = ? AND r.recipient_id = ? GROUP BY r.message_id");
     stmt.bind(id, user);
     MISSIVE_TRY(bool row, stmt.step());
@@ -318,8 +329,9 @@ Result<std::vector<InboxItem>> SqliteStore::inbox(const InboxQuery& q) {
   return read([&](Db& db) -> Result<std::vector<InboxItem>> {
     MISSIVE_SQL(stmt, db,
                 "SELECT " MISSIVE_MESSAGE_COLUMNS
-                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id) "
-                "FROM message_recipient r JOIN message m ON m.id = r.message_id "
+                ", min(r.is_read), max(r.read_at), group_concat(r.recipient_group_id), "
+                MISSIVE_INBOX_REMINDER_COLUMNS
+                " FROM message_recipient r JOIN message m ON m.id = r.message_id "
                 "WHERE r.recipient_id = ?1 AND r.message_id < ?2 "
                 "AND (m.expiry_date IS NULL OR m.expiry_date > ?3) "
                 "AND (?4 IS NULL OR m.creator_id = ?4) "

@@ -113,8 +113,50 @@ CREATE TABLE message_group_stat (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 3: reminders. Written against version 1 only (it must apply with or without other
+// steps in between). reminder_schedule holds one row per message sent with reminders;
+// reminder one row per reminder sent to one recipient (number = the message's round);
+// reminder_deactivation the recipients deactivated when the message expired.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE reminder_schedule (
+  message_id       INTEGER PRIMARY KEY REFERENCES message(id),
+  period_days      INTEGER NOT NULL CHECK (period_days >= 1),
+  anchor_day       INTEGER NOT NULL,
+  expiry_day       INTEGER NOT NULL,
+  deactivate       INTEGER NOT NULL DEFAULT 0,
+  next_remind_at   INTEGER,
+  last_remind_at   INTEGER,
+  due_at           INTEGER,
+  rounds_sent      INTEGER NOT NULL DEFAULT 0,
+  final_sent       INTEGER NOT NULL DEFAULT 0,
+  stopped_at       INTEGER,
+  closed_at        INTEGER,
+  version          INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX reminder_schedule_due ON reminder_schedule(due_at) WHERE due_at IS NOT NULL;
+
+CREATE TABLE reminder (
+  id           INTEGER PRIMARY KEY,
+  message_id   INTEGER NOT NULL REFERENCES message(id),
+  recipient_id INTEGER NOT NULL REFERENCES user(id),
+  number       INTEGER NOT NULL,
+  is_final     INTEGER NOT NULL DEFAULT 0,
+  sent_at      INTEGER NOT NULL,
+  UNIQUE (message_id, recipient_id, number)
+) STRICT;
+CREATE INDEX reminder_by_recipient ON reminder(recipient_id, id DESC);
+
+CREATE TABLE reminder_deactivation (
+  message_id     INTEGER NOT NULL REFERENCES message(id),
+  user_id        INTEGER NOT NULL REFERENCES user(id),
+  deactivated_at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, user_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {3, kV3},
 };
 
 }  // namespace

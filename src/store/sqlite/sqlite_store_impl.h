@@ -1,6 +1,6 @@
 #pragma once
 // SqliteStore: the Store over one writer connection and a pool of read connections. The
-// operations live in users_groups.cpp, messages.cpp and reads.cpp.
+// operations live in users_groups.cpp, messages.cpp, reads.cpp and reminders.cpp.
 
 #include <exception>
 #include <memory>
@@ -65,6 +65,13 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override;
   Result<std::vector<GroupReadStat>> read_stats(MessageId id) override;
   Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) override;
+
+  Result<std::vector<ReminderSchedule>> reminder_schedules(
+      const std::vector<MessageId>& ids) override;
+  Result<std::vector<ReminderSchedule>> due_reminder_schedules(Timestamp until, int limit) override;
+  Result<ReminderWriteOutcome> write_reminders(const ReminderWrite& write) override;
+  Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) override;
+  Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override;
 
  private:
   // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed.

@@ -163,6 +163,28 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.recipient_statuses(id);
   }
+  Result<std::vector<ReminderSchedule>> reminder_schedules(
+      const std::vector<MessageId>& ids) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.reminder_schedules(ids);
+  }
+  Result<std::vector<ReminderSchedule>> due_reminder_schedules(Timestamp until,
+                                                               int limit) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.due_reminder_schedules(until, limit);
+  }
+  Result<ReminderWriteOutcome> write_reminders(const ReminderWrite& write) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.write_reminders(write);
+  }
+  Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.received_reminders(query);
+  }
+  Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.recipient_reminders(id);
+  }
 
 #undef MISSIVE_FAULT_POINT
 
