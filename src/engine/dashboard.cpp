@@ -14,6 +14,9 @@ Result<DashboardPage> Engine::dashboard(const Caller& caller, const DashboardReq
     page.next = messages.back().id;
   }
   page.messages = std::move(messages);
+  std::vector<MessageId> ids;
+  for (const Message& m : page.messages) ids.push_back(m.id);
+  MISSIVE_TRY(page.reminders, store_.reminder_schedules(ids));
   return page;
 }
 
@@ -32,6 +35,10 @@ Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
   ReadReport report{.message = std::move(*message), .groups = {}, .recipients = {}};
   MISSIVE_TRY(report.groups, store_.read_stats(id));
   MISSIVE_TRY(report.recipients, store_.recipient_statuses(id));
+  MISSIVE_TRY(report.reminders, schedule_of(id));
+  if (report.reminders) {
+    MISSIVE_TRY(report.recipient_reminders, store_.recipient_reminders(id));
+  }
   return report;
 }
 

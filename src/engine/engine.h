@@ -35,6 +35,7 @@ enum class PasswordCost {
 struct EngineOptions {
   PasswordCost password_cost = PasswordCost::interactive;
   Timestamp session_ttl_ms = 30LL * 24 * 3600 * 1000;
+  int reminder_minutes = kDefaultReminderMinutes;  // time of day (UTC) reminders go out
 };
 
 struct LoginResult {
@@ -83,6 +84,13 @@ struct Addresses {
   }
 };
 
+// Reminders asked for by a send or reply. The expiry_date is then required and taken as a UTC
+// calendar day: the day of the final reminder (docs/api.md, "Reminders").
+struct ReminderSettings {
+  int period_days = 0;  // 1 daily, 7 weekly, N every N days (1..366)
+  bool deactivate_non_responders = false;
+};
+
 struct SendRequest {
   Addresses to;
   std::string subject;
@@ -91,6 +99,7 @@ struct SendRequest {
   std::string metadata_json = "{}";
   std::vector<std::string> flags;
   std::optional<std::string> client_msg_id;
+  std::optional<ReminderSettings> reminders;
 };
 
 struct ReplyRequest {
@@ -102,17 +111,20 @@ struct ReplyRequest {
   std::string metadata_json = "{}";
   std::vector<std::string> flags;
   std::optional<std::string> client_msg_id;
+  std::optional<ReminderSettings> reminders;
 };
 
 struct SendResult {
   Message message;
   bool duplicate = false;  // a retry: `message` is the original
+  std::optional<ReminderSchedule> reminders;
 };
 
 // A message as the caller sees it.
 struct MessageView {
   InboxItem item;
   bool caller_is_creator = false;  // counters (recipient_count, read_count) are for creators
+  std::optional<ReminderSchedule> reminders;  // the creator's view of a reminder message
 };
 
 struct ThreadNode {
@@ -141,12 +153,49 @@ struct DashboardRequest {
 struct DashboardPage {
   std::vector<Message> messages;
   std::optional<MessageId> next;
+  std::vector<ReminderSchedule> reminders;  // of those messages that have reminders
 };
 
 struct ReadReport {
   Message message;
   std::vector<GroupReadStat> groups;
   std::vector<RecipientStatus> recipients;
+  std::optional<ReminderSchedule> reminders;
+  std::vector<RecipientReminders> recipient_reminders;  // by user id
+};
+
+// A change to a message's reminders: a new frequency and/or expiry day, or stop.
+struct UpdateRemindersRequest {
+  std::optional<int> period_days;
+  std::optional<Timestamp> expiry_date;  // its UTC calendar day is taken
+  bool stop = false;
+};
+
+struct ReminderListRequest {
+  std::optional<std::int64_t> before;
+  int limit = 50;  // 1..200
+};
+
+struct ReminderPage {
+  std::vector<ReceivedReminder> reminders;
+  std::optional<std::int64_t> next;
+};
+
+// What the scheduler will do for one message at the time asked about.
+enum class ReminderAction { remind, final, expire, reschedule };
+
+struct DueReminder {
+  ReminderSchedule schedule;
+  Message message;
+  ReminderAction action = ReminderAction::remind;
+};
+
+// What one run_due_reminders pass did.
+struct ReminderRunReport {
+  std::int64_t messages = 0;     // schedules handled
+  std::int64_t rounds = 0;       // reminder rounds sent (one per message at most)
+  std::int64_t reminders = 0;    // reminders recorded (one per recipient and round)
+  std::int64_t deactivated = 0;  // recipients deactivated at expiry
 };
 
 // read % = read recipients / recipients * 100, to one decimal (0 when there are none).
@@ -215,9 +264,31 @@ class Engine {
   Result<DashboardPage> dashboard(const Caller& caller, const DashboardRequest& request);
   Result<ReadReport> read_report(const Caller& caller, MessageId id);
 
+  // --- reminders (docs/api.md, "Reminders") ---
+  // Creator only. invalid with nothing to change; unprocessable for a message without
+  // reminders, reminders already ended, a bad frequency or expiry day.
+  Result<ReminderSchedule> update_reminders(const Caller& caller, MessageId id,
+                                            const UpdateRemindersRequest& request);
+  // The caller's received reminders, newest first (messages still active only).
+  Result<ReminderPage> reminders(const Caller& caller, const ReminderListRequest& request);
+  // Admins: schedules the scheduler has work for at `until`, earliest first.
+  Result<std::vector<DueReminder>> due_reminders(const Caller& caller, Timestamp until,
+                                                 int limit);
+  // The scheduler's pass: for every schedule due at `now`, sends the latest reminder due (one
+  // round per message, never a backlog), advances its next date past `now`, and processes
+  // expiry (deactivation). Idempotent: a second pass at the same `now` does nothing.
+  Result<ReminderRunReport> run_due_reminders(Timestamp now);
+  // When the earliest schedule falls due; nullopt when none is pending.
+  Result<std::optional<Timestamp>> next_reminder_due();
+
   const Clock& clock() const { return clock_; }
 
  private:
+  // set_expiry of a message whose reminders are running: nullopt when it has none.
+  Result<std::optional<Message>> set_reminder_expiry(const Message& message,
+                                                     std::optional<Timestamp> expiry);
+  Result<std::optional<ReminderSchedule>> schedule_of(MessageId id);
+
   Store& store_;
   const Clock& clock_;
   const EngineOptions options_;

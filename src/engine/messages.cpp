@@ -5,6 +5,7 @@
 #include "engine/audience.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
+#include "engine/reminder_plan.h"
 
 namespace missive {
 namespace {
@@ -68,12 +69,25 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
   MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
   if (earlier) return std::move(*earlier);
   const Timestamp now = clock_.now();
-  const Content content{request.subject,       request.body,  request.expiry_date,
+  std::optional<Timestamp> expiry = request.expiry_date;
+  std::optional<ReminderSchedule> reminders;
+  if (request.reminders) {
+    MISSIVE_TRY(reminders, engine_detail::initial_schedule(*request.reminders, expiry, now,
+                                                           options_.reminder_minutes));
+  }
+  const Content content{request.subject,       request.body,  expiry,
                         request.metadata_json, request.flags, request.client_msg_id};
   MISSIVE_TRY_STATUS(validate_content(content, now));
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
-  MISSIVE_TRY(auto outcome, store_.send_message(new_message(caller, content, now, std::move(audience))));
-  return SendResult{.message = std::move(outcome.message), .duplicate = outcome.duplicate};
+  NewMessage message = new_message(caller, content, now, std::move(audience));
+  message.reminders = reminders;
+  MISSIVE_TRY(auto outcome, store_.send_message(message));
+  if (outcome.duplicate) {
+    MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
+  }
+  return SendResult{.message = std::move(outcome.message),
+                    .duplicate = outcome.duplicate,
+                    .reminders = std::move(reminders)};
 }
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
@@ -83,7 +97,13 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   const Message& original = parent.item.message;
   const Timestamp now = clock_.now();
   const std::string subject = request.subject.value_or(reply_subject(original.subject));
-  const Content content{subject,       request.body,  request.expiry_date, request.metadata_json,
+  std::optional<Timestamp> expiry = request.expiry_date;
+  std::optional<ReminderSchedule> reminders;
+  if (request.reminders) {
+    MISSIVE_TRY(reminders, engine_detail::initial_schedule(*request.reminders, expiry, now,
+                                                           options_.reminder_minutes));
+  }
+  const Content content{subject,       request.body,  expiry, request.metadata_json,
                         request.flags, request.client_msg_id};
   MISSIVE_TRY_STATUS(validate_content(content, now));
 
@@ -115,8 +135,14 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   }
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.parent = original.id;
+  message.reminders = reminders;
   MISSIVE_TRY(auto outcome, store_.send_message(message));
-  return SendResult{.message = std::move(outcome.message), .duplicate = outcome.duplicate};
+  if (outcome.duplicate) {
+    MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
+  }
+  return SendResult{.message = std::move(outcome.message),
+                    .duplicate = outcome.duplicate,
+                    .reminders = std::move(reminders)};
 }
 
 Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {
@@ -128,13 +154,14 @@ Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {
   if (message->creator == caller.id) {
     InboxItem own{.message = std::move(*message), .is_read = true, .read_at = {}, .via_groups = {}};
     own.read_at = own.message.create_date;
-    return MessageView{.item = std::move(own), .caller_is_creator = true};
+    MISSIVE_TRY(auto reminders, schedule_of(id));
+    return MessageView{.item = std::move(own), .caller_is_creator = true, .reminders = reminders};
   }
   if (!message->is_active(clock_.now())) return engine_detail::message_not_found(id);
   auto item = store_.get_inbox_item(id, caller.id);
   if (!item && item.error().code == ErrorCode::not_found) return engine_detail::message_not_found(id);
   if (!item) return std::unexpected(item.error());
-  return MessageView{.item = std::move(*item), .caller_is_creator = false};
+  return MessageView{.item = std::move(*item), .caller_is_creator = false, .reminders = {}};
 }
 
 Result<InboxPage> Engine::inbox(const Caller& caller, const InboxRequest& request) {
@@ -165,6 +192,8 @@ Result<Message> Engine::set_expiry(const Caller& caller, MessageId id,
   if (!view.caller_is_creator) {
     return fail(ErrorCode::forbidden, "only the creator of a message can change its expiry");
   }
+  MISSIVE_TRY(auto with_reminders, set_reminder_expiry(view.item.message, expiry));
+  if (with_reminders) return std::move(*with_reminders);
   return store_.set_expiry(id, expiry);
 }
 

@@ -1,0 +1,54 @@
+#include "engine/reminder_scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace missive {
+
+ReminderScheduler::ReminderScheduler(Engine& engine, ReminderSchedulerOptions options)
+    : engine_(engine), options_(std::move(options)) {}
+
+ReminderScheduler::~ReminderScheduler() { stop(); }
+
+void ReminderScheduler::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ReminderScheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReminderScheduler::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void ReminderScheduler::run() {
+  for (;;) {
+    auto report = engine_.run_due_reminders(engine_.clock().now());
+    if (options_.on_pass) options_.on_pass(report);
+    // Sleep until the earliest schedule is due, but never longer than the poll interval: the
+    // clock may be moved (tests) and schedules change through the API meanwhile.
+    std::int64_t sleep_ms = options_.poll_ms;
+    if (auto next = engine_.next_reminder_due(); next && *next) {
+      sleep_ms = std::clamp<std::int64_t>(**next - engine_.clock().now(), 0, options_.poll_ms);
+    }
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, std::chrono::milliseconds(sleep_ms), [this] { return stop_ || woken_; });
+    if (stop_) return;
+    woken_ = false;
+  }
+}
+
+}  // namespace missive
