@@ -1,4 +1,6 @@
 // The sender's read-% dashboard.
+#include <algorithm>
+
 #include "server/routes.h"
 
 namespace missive::server {
@@ -17,7 +19,11 @@ Result<HttpResponse> dashboard(const HandlerContext& ctx) {
     w.StartObject();
     w.Key("messages");
     w.StartArray();
-    for (const auto& message : page.messages) write_dashboard_row(w, message, now);
+    for (const auto& message : page.messages) {
+      const auto found = std::find_if(page.reminders.begin(), page.reminders.end(),
+                                      [&](const auto& s) { return s.message == message.id; });
+      write_dashboard_row(w, message, now, found == page.reminders.end() ? nullptr : &*found);
+    }
     w.EndArray();
     w.Key("next");
     if (page.next) {

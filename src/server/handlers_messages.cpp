@@ -66,7 +66,7 @@ Result<Addresses> parse_addresses(const JsonFields& body) {
 // 201 for a new message, 200 with the original for a retried client_msg_id.
 HttpResponse sent_response(const SendResult& result, Timestamp now) {
   return json_ok(result.duplicate ? 200 : 201,
-                 [&](JsonWriter& w) { write_creator_message(w, result.message, now); });
+                 [&](JsonWriter& w) { write_creator_message(w, result.message, now, result.reminders); });
 }
 
 Result<HttpResponse> send(const HandlerContext& ctx) {
@@ -81,6 +81,7 @@ Result<HttpResponse> send(const HandlerContext& ctx) {
   request.metadata_json = std::move(options.metadata_json);
   request.flags = std::move(options.flags);
   request.client_msg_id = std::move(options.client_msg_id);
+  MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
   MISSIVE_TRY(auto result, ctx.engine.send(ctx.caller, request));
   return sent_response(result, ctx.now());
 }
@@ -99,6 +100,7 @@ Result<HttpResponse> reply(const HandlerContext& ctx) {
   request.metadata_json = std::move(options.metadata_json);
   request.flags = std::move(options.flags);
   request.client_msg_id = std::move(options.client_msg_id);
+  MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
   MISSIVE_TRY(auto result, ctx.engine.reply(ctx.caller, request));
   return sent_response(result, ctx.now());
 }
@@ -128,14 +130,16 @@ Result<HttpResponse> set_expiry(const HandlerContext& ctx) {
     return fail(ErrorCode::invalid, "expiry_date is required (a date, or null for none)");
   }
   MISSIVE_TRY(auto expiry, fields.optional_time("expiry_date"));
-  MISSIVE_TRY(auto message, ctx.engine.set_expiry(ctx.caller, id, expiry));
-  return json_ok(200, [&](JsonWriter& w) { write_creator_message(w, message, ctx.now()); });
+  MISSIVE_TRY_STATUS(ctx.engine.set_expiry(ctx.caller, id, expiry));
+  MISSIVE_TRY(auto view, ctx.engine.get_message(ctx.caller, id));
+  return json_ok(200, [&](JsonWriter& w) { write_message(w, view, ctx.now()); });
 }
 
 Result<HttpResponse> withdraw(const HandlerContext& ctx) {
   MISSIVE_TRY(auto id, ctx.path_id<MessageId>("id", "message id"));
-  MISSIVE_TRY(auto message, ctx.engine.withdraw(ctx.caller, id));
-  return json_ok(200, [&](JsonWriter& w) { write_creator_message(w, message, ctx.now()); });
+  MISSIVE_TRY_STATUS(ctx.engine.withdraw(ctx.caller, id));
+  MISSIVE_TRY(auto view, ctx.engine.get_message(ctx.caller, id));
+  return json_ok(200, [&](JsonWriter& w) { write_message(w, view, ctx.now()); });
 }
 
 }  // namespace

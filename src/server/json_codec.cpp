@@ -1,5 +1,6 @@
 #include "server/json_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 
@@ -196,16 +197,25 @@ void write_message(JsonWriter& w, const MessageView& view, Timestamp now) {
   w.StartArray();
   for (const auto group : item.via_groups) w.Int64(group.value);
   w.EndArray();
+  w.Key("reminder_count");
+  w.Int64(item.reminder_count);
+  w.Key("last_reminded_at");
+  write_time(w, item.last_reminded_at);
+  w.Key("final_reminder");
+  w.Bool(item.final_reminder);
   if (view.caller_is_creator) {
     w.Key("recipient_count");
     w.Int64(item.message.recipient_count);
     write_counters(w, item.message);
+    w.Key("reminders");
+    write_reminder_schedule(w, view.reminders ? &*view.reminders : nullptr);
   }
   w.EndObject();
 }
 
-void write_creator_message(JsonWriter& w, const Message& message, Timestamp now) {
-  MessageView view{InboxItem{message, true, std::nullopt, {}}, true};
+void write_creator_message(JsonWriter& w, const Message& message, Timestamp now,
+                           const std::optional<ReminderSchedule>& reminders) {
+  MessageView view{InboxItem{message, true, std::nullopt, {}}, true, reminders};
   write_message(w, view, now);
 }
 
@@ -258,7 +268,8 @@ void write_read_outcome(JsonWriter& w, const ReadOutcome& outcome) {
   w.EndObject();
 }
 
-void write_dashboard_row(JsonWriter& w, const Message& m, Timestamp now) {
+void write_dashboard_row(JsonWriter& w, const Message& m, Timestamp now,
+                         const ReminderSchedule* reminders) {
   w.StartObject();
   w.Key("id");
   w.Int64(m.id.value);
@@ -275,13 +286,16 @@ void write_dashboard_row(JsonWriter& w, const Message& m, Timestamp now) {
   w.Key("recipients");
   w.Int64(m.recipient_count);
   write_counters(w, m);
+  w.Key("reminders");
+  write_reminder_schedule(w, reminders);
   w.EndObject();
 }
 
 void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
   w.StartObject();
   w.Key("message");
-  write_dashboard_row(w, report.message, now);
+  write_dashboard_row(w, report.message, now,
+                      report.reminders ? &*report.reminders : nullptr);
   w.Key("groups");
   w.StartArray();
   for (const auto& g : report.groups) {
@@ -317,9 +331,97 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
     w.Bool(r.is_read);
     w.Key("read_at");
     write_time(w, r.read_at);
+    if (!report.reminders) {
+      w.EndObject();
+      continue;
+    }
+    const auto found = std::lower_bound(
+        report.recipient_reminders.begin(), report.recipient_reminders.end(), r.user,
+        [](const RecipientReminders& x, UserId user) { return x.user < user; });
+    const bool has = found != report.recipient_reminders.end() && found->user == r.user;
+    w.Key("reminders");
+    w.Int64(has ? found->reminders : 0);
+    w.Key("last_reminded_at");
+    write_time(w, has ? found->last_reminded_at : std::nullopt);
+    w.Key("deactivated");
+    w.Bool(has && found->deactivated_at);
+    w.Key("deactivated_at");
+    write_time(w, has ? found->deactivated_at : std::nullopt);
     w.EndObject();
   }
   w.EndArray();
+  w.EndObject();
+}
+
+void write_reminder_schedule(JsonWriter& w, const ReminderSchedule* s) {
+  if (s == nullptr) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  w.Key("frequency");
+  write_string(w, frequency_name(s->period_days));
+  w.Key("period_days");
+  w.Int(s->period_days);
+  w.Key("expiry_day");
+  write_string(w, format_day(s->expiry_day));
+  w.Key("deactivate_non_responders");
+  w.Bool(s->deactivate_non_responders);
+  w.Key("next_remind_date");
+  write_time(w, s->next_remind_at);
+  w.Key("last_remind_date");
+  write_time(w, s->last_remind_at);
+  w.Key("reminders_sent");
+  w.Int64(s->rounds_sent);
+  w.Key("final_sent");
+  w.Bool(s->final_sent);
+  w.Key("status");
+  w.String(s->stopped_at ? "stopped" : s->closed_at ? "expired" : "active");
+  w.EndObject();
+}
+
+void write_received_reminder(JsonWriter& w, const ReceivedReminder& r) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(r.id);
+  w.Key("message_id");
+  w.Int64(r.message.value);
+  w.Key("subject");
+  write_string(w, r.subject);
+  w.Key("creator_id");
+  w.Int64(r.creator.value);
+  w.Key("number");
+  w.Int64(r.number);
+  w.Key("is_final");
+  w.Bool(r.is_final);
+  w.Key("sent_at");
+  write_time(w, r.sent_at);
+  w.Key("expiry_date");
+  write_time(w, r.expiry_date);
+  w.EndObject();
+}
+
+void write_due_reminder(JsonWriter& w, const DueReminder& due) {
+  w.StartObject();
+  w.Key("message_id");
+  w.Int64(due.message.id.value);
+  w.Key("subject");
+  write_string(w, due.message.subject);
+  w.Key("creator_id");
+  w.Int64(due.message.creator.value);
+  w.Key("action");
+  switch (due.action) {
+    case ReminderAction::remind: w.String("remind"); break;
+    case ReminderAction::final: w.String("final"); break;
+    case ReminderAction::expire: w.String("expire"); break;
+    case ReminderAction::reschedule: w.String("reschedule"); break;
+  }
+  w.Key("due_at");
+  write_time(w, due.schedule.due_at);
+  w.Key("unread");
+  w.Int64(due.message.recipient_count - due.message.read_count);
+  w.Key("reminders");
+  write_reminder_schedule(w, &due.schedule);
   w.EndObject();
 }
 

@@ -39,15 +39,26 @@ void write_group(JsonWriter& w, const Group& group);
 // recipient_count, read_count and read_percent.
 void write_message(JsonWriter& w, const MessageView& view, Timestamp now);
 // A message returned to its creator (send, withdraw, set expiry): is_read true, counters shown.
-void write_creator_message(JsonWriter& w, const Message& message, Timestamp now);
+void write_creator_message(JsonWriter& w, const Message& message, Timestamp now,
+                           const std::optional<ReminderSchedule>& reminders = std::nullopt);
 // {message, replies:[node]}
 void write_thread_node(JsonWriter& w, const ThreadNode& node, Timestamp now);
 
 void write_conversation(JsonWriter& w, const ConversationSummary& conversation);
 void write_read_outcome(JsonWriter& w, const ReadOutcome& outcome);
 // {id, subject, sent_to, create_date, expiry_date, active, recipients, read_count, read_percent}
-void write_dashboard_row(JsonWriter& w, const Message& message, Timestamp now);
+// (+ reminders: null or the schedule)
+void write_dashboard_row(JsonWriter& w, const Message& message, Timestamp now,
+                         const ReminderSchedule* reminders = nullptr);
 void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now);
+
+// {frequency, period_days, expiry_day, deactivate_non_responders, next_remind_date,
+//  last_remind_date, reminders_sent, final_sent, status}, or null.
+void write_reminder_schedule(JsonWriter& w, const ReminderSchedule* schedule);
+// {id, message_id, subject, creator_id, number, is_final, sent_at, expiry_date}
+void write_received_reminder(JsonWriter& w, const ReceivedReminder& reminder);
+// {message_id, subject, creator_id, action, due_at, unread, reminders:{...}}
+void write_due_reminder(JsonWriter& w, const DueReminder& due);
 
 // {"error":{"code":"<code name>","message":"..."}}
 std::string error_body(std::string_view code, std::string_view message);

@@ -72,5 +72,9 @@ std::vector<RouteDef> group_routes();      // handlers_groups.cpp
 std::vector<RouteDef> message_routes();    // handlers_messages.cpp
 std::vector<RouteDef> reading_routes();    // handlers_reading.cpp: inbox, read, conversations
 std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
+std::vector<RouteDef> reminder_routes();   // handlers_reminders.cpp
+
+// The "reminders" object of a send or reply (handlers_reminders.cpp); nullopt when absent.
+Result<std::optional<ReminderSettings>> parse_reminder_settings(const JsonFields& body);
 
 }  // namespace missive::server

@@ -1,5 +1,7 @@
 #include "server/json_codec.h"
 
+#include "core/time_format.h"
+
 #include <gtest/gtest.h>
 
 namespace missive::server {
@@ -53,7 +55,9 @@ TEST(JsonCodec, CreatorViewHasCounters) {
             R"("subject":"Hi","body":"Body","parent_id":null,"root_id":7,)"
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
             R"("metadata":{"k":[1,2]},"flags":["urgent"],"sent_to":"Ops","is_read":true,)"
-            R"("read_at":null,"via_groups":[],"recipient_count":10,"read_count":3,"read_percent":30})");
+            R"("read_at":null,"via_groups":[],"reminder_count":0,"last_reminded_at":null,)"
+            R"("final_reminder":false,"recipient_count":10,"read_count":3,"read_percent":30,)"
+            R"("reminders":null})");
 }
 
 TEST(JsonCodec, RecipientViewHidesCounters) {
@@ -89,7 +93,7 @@ TEST(JsonCodec, DashboardRowAndReport) {
   EXPECT_EQ(write_json([&](JsonWriter& w) { write_read_report(w, report, kLater); }),
             R"({"message":{"id":7,"subject":"Hi","sent_to":"Ops",)"
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
-            R"("recipients":10,"read_count":3,"read_percent":30},)"
+            R"("recipients":10,"read_count":3,"read_percent":30,"reminders":null},)"
             R"("groups":[{"group_id":2,"group_name":"Ops","recipients":10,"reads":3,"read_percent":30},)"
             R"({"group_id":null,"group_name":"","recipients":0,"reads":0,"read_percent":0}],)"
             R"("recipients":[{"user_id":4,"handle":"bob","full_name":"Bob B","group_id":2,)"
@@ -125,6 +129,38 @@ TEST(JsonCodec, ErrorBodyStaysValidUtf8) {
             R"({"error":{"code":"not_found","message":"no user \"x\""}})");
   EXPECT_EQ(error_body("invalid", "bad \xff byte"),
             "{\"error\":{\"code\":\"invalid\",\"message\":\"bad \xef\xbf\xbd byte\"}}");
+}
+
+}  // namespace
+}  // namespace missive::server
+
+namespace missive::server {
+namespace {
+
+TEST(JsonCodec, ReminderScheduleAndRecipientReminders) {
+  ReminderSchedule s;
+  s.message = MessageId(7);
+  s.period_days = 7;
+  s.expiry_day = utc_day(*parse_time("2026-10-05"));
+  s.next_remind_at = *parse_time("2026-09-28T09:00:00Z");
+  s.last_remind_at = *parse_time("2026-09-21T09:00:00Z");
+  s.rounds_sent = 1;
+  EXPECT_EQ(write_json([&](JsonWriter& w) { write_reminder_schedule(w, &s); }),
+            R"({"frequency":"weekly","period_days":7,"expiry_day":"2026-10-05",)"
+            R"("deactivate_non_responders":false,"next_remind_date":"2026-09-28T09:00:00.000Z",)"
+            R"("last_remind_date":"2026-09-21T09:00:00.000Z","reminders_sent":1,)"
+            R"("final_sent":false,"status":"active"})");
+  ReadReport report;
+  report.reminders = s;
+  report.recipients.push_back(RecipientStatus{.user = UserId(4), .handle = "bob"});
+  report.recipient_reminders.push_back(RecipientReminders{
+      .user = UserId(4), .reminders = 1, .last_reminded_at = s.last_remind_at,
+      .deactivated_at = *parse_time("2026-10-06T00:00:00Z")});
+  const auto json = write_json([&](JsonWriter& w) { write_read_report(w, report, 0); });
+  EXPECT_NE(json.find(R"("reminders":1,"last_reminded_at":"2026-09-21T09:00:00.000Z",)"
+                      R"("deactivated":true,"deactivated_at":"2026-10-06T00:00:00.000Z")"),
+            std::string::npos)
+      << json;
 }
 
 }  // namespace
