@@ -24,6 +24,13 @@ struct ReadingOptions {
   std::int64_t up_to = 0;
 };
 
+// "2", "3 (final)" or "" for an inbox item.
+std::string reminder_summary(const JsonValue& m) {
+  const std::int64_t count = get_int(m, "reminder_count");
+  if (count == 0) return "";
+  return std::to_string(count) + (get_bool(m, "final_reminder") ? " (final)" : "");
+}
+
 Status inbox(const Context& context, const ReadingOptions& o) {
   MISSIVE_TRY(auto api, Api::connect(context));
   std::string target = fmt::format("/v1/inbox?limit={}", o.limit);
@@ -39,7 +46,7 @@ Status inbox(const Context& context, const ReadingOptions& o) {
   }
   MISSIVE_TRY(const auto response, api->get(target));
   if (print_raw(context, response)) return {};
-  Table table({"ID", "FROM", "SUBJECT", "SENT", "READ"});
+  Table table({"ID", "FROM", "SUBJECT", "SENT", "READ", "REMINDERS"});
   table.align_right(0);
   if (const JsonValue* messages = member(response.json, "messages");
       messages && messages->IsArray()) {
@@ -47,7 +54,7 @@ Status inbox(const Context& context, const ReadingOptions& o) {
       table.add_row({std::to_string(get_int(m, "id")), api->user_handle(get_int(m, "creator_id")),
                      shorten(get_string(m, "subject"), 50),
                      short_time(get_string(m, "create_date")),
-                     get_bool(m, "is_read") ? "yes" : "no"});
+                     get_bool(m, "is_read") ? "yes" : "no", reminder_summary(m)});
     }
   }
   if (table.empty()) {

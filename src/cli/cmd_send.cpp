@@ -24,6 +24,8 @@ struct SendOptions {
   std::string client_id;
   std::vector<std::string> flags;
   std::string meta;
+  std::string remind;  // daily, weekly or every:N
+  bool deactivate = false;
 };
 
 // Writes an address list; ids as numbers, names as strings.
@@ -64,6 +66,16 @@ Status write_common(JsonWriter& w, const SendOptions& o) {
   if (!o.client_id.empty()) {
     write_key(w, "client_msg_id");
     write_string(w, o.client_id);
+  }
+  if (!o.remind.empty()) {
+    write_key(w, "reminders");
+    w.StartObject();
+    MISSIVE_TRY_STATUS(write_frequency(w, o.remind, "--remind"));
+    write_key(w, "deactivate_non_responders");
+    w.Bool(o.deactivate);
+    w.EndObject();
+  } else if (o.deactivate) {
+    return fail(ErrorCode::invalid, "--deactivate-non-responders needs --remind");
   }
   return {};
 }
@@ -136,6 +148,11 @@ void add_common_options(CLI::App* cmd, const std::shared_ptr<SendOptions>& o) {
   cmd->add_option("--client-id", o->client_id, "idempotency key: a retry returns the original");
   cmd->add_option("--flag", o->flags, "a flag (repeatable)");
   cmd->add_option("--meta", o->meta, "metadata, a JSON object");
+  cmd->add_option("--remind", o->remind,
+                  "send reminders to non-readers: daily, weekly or every:N (needs --expires, "
+                  "the day of the final reminder)");
+  cmd->add_flag("--deactivate-non-responders", o->deactivate,
+                "with --remind: deactivate recipients who never read it by the expiry day");
 }
 
 }  // namespace

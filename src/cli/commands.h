@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "cli/json_util.h"
 
 namespace missive::cli {
 
@@ -15,5 +16,10 @@ void register_group_commands(CLI::App& app, Context& context);     // cmd_groups
 void register_send_commands(CLI::App& app, Context& context);      // cmd_send.cpp
 void register_reading_commands(CLI::App& app, Context& context);   // cmd_reading.cpp
 void register_dashboard_command(CLI::App& app, Context& context);  // cmd_dashboard.cpp
+void register_reminder_commands(CLI::App& app, Context& context);  // cmd_reminders.cpp
+
+// Writes "frequency" (or "every_days") for "daily", "weekly" or "every:N"; `option` names the
+// command line option in errors (cmd_reminders.cpp).
+Status write_frequency(JsonWriter& w, std::string_view text, std::string_view option);
 
 }  // namespace missive::cli

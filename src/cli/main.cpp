@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   register_send_commands(app, context);
   register_reading_commands(app, context);
   register_dashboard_command(app, context);
+  register_reminder_commands(app, context);
 
   try {
     app.parse(argc, argv);

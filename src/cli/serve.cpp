@@ -14,7 +14,9 @@
 
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/reminder_schedule.h"
 #include "engine/engine.h"
+#include "engine/reminder_scheduler.h"
 #include "server/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -27,6 +29,8 @@ struct ServeOptions {
   std::string admin_password;
   std::string password_cost = "interactive";
   std::string log_level = "info";
+  std::string reminder_time = "09:00";  // UTC time of day reminders go out
+  int reminder_poll_seconds = 60;
 };
 
 struct ListenAddress {
@@ -74,6 +78,11 @@ Status serve(const ServeOptions& options) {
                                                 "minimal",
                                                 options.password_cost));
   }
+  auto reminder_minutes = parse_time_of_day(options.reminder_time);
+  if (!reminder_minutes) {
+    return fail(ErrorCode::invalid, "--reminder-time: " + reminder_minutes.error().message);
+  }
+  engine_options.reminder_minutes = *reminder_minutes;
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -119,6 +128,20 @@ Status serve(const ServeOptions& options) {
     return fail(port.error().code,
                 fmt::format("cannot listen on {}: {}", options.listen, port.error().message));
   }
+  // Started after the server so a slow first pass (reminders missed while down) never delays
+  // answering requests.
+  ReminderScheduler reminders(
+      engine, ReminderSchedulerOptions{
+                  .poll_ms = options.reminder_poll_seconds * 1000LL,
+                  .on_pass = [](const Result<ReminderRunReport>& report) {
+                    if (!report) {
+                      spdlog::warn("reminder pass failed: {}", report.error().message);
+                    } else if (report->messages > 0) {
+                      spdlog::info("reminders: {} messages, {} sent, {} deactivated",
+                                   report->messages, report->reminders, report->deactivated);
+                    }
+                  }});
+  reminders.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
   fmt::print("missive: listening on http://{}{}{}:{}\n", v6 ? "[" : "", listen.host, v6 ? "]" : "",
              *port);
@@ -127,6 +150,7 @@ Status serve(const ServeOptions& options) {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}, stopping", received == SIGINT ? "SIGINT" : "SIGTERM");
+  reminders.stop();
   server.stop();
   spdlog::info("stopped");
   return {};
@@ -154,6 +178,15 @@ void register_serve(CLI::App& app, Context& context) {
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, error or off")
       ->envname("MISSIVE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--reminder-time", options->reminder_time,
+                  "UTC time of day (HH:MM) reminders are sent")
+      ->envname("MISSIVE_REMINDER_TIME")
+      ->capture_default_str();
+  cmd->add_option("--reminder-poll", options->reminder_poll_seconds,
+                  "longest pause in seconds between two reminder passes")
+      ->envname("MISSIVE_REMINDER_POLL")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
