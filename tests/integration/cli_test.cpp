@@ -422,3 +422,35 @@ TEST_F(CliTest, WithdrawnMessagesLeaveTheInbox) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliTest, RemindersFromSendToStop) {
+  login_admin();
+  create_user("ada");
+  const std::string sent = ok({"send", "--to", "ada", "--subject", "Sign the form", "--body", "x",
+                               "--remind", "weekly", "--expires", "2099-01-31",
+                               "--deactivate-non-responders"});
+  const std::string id = sent_id(sent);
+  const std::string report = ok({"dashboard", id});
+  EXPECT_NE(report.find("reminders: weekly, final on 2099-01-31; 0 sent; next "),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("REMINDED"), std::string::npos) << report;
+  const std::string set = ok({"remind", "set", id, "--frequency", "every:3"});
+  EXPECT_NE(set.find("reminders every 3 days, final on 2099-01-31, 0 sent"), std::string::npos)
+      << set;
+  EXPECT_NE(ok({"reminders", "due", "--until", "2099-01-01"}).find("Sign the form"),
+            std::string::npos);
+  EXPECT_EQ(ok({"reminders"}, "ada"), "no reminders\n");
+  EXPECT_NE(ok({"remind", "stop", id}).find("stopped"), std::string::npos);
+  EXPECT_EQ(ok({"reminders", "due", "--until", "2099-01-01"}), "no reminders due\n");
+
+  const CliRun bad = cli({"send", "--to", "ada", "--subject", "x", "--body", "x", "--remind",
+                          "weekly"},
+                         "admin", "");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("reminders need an expiry_date"), std::string::npos) << bad.err;
+}
+
+}  // namespace
