@@ -23,6 +23,7 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/bench/send_bench
+	@$(BUILD_DIR)/bench/reminder_bench
 
 clean:
 	rm -rf build
