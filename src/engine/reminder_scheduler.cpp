@@ -39,10 +39,13 @@ void ReminderScheduler::run() {
     auto report = engine_.run_due_reminders(engine_.clock().now());
     if (options_.on_pass) options_.on_pass(report);
     // Sleep until the earliest schedule is due, but never longer than the poll interval: the
-    // clock may be moved (tests) and schedules change through the API meanwhile.
+    // clock may be moved (tests) and schedules change through the API meanwhile. A failed pass
+    // waits a whole interval, and something still due right after a pass (a conflict) waits
+    // at least a second, so a failing store is not hammered.
     std::int64_t sleep_ms = options_.poll_ms;
-    if (auto next = engine_.next_reminder_due(); next && *next) {
-      sleep_ms = std::clamp<std::int64_t>(**next - engine_.clock().now(), 0, options_.poll_ms);
+    if (auto next = engine_.next_reminder_due(); report && next && *next) {
+      const std::int64_t floor = std::min<std::int64_t>(options_.poll_ms, 1000);
+      sleep_ms = std::clamp<std::int64_t>(**next - engine_.clock().now(), floor, options_.poll_ms);
     }
     std::unique_lock lock(mutex_);
     cv_.wait_for(lock, std::chrono::milliseconds(sleep_ms), [this] { return stop_ || woken_; });

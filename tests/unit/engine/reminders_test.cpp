@@ -326,6 +326,23 @@ TEST_F(RemindersTest, InvalidSettingsAreRejectedWithClearErrors) {
   EXPECT_EQ(never.error().code, ErrorCode::unprocessable);
 }
 
+TEST_F(RemindersTest, RepliesCanAskForReminders) {
+  clock_.set(at("2026-03-01T12:00:00Z"));
+  const Caller ada = user("ada");
+  const MessageId id = reminder_message(admin_, {ada.id}, 7, "2026-03-20");
+  auto reply = engine_->reply(ada, ReplyRequest{.parent = id,
+                                                .body = "Can you check?",
+                                                .expiry_date = at("2026-03-03"),
+                                                .reminders = ReminderSettings{1, false}});
+  ASSERT_TRUE(reply) << reply.error().message;
+  ASSERT_TRUE(reply->reminders);
+  EXPECT_EQ(format_time(*reply->message.expiry_date), "2026-03-03T23:59:59.999Z");
+  daily_passes("2026-03-02", "2026-03-04");
+  EXPECT_EQ(received(admin_), (std::vector<std::string>{"2026-03-02 #1", "2026-03-03 #2 final"}));
+  // The reply to the original counts as a response: ada gets nothing for it.
+  EXPECT_TRUE(received(ada).empty());
+}
+
 TEST_F(RemindersTest, TheSchedulerThreadSendsWhatIsDueAndStops) {
   clock_.set(at("2026-03-01T12:00:00Z"));
   const Caller ada = user("ada");
