@@ -72,6 +72,19 @@ void print_message(Api& api, const JsonValue& message) {
   } else {
     fmt::print("read:       no\n");
   }
+  if (const std::int64_t reminded = get_int(message, "reminder_count"); reminded > 0) {
+    fmt::print("reminded:   {} time{}, last {}{}\n", reminded, reminded == 1 ? "" : "s",
+               short_time(get_string(message, "last_reminded_at")),
+               get_bool(message, "final_reminder") ? " (final: a response is expected within 24 hours)"
+                                                   : "");
+  }
+  if (const JsonValue* r = member(message, "reminders")) {
+    const std::string next = get_string(*r, "next_remind_date");
+    fmt::print("reminders:  every {} day(s) until {}, {} sent, next {} ({})\n",
+               get_int(*r, "period_days"), get_string(*r, "expiry_day"),
+               get_int(*r, "reminders_sent"), next.empty() ? "none" : short_time(next),
+               get_string(*r, "status"));
+  }
   fmt::print("\n{}\n", get_string(message, "body"));
 }
 
