@@ -67,7 +67,10 @@ std::string reply_subject(const std::string& parent_subject) {
 
 Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request) {
   MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
-  if (earlier) return std::move(*earlier);
+  if (earlier) {
+    MISSIVE_TRY(earlier->reminders, schedule_of(earlier->message.id));
+    return std::move(*earlier);
+  }
   const Timestamp now = clock_.now();
   std::optional<Timestamp> expiry = request.expiry_date;
   std::optional<ReminderSchedule> reminders;
@@ -92,7 +95,10 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
   MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
-  if (earlier) return std::move(*earlier);
+  if (earlier) {
+    MISSIVE_TRY(earlier->reminders, schedule_of(earlier->message.id));
+    return std::move(*earlier);
+  }
   MISSIVE_TRY(const MessageView parent, get_message(caller, request.parent));
   const Message& original = parent.item.message;
   const Timestamp now = clock_.now();

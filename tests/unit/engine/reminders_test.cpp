@@ -307,6 +307,15 @@ TEST_F(RemindersTest, InvalidSettingsAreRejectedWithClearErrors) {
   EXPECT_EQ(error_of(send_with(admin_, to, {7, false}, std::nullopt)),
             "unprocessable: reminders need an expiry_date: the day of the final reminder");
   EXPECT_EQ(error_of(send_with(admin_, to, {7, false}, at("2026-03-02"))), "ok");
+  // A retry with the same client_msg_id returns the original with its schedule.
+  const SendRequest request{.to = to, .subject = "S", .body = "B", .expiry_date = at("2026-03-09"),
+                            .client_msg_id = "retry-1", .reminders = ReminderSettings{1, false}};
+  ASSERT_TRUE(engine_->send(admin_, request));
+  auto retried = engine_->send(admin_, request);
+  ASSERT_TRUE(retried);
+  EXPECT_TRUE(retried->duplicate);
+  ASSERT_TRUE(retried->reminders);
+  EXPECT_EQ(retried->reminders->period_days, 1);
 
   const MessageId plain = sent(admin_, to).id;
   auto none = engine_->update_reminders(admin_, plain, UpdateRemindersRequest{.period_days = 1});
