@@ -234,6 +234,7 @@ class Store {
   // Applies `write` in one transaction. not_found without a schedule; conflict when the
   // schedule's version is no longer write.schedule.version (nothing written).
   virtual Result<ReminderWriteOutcome> write_reminders(const ReminderWrite& write) = 0;
+  // The user's reminders, newest (highest id) first.
   virtual Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) = 0;
   // Recipients of the message with a reminder or a deactivation, by user id.
   virtual Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) = 0;
