@@ -16,6 +16,9 @@ struct SqliteOptions {
   std::string path;  // database file, e.g. DATA/missive.db; created with its directory
   int read_connections = 4;
   std::size_t max_batch = 256;  // most write jobs committed in one transaction
+  // A search whose words match at least this many messages walks the user's visible messages
+  // and checks each against the index; below it, it walks the hits and checks visibility.
+  int search_dense_hits = 2000;
   // Test-only fault injection: asked on the writer thread before each COMMIT with the number
   // of jobs in the batch; true makes that commit fail as a disk error would.
   std::function<bool(std::size_t jobs)> fail_commit;

@@ -1,0 +1,169 @@
+// Full-text search in the SQLite store: FTS5 hits joined to what the user may see.
+
+#include <algorithm>
+#include <limits>
+
+#include "store/sqlite/rows.h"
+#include "store/sqlite/search_text.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace missive::sqlite {
+namespace {
+
+constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
+
+// Parameters shared by both candidate statements:
+//   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
+//   ?6 include own expired  ?7 sender  ?8 group  ?9 conversation  ?10 from  ?11 to
+//   ?12 unread only  ?13 thread top
+// Subject hits weigh three times body hits; `tails` (see search_text.h) weighs half.
+#define MISSIVE_SEARCH_SCORE "bm25(message_fts, 3.0, 1.0, 0.5)"
+#define MISSIVE_SEARCH_FILTERS                                                              \
+  " AND (m.expiry_date IS NULL OR m.expiry_date > ?5 OR (?6 = 1 AND m.creator_id = ?2))"    \
+  " AND (?7 IS NULL OR m.creator_id = ?7)"                                                  \
+  " AND (?8 IS NULL OR EXISTS (SELECT 1 FROM message_recipient g WHERE g.message_id = m.id" \
+  "      AND g.recipient_group_id = ?8 AND (g.recipient_id = ?2 OR m.creator_id = ?2)))"    \
+  " AND (?9 IS NULL OR m.conversation_id = ?9)"                                             \
+  " AND (?10 IS NULL OR m.create_date >= ?10)"                                              \
+  " AND (?11 IS NULL OR m.create_date < ?11)"                                               \
+  " AND (?12 = 0 OR EXISTS (SELECT 1 FROM message_recipient u WHERE u.message_id = m.id"    \
+  "      AND u.recipient_id = ?2 AND u.is_read = 0))"                                       \
+  " AND (?13 IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT ?13 UNION ALL"           \
+  "      SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub))"
+
+// Hits first: walks the index newest first and keeps what the user may see. Cheap when the
+// words are rare.
+constexpr const char* kHitsFirst =
+    "SELECT message_fts.rowid, " MISSIVE_SEARCH_SCORE
+    " FROM message_fts CROSS JOIN message m ON m.id = message_fts.rowid"
+    " WHERE message_fts MATCH ?1 AND message_fts.rowid <= ?3"
+    " AND (m.creator_id = ?2 OR EXISTS (SELECT 1 FROM message_recipient v"
+    "      WHERE v.message_id = m.id AND v.recipient_id = ?2))" MISSIVE_SEARCH_FILTERS
+    " ORDER BY message_fts.rowid DESC LIMIT ?4";
+
+// Visible first: merges the user's received and sent messages newest first and looks each
+// up in the index by rowid. Its cost is bounded by what the user can see, not by how common
+// the words are. The merge (a compound SELECT with ORDER BY) streams, so LIMIT stops it.
+constexpr const char* kVisibleFirst =
+    "SELECT v.id, " MISSIVE_SEARCH_SCORE " FROM ("
+    " SELECT message_id AS id FROM message_recipient WHERE recipient_id = ?2 AND message_id <= ?3"
+    " UNION SELECT id FROM message WHERE creator_id = ?2 AND id <= ?3 ORDER BY 1 DESC) v"
+    " CROSS JOIN message m ON m.id = v.id"
+    " CROSS JOIN message_fts ON message_fts.rowid = v.id"
+    " WHERE message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS " LIMIT ?4";
+
+struct Candidate {
+  MessageId id;
+  double score = 0;
+};
+
+class Searcher {
+ public:
+  Searcher(Db& db, const MessageSearch& search, int dense_hits)
+      : db_(db), search_(search), match_(fts5_match(search.match)), dense_hits_(dense_hits) {}
+
+  Result<SearchHits> run() {
+    const int limit = clamp_limit(search_.limit);
+    std::vector<Candidate> page;
+    SearchHits out;
+    if (search_.sort == SearchSort::date) {
+      const std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
+      MISSIVE_TRY(page, candidates(upper, limit + 1));
+      if (page.size() > static_cast<std::size_t>(limit)) {
+        page.resize(static_cast<std::size_t>(limit));
+        out.next = SearchCursor{MessageId(page.back().id.value - 1), 0};
+      }
+      for (Candidate& c : page) c.score = 0;
+    } else {
+      MISSIVE_TRY(out.next, ranked_page(limit, page));
+    }
+    for (const Candidate& c : page) {
+      MISSIVE_TRY(InboxItem item, load(c.id));
+      out.hits.push_back(SearchHit{std::move(item), c.score});
+    }
+    return out;
+  }
+
+ private:
+  // Relevance: ranks windows of the newest `window` visible hits, continuing into the next
+  // (older) window until the page is full. Returns the cursor of the following page.
+  Result<std::optional<SearchCursor>> ranked_page(int limit, std::vector<Candidate>& page) {
+    const int window = std::max(1, search_.window);
+    std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
+    std::int64_t offset = search_.cursor ? search_.cursor->offset : 0;
+    for (;;) {
+      MISSIVE_TRY(std::vector<Candidate> ranked, candidates(upper, window));
+      if (ranked.empty()) return std::nullopt;
+      const bool full = ranked.size() == static_cast<std::size_t>(window);
+      const std::int64_t window_upper = ranked.front().id.value;  // fixed for later pages
+      const std::int64_t oldest = ranked.back().id.value;
+      std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+        return a.score < b.score;  // ties keep the newest-first order
+      });
+      const auto size = static_cast<std::int64_t>(ranked.size());
+      while (offset < size && page.size() < static_cast<std::size_t>(limit)) {
+        page.push_back(ranked[static_cast<std::size_t>(offset++)]);
+      }
+      if (offset < size) return SearchCursor{MessageId(window_upper), offset};
+      if (!full) return std::nullopt;
+      upper = oldest - 1;
+      offset = 0;
+      if (page.size() == static_cast<std::size_t>(limit)) return SearchCursor{MessageId(upper), 0};
+    }
+  }
+
+  // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
+  Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
+    MISSIVE_TRY(bool dense, is_dense(upper));
+    MISSIVE_TRY(auto stmt, db_.prepare(dense ? kVisibleFirst : kHitsFirst));
+    const MessageSearch& s = search_;
+    stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
+              s.conversation, s.from, s.to, s.unread_only, s.thread);
+    std::vector<Candidate> found;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) break;
+      found.push_back(Candidate{stmt.id<MessageId>(0), stmt.real(1)});
+    }
+    // The visible-first merge yields newest first already; sorting makes it a guarantee.
+    std::sort(found.begin(), found.end(),
+              [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
+    return found;
+  }
+
+  // Whether the words match at least dense_hits_ messages (counting stops there).
+  Result<bool> is_dense(std::int64_t upper) {
+    MISSIVE_SQL(stmt, db_,
+                "SELECT count(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 "
+                "AND rowid <= ?2 LIMIT ?3)");
+    stmt.bind(match_, upper, dense_hits_);
+    MISSIVE_TRY(bool row, stmt.step());
+    return row && stmt.int64(0) >= dense_hits_;
+  }
+
+  Result<InboxItem> load(MessageId id) {
+    MISSIVE_SQL(stmt, db_,
+                "SELECT " MISSIVE_MESSAGE_COLUMNS
+                ", coalesce(min(r.is_read), 1), max(r.read_at), "
+                "coalesce(group_concat(r.recipient_group_id), '') FROM message m "
+                "LEFT JOIN message_recipient r ON r.message_id = m.id AND r.recipient_id = ?2 "
+                "WHERE m.id = ?1 GROUP BY m.id");
+    stmt.bind(id, search_.user);
+    MISSIVE_TRY(bool row, stmt.step());
+    if (!row) return fail(ErrorCode::unavailable, "database error: a search hit vanished");
+    return inbox_item_from_row(stmt);
+  }
+
+  Db& db_;
+  const MessageSearch& search_;
+  const std::string match_;
+  const int dense_hits_;
+};
+
+}  // namespace
+
+Result<SearchHits> SqliteStore::search(const MessageSearch& search) {
+  return read([&](Db& db) { return Searcher(db, search, search_dense_hits_).run(); });
+}
+
+}  // namespace missive::sqlite
