@@ -65,6 +65,7 @@ class Parser {
       } else if (c == '"') {
         const std::size_t close = text_.find('"', i + 1);
         if (close == std::string_view::npos) return error(i, "unbalanced quote");
+        token.kind = Token::Kind::term;
         token.term = SearchTerm{std::string(text_.substr(i + 1, close - i - 1)), true, false};
         i = close + 1;
         if (i < text_.size() && text_[i] == '*') {
@@ -98,6 +99,7 @@ class Parser {
             return error(token.offset + word.find('*'), "'*' is only allowed at the end of a word");
           }
           if (!has_letter_or_digit(word)) continue;
+          token.kind = Token::Kind::term;
           token.term = SearchTerm{std::string(word), false, prefix};
         }
       }

@@ -28,6 +28,23 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
                              }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, SearchConformance,
+    ::testing::Values(
+        StoreBackend{"HitsFirst",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_dense_hits = 1'000'000;
+                       return open_sqlite_store(options);
+                     }},
+        StoreBackend{"VisibleFirst",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_dense_hits = 1;
+                       return open_sqlite_store(options);
+                     }}),
+    [](const auto& param_info) { return param_info.param.name; });
+
 NewUser new_user(const std::string& handle) { return NewUser{handle, "F", "L", "x", {}, false, 1}; }
 
 class SqliteStoreTest : public ::testing::Test {

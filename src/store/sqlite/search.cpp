@@ -41,16 +41,24 @@ constexpr const char* kHitsFirst =
     "      WHERE v.message_id = m.id AND v.recipient_id = ?2))" MISSIVE_SEARCH_FILTERS
     " ORDER BY message_fts.rowid DESC LIMIT ?4";
 
-// Visible first: merges the user's received and sent messages newest first and looks each
-// up in the index by rowid. Its cost is bounded by what the user can see, not by how common
-// the words are. The merge (a compound SELECT with ORDER BY) streams, so LIMIT stops it.
-constexpr const char* kVisibleFirst =
-    "SELECT v.id, " MISSIVE_SEARCH_SCORE " FROM ("
-    " SELECT message_id AS id FROM message_recipient WHERE recipient_id = ?2 AND message_id <= ?3"
-    " UNION SELECT id FROM message WHERE creator_id = ?2 AND id <= ?3 ORDER BY 1 DESC) v"
-    " CROSS JOIN message m ON m.id = v.id"
-    " CROSS JOIN message_fts ON message_fts.rowid = v.id"
-    " WHERE message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS " LIMIT ?4";
+// Visible first: walks the user's received messages newest first (one recipient record per
+// message) and looks each up in the index by rowid; the same for the messages they sent. The
+// newest `count` of the two lists together are among the newest `count` of each. The cost is
+// bounded by what the user can see, not by how common the words are.
+constexpr const char* kReceivedFirst =
+    "SELECT r.message_id, " MISSIVE_SEARCH_SCORE
+    " FROM message_recipient r CROSS JOIN message m ON m.id = r.message_id"
+    " CROSS JOIN message_fts ON message_fts.rowid = r.message_id"
+    " WHERE r.recipient_id = ?2 AND r.message_id <= ?3"
+    " AND r.recipient_group_id = (SELECT min(x.recipient_group_id) FROM message_recipient x"
+    "      WHERE x.message_id = r.message_id AND x.recipient_id = ?2)"
+    " AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
+    " ORDER BY r.message_id DESC LIMIT ?4";
+constexpr const char* kSentFirst =
+    "SELECT m.id, " MISSIVE_SEARCH_SCORE
+    " FROM message m CROSS JOIN message_fts ON message_fts.rowid = m.id"
+    " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
+    " ORDER BY m.id DESC LIMIT ?4";
 
 struct Candidate {
   MessageId id;
@@ -115,19 +123,21 @@ class Searcher {
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
     MISSIVE_TRY(bool dense, is_dense(upper));
-    MISSIVE_TRY(auto stmt, db_.prepare(dense ? kVisibleFirst : kHitsFirst));
-    const MessageSearch& s = search_;
-    stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
-              s.conversation, s.from, s.to, s.unread_only, s.thread);
     std::vector<Candidate> found;
-    for (;;) {
-      MISSIVE_TRY(bool row, stmt.step());
-      if (!row) break;
-      found.push_back(Candidate{stmt.id<MessageId>(0), stmt.real(1)});
+    for (const char* sql : dense ? std::vector{kReceivedFirst, kSentFirst} : std::vector{kHitsFirst}) {
+      MISSIVE_TRY(auto stmt, db_.prepare(sql));
+      const MessageSearch& s = search_;
+      stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
+                s.conversation, s.from, s.to, s.unread_only, s.thread);
+      for (;;) {
+        MISSIVE_TRY(bool row, stmt.step());
+        if (!row) break;
+        found.push_back(Candidate{stmt.id<MessageId>(0), stmt.real(1)});
+      }
     }
-    // The visible-first merge yields newest first already; sorting makes it a guarantee.
     std::sort(found.begin(), found.end(),
               [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
+    if (found.size() > static_cast<std::size_t>(count)) found.resize(static_cast<std::size_t>(count));
     return found;
   }
 
