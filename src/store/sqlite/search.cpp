@@ -1,7 +1,10 @@
 // Full-text search in the SQLite store: FTS5 hits joined to what the user may see.
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "store/sqlite/rows.h"
 #include "store/sqlite/search_text.h"
@@ -11,13 +14,15 @@ namespace missive::sqlite {
 namespace {
 
 constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
+// Document frequencies for the IDF are counted up to here: beyond it a word is common and
+// counting further would cost more than the ranking it refines.
+constexpr int kIdfCountCap = 5000;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
 //   ?6 include own expired  ?7 sender  ?8 group  ?9 conversation  ?10 from  ?11 to
-//   ?12 unread only  ?13 thread top
-// Subject hits weigh three times body hits; `tails` (see search_text.h) weighs half.
-#define MISSIVE_SEARCH_SCORE "bm25(message_fts, 3.0, 1.0, 0.5)"
+//   ?12 unread only  ?13 thread top  ?14 the phrases' IDFs (see search_rank.h)
+#define MISSIVE_SEARCH_SCORE "missive_rank(message_fts, ?14)"
 #define MISSIVE_SEARCH_FILTERS                                                              \
   " AND (m.expiry_date IS NULL OR m.expiry_date > ?5 OR (?6 = 1 AND m.creator_id = ?2))"    \
   " AND (?7 IS NULL OR m.creator_id = ?7)"                                                  \
@@ -72,6 +77,7 @@ class Searcher {
 
   Result<SearchHits> run() {
     const int limit = clamp_limit(search_.limit);
+    MISSIVE_TRY(idfs_, phrase_idfs());
     std::vector<Candidate> page;
     SearchHits out;
     if (search_.sort == SearchSort::date) {
@@ -128,7 +134,7 @@ class Searcher {
       MISSIVE_TRY(auto stmt, db_.prepare(sql));
       const MessageSearch& s = search_;
       stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
-                s.conversation, s.from, s.to, s.unread_only, s.thread);
+                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_);
       for (;;) {
         MISSIVE_TRY(bool row, stmt.step());
         if (!row) break;
@@ -151,6 +157,32 @@ class Searcher {
     return row && stmt.int64(0) >= dense_hits_;
   }
 
+  // "idf0 idf1 ...": BM25's log((N - n + 0.5) / (n + 0.5)) per phrase, floored at 1e-6 as
+  // FTS5 does, with n counted up to kIdfCountCap and N the number of messages.
+  Result<std::string> phrase_idfs() {
+    double total = 0;
+    {
+      MISSIVE_SQL(stmt, db_, "SELECT coalesce(max(id), 0) FROM message");
+      MISSIVE_TRY(bool row, stmt.step());
+      total = row ? static_cast<double>(stmt.int64(0)) : 0.0;
+    }
+    std::string out;
+    for (const std::string& phrase : fts5_phrases(search_.match)) {
+      double idf = 0;
+      if (!phrase.empty()) {
+        MISSIVE_SQL(stmt, db_,
+                    "SELECT count(*) FROM (SELECT 1 FROM message_fts WHERE message_fts MATCH ?1 "
+                    "LIMIT ?2)");
+        stmt.bind(phrase, kIdfCountCap);
+        MISSIVE_TRY(bool row, stmt.step());
+        const double n = row ? static_cast<double>(stmt.int64(0)) : 0.0;
+        idf = std::max(1e-6, std::log((total - n + 0.5) / (n + 0.5)));
+      }
+      out += fmt::format("{} ", idf);
+    }
+    return out;
+  }
+
   Result<InboxItem> load(MessageId id) {
     MISSIVE_SQL(stmt, db_,
                 "SELECT " MISSIVE_MESSAGE_COLUMNS
@@ -167,6 +199,7 @@ class Searcher {
   Db& db_;
   const MessageSearch& search_;
   const std::string match_;
+  std::string idfs_;
   const int dense_hits_;
 };
 

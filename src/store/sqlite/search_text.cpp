@@ -92,7 +92,24 @@ void compile(const SearchNode& node, std::string& out) {
   out += ')';
 }
 
+void collect_phrases(const SearchNode& node, bool excluded, std::vector<std::string>& out) {
+  if (node.kind == SearchNode::Kind::term) {
+    out.push_back(excluded ? std::string() : compile_term(node.term));
+    return;
+  }
+  for (std::size_t i = 0; i < node.children.size(); ++i) {
+    const bool right_of_not = node.kind == SearchNode::Kind::but_not && i == 1;
+    collect_phrases(node.children[i], excluded || right_of_not, out);
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> fts5_phrases(const SearchNode& query) {
+  std::vector<std::string> out;
+  collect_phrases(query, false, out);
+  return out;
+}
 
 std::string index_text(std::string_view text) {
   std::string out;

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/search_query.h"
 
@@ -27,5 +28,10 @@ std::string index_tails(std::string_view text);
 // typed is read as FTS5 syntax (column filters, NEAR, ^, +, -): only AND/OR/NOT from the
 // parsed tree are operators.
 std::string fts5_match(const SearchNode& query);
+
+// One MATCH expression per phrase of fts5_match(query), in the same order (the order FTS5
+// numbers phrases in); empty for a phrase under the excluded side of a NOT, which never
+// occurs in a hit.
+std::vector<std::string> fts5_phrases(const SearchNode& query);
 
 }  // namespace missive::sqlite

@@ -19,6 +19,9 @@ struct SqliteOptions {
   // A search whose words match at least this many messages walks the user's visible messages
   // and checks each against the index; below it, it walks the hits and checks visibility.
   int search_dense_hits = 2000;
+  // false: commits are not synced (synchronous=OFF), so a power loss may lose acknowledged
+  // writes. For bulk loads and benchmarks only; the server never sets it.
+  bool sync_commits = true;
   // Test-only fault injection: asked on the writer thread before each COMMIT with the number
   // of jobs in the batch; true makes that commit fail as a disk error would.
   std::function<bool(std::size_t jobs)> fail_commit;
