@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "store/sqlite/bulk_load.h"
 #include "store/sqlite/search_text.h"
 
 namespace missive::bench {
@@ -97,7 +98,7 @@ void Corpus::message_text(std::mt19937_64& rng, std::string& subject, std::strin
   if (rng() % 50 == 0) body += std::string(" See the ") + kPhrase + ".";
 }
 
-double Corpus::load(Store& store) {
+void Corpus::setup(Store& store) {
   for (int i = 0; i < options_.users; ++i) {
     auto user = store.create_user(NewUser{"u" + std::to_string(i), "First", "Last", "x", {}, false, 1});
     if (!user) die("create_user: " + user.error().message);
@@ -117,59 +118,91 @@ double Corpus::load(Store& store) {
     }
     groups_.emplace_back(group->id, std::move(members));
   }
-  if (!options_.export_dir.empty()) std::filesystem::create_directories(options_.export_dir);
+}
 
+void Corpus::make_message(std::mt19937_64& rng, std::int64_t i, NewMessage& m) const {
+  constexpr Timestamp kStartDate = 1'700'000'000'000;
+  m.recipients.clear();
+  m.create_date = kStartDate + i * 1000;
+  message_text(rng, m.subject, m.body);
+  if (std::uniform_real_distribution<double>(0, 1)(rng) < options_.group_share) {
+    const auto& [group, members] = groups_[rng() % groups_.size()];
+    m.creator = members[rng() % members.size()];
+    m.conversation = ConversationKey{.kind = ConversationKind::group, .group = group};
+    for (UserId u : members) {
+      if (u != m.creator) m.recipients.push_back(RecipientRef{u, group});
+    }
+  } else {
+    m.creator = users_[rng() % users_.size()];
+    UserId to = m.creator;
+    while (to == m.creator) to = users_[rng() % users_.size()];
+    m.conversation = ConversationKey{.kind = ConversationKind::direct,
+                                     .low = std::min(m.creator, to),
+                                     .high = std::max(m.creator, to)};
+    m.recipients.push_back(RecipientRef{to, GroupId()});
+  }
+}
+
+// The corpus as PostgreSQL loads it: one row per message with the text as the SQLite index
+// sees it (search_text.h), and one row per recipient record.
+class Exporter {
+ public:
+  Exporter(const std::filesystem::path& dir, int part) {
+    if (dir.empty()) return;
+    std::filesystem::create_directories(dir);
+    messages_.open(dir / ("messages_" + std::to_string(part) + ".tsv"));
+    recipients_.open(dir / ("recipients_" + std::to_string(part) + ".tsv"));
+  }
+  void add(const Message& s, const NewMessage& m) {
+    if (!messages_.is_open()) return;
+    messages_ << s.id.value << '\t' << s.creator.value << '\t' << s.create_date << '\t'
+              << sqlite::index_text(s.subject) << '\t' << sqlite::index_text(s.body) << ' '
+              << sqlite::index_tails(s.subject + "\n" + s.body) << '\n';
+    for (const RecipientRef& r : m.recipients) recipients_ << s.id.value << '\t' << r.user.value << '\n';
+  }
+
+ private:
+  std::ofstream messages_, recipients_;
+};
+
+double Corpus::send_all(Store& store) {
   std::atomic<std::int64_t> next{0};
-  const Timestamp start_date = 1'700'000'000'000;
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> senders;
   for (int t = 0; t < options_.threads; ++t) {
     senders.emplace_back([&, t] {
-      std::mt19937_64 trng(options_.seed + 100 + static_cast<std::uint64_t>(t));
-      std::ofstream messages_out, recipients_out;
-      if (!options_.export_dir.empty()) {
-        messages_out.open(options_.export_dir / ("messages_" + std::to_string(t) + ".tsv"));
-        recipients_out.open(options_.export_dir / ("recipients_" + std::to_string(t) + ".tsv"));
-      }
+      std::mt19937_64 rng(options_.seed + 100 + static_cast<std::uint64_t>(t));
+      Exporter exporter(options_.export_dir, t);
       NewMessage m;
       for (std::int64_t i = next++; i < options_.messages; i = next++) {
-        m.recipients.clear();
-        m.create_date = start_date + i * 1000;
-        message_text(trng, m.subject, m.body);
-        if (std::uniform_real_distribution<double>(0, 1)(trng) < options_.group_share) {
-          const auto& [group, members] = groups_[trng() % groups_.size()];
-          m.creator = members[trng() % members.size()];
-          m.conversation = ConversationKey{.kind = ConversationKind::group, .group = group};
-          for (UserId u : members) {
-            if (u != m.creator) m.recipients.push_back(RecipientRef{u, group});
-          }
-        } else {
-          m.creator = users_[trng() % users_.size()];
-          UserId to = m.creator;
-          while (to == m.creator) to = users_[trng() % users_.size()];
-          m.conversation = ConversationKey{.kind = ConversationKind::direct,
-                                           .low = std::min(m.creator, to),
-                                           .high = std::max(m.creator, to)};
-          m.recipients.push_back(RecipientRef{to, GroupId()});
-        }
+        make_message(rng, i, m);
         auto sent = store.send_message(m);
         if (!sent) die("send_message: " + sent.error().message);
-        if (messages_out.is_open()) {
-          const Message& s = sent->message;
-          messages_out << s.id.value << '\t' << s.creator.value << '\t' << s.create_date << '\t'
-                       << sqlite::index_text(s.subject) << '\t' << sqlite::index_text(s.body)
-                       << ' ' << sqlite::index_tails(s.subject + "\n" + s.body) << '\n';
-          for (const RecipientRef& r : m.recipients) {
-            recipients_out << s.id.value << '\t' << r.user.value << '\n';
-          }
-        }
-        if (i > 0 && i % 100'000 == 0) {
-          std::fprintf(stderr, "  %lld messages\n", static_cast<long long>(i));
-        }
+        exporter.add(sent->message, m);
       }
     });
   }
   for (auto& s : senders) s.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return static_cast<double>(options_.messages) / seconds;
+}
+
+double Corpus::bulk_all(const std::filesystem::path& path) {
+  std::mt19937_64 rng(options_.seed + 100);
+  Exporter exporter(options_.export_dir, 0);
+  std::int64_t i = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto loaded = sqlite::bulk_load(
+      path.string(),
+      [&](NewMessage& m) {
+        if (i >= options_.messages) return false;
+        make_message(rng, i, m);
+        if (++i % 100'000 == 0) std::fprintf(stderr, "  %lld messages\n", static_cast<long long>(i));
+        return true;
+      },
+      [&](const Message& s, const NewMessage& m) { exporter.add(s, m); });
+  if (!loaded) die("bulk_load: " + loaded.error().message);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return static_cast<double>(options_.messages) / seconds;

@@ -36,8 +36,13 @@ class Corpus {
  public:
   explicit Corpus(CorpusOptions options);
 
-  // Creates the users and groups, then sends every message. Returns sends per second.
-  double load(Store& store);
+  // Creates the users and groups.
+  void setup(Store& store);
+  // Sends every message through Store::send_message. Returns sends per second.
+  double send_all(Store& store);
+  // Writes every message with sqlite::bulk_load into the database at `path` (no store may
+  // be open on it). Returns messages per second.
+  double bulk_all(const std::filesystem::path& path);
 
   // A message's subject and body for message number `i` of generator `rng`.
   void message_text(std::mt19937_64& rng, std::string& subject, std::string& body) const;
@@ -46,6 +51,8 @@ class Corpus {
 
  private:
   std::string word(std::mt19937_64& rng) const;
+  // Message number `i`: text, date, creator, audience.
+  void make_message(std::mt19937_64& rng, std::int64_t i, NewMessage& m) const;
   std::string chinese(std::mt19937_64& rng) const;
 
   CorpusOptions options_;

@@ -34,13 +34,13 @@ INSTANTIATE_TEST_SUITE_P(
         StoreBackend{"HitsFirst",
                      [](const std::filesystem::path& dir) {
                        SqliteOptions options{db_path(dir)};
-                       options.search_dense_hits = 1'000'000;
+                       options.search_plan = SearchPlan::hits_first;
                        return open_sqlite_store(options);
                      }},
         StoreBackend{"VisibleFirst",
                      [](const std::filesystem::path& dir) {
                        SqliteOptions options{db_path(dir)};
-                       options.search_dense_hits = 1;
+                       options.search_plan = SearchPlan::visible_first;
                        return open_sqlite_store(options);
                      }}),
     [](const auto& param_info) { return param_info.param.name; });

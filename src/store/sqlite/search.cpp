@@ -16,7 +16,13 @@ namespace {
 constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
 // Document frequencies for the IDF are counted up to here: beyond it a word is common and
 // counting further would cost more than the ranking it refines.
-constexpr int kIdfCountCap = 5000;
+constexpr int kIdfCountCap = 1000;
+// Plan choice (see is_dense): fewer hits than this -> hits first; a user with fewer received
+// messages than kFewVisible -> visible first.
+constexpr int kFewHits = 64;
+constexpr int kFewVisible = 4000;
+// Beyond kFewVisible: at least this many hits -> visible first.
+constexpr int kDenseHits = 500;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
@@ -72,8 +78,8 @@ struct Candidate {
 
 class Searcher {
  public:
-  Searcher(Db& db, const MessageSearch& search, int dense_hits)
-      : db_(db), search_(search), match_(fts5_match(search.match)), dense_hits_(dense_hits) {}
+  Searcher(Db& db, const MessageSearch& search, SearchPlan plan)
+      : db_(db), search_(search), match_(fts5_match(search.match)), plan_(plan) {}
 
   Result<SearchHits> run() {
     const int limit = clamp_limit(search_.limit);
@@ -147,14 +153,32 @@ class Searcher {
     return found;
   }
 
-  // Whether the words match at least dense_hits_ messages (counting stops there).
+  // Whether to walk the user's messages (visible first) rather than the hits. Counting is
+  // capped at each step so that deciding costs little: very few hits -> hits first; a user
+  // who sees few messages -> visible first; otherwise whichever is known to be smaller.
   Result<bool> is_dense(std::int64_t upper) {
+    if (plan_ != SearchPlan::automatic) return plan_ == SearchPlan::visible_first;
+    MISSIVE_TRY(std::int64_t few_hits, count_hits(upper, kFewHits));
+    if (few_hits < kFewHits) return false;
+    {
+      MISSIVE_SQL(stmt, db_,
+                  "SELECT count(*) FROM (SELECT 1 FROM message_recipient WHERE recipient_id = ?1 "
+                  "AND message_id <= ?2 LIMIT ?3)");
+      stmt.bind(search_.user, upper, kFewVisible);
+      MISSIVE_TRY(bool row, stmt.step());
+      if (row && stmt.int64(0) < kFewVisible) return true;
+    }
+    MISSIVE_TRY(std::int64_t hits, count_hits(upper, kDenseHits));
+    return hits >= kDenseHits;
+  }
+
+  Result<std::int64_t> count_hits(std::int64_t upper, int cap) {
     MISSIVE_SQL(stmt, db_,
                 "SELECT count(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 "
                 "AND rowid <= ?2 LIMIT ?3)");
-    stmt.bind(match_, upper, dense_hits_);
+    stmt.bind(match_, upper, cap);
     MISSIVE_TRY(bool row, stmt.step());
-    return row && stmt.int64(0) >= dense_hits_;
+    return row ? stmt.int64(0) : 0;
   }
 
   // "idf0 idf1 ...": BM25's log((N - n + 0.5) / (n + 0.5)) per phrase, floored at 1e-6 as
@@ -166,8 +190,11 @@ class Searcher {
       MISSIVE_TRY(bool row, stmt.step());
       total = row ? static_cast<double>(stmt.int64(0)) : 0.0;
     }
+    const std::vector<std::string> phrases = fts5_phrases(search_.match);
+    // One phrase: its IDF multiplies every score alike and cannot change the order.
+    if (phrases.size() == 1) return std::string("1");
     std::string out;
-    for (const std::string& phrase : fts5_phrases(search_.match)) {
+    for (const std::string& phrase : phrases) {
       double idf = 0;
       if (!phrase.empty()) {
         MISSIVE_SQL(stmt, db_,
@@ -200,13 +227,13 @@ class Searcher {
   const MessageSearch& search_;
   const std::string match_;
   std::string idfs_;
-  const int dense_hits_;
+  const SearchPlan plan_;
 };
 
 }  // namespace
 
 Result<SearchHits> SqliteStore::search(const MessageSearch& search) {
-  return read([&](Db& db) { return Searcher(db, search, search_dense_hits_).run(); });
+  return read([&](Db& db) { return Searcher(db, search, search_plan_).run(); });
 }
 
 }  // namespace missive::sqlite

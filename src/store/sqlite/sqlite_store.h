@@ -12,13 +12,15 @@
 
 namespace missive {
 
+enum class SearchPlan { automatic, hits_first, visible_first };
+
 struct SqliteOptions {
   std::string path;  // database file, e.g. DATA/missive.db; created with its directory
   int read_connections = 4;
   std::size_t max_batch = 256;  // most write jobs committed in one transaction
-  // A search whose words match at least this many messages walks the user's visible messages
-  // and checks each against the index; below it, it walks the hits and checks visibility.
-  int search_dense_hits = 2000;
+  // How a search finds the visible hits (see store/sqlite/search.cpp): chosen per query, or
+  // forced (for tests, so that both plans run on small data).
+  SearchPlan search_plan = SearchPlan::automatic;
   // false: commits are not synced (synchronous=OFF), so a power loss may lose acknowledged
   // writes. For bulk loads and benchmarks only; the server never sets it.
   bool sync_commits = true;

@@ -21,7 +21,7 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Db> writer_db, std::vector<std::unique_ptr<Db>> readers,
               const SqliteOptions& options)
-      : search_dense_hits_(options.search_dense_hits),
+      : search_plan_(options.search_plan),
         pool_(std::move(readers)),
         writer_(std::move(writer_db), options.max_batch, options.fail_commit) {}
 
@@ -102,7 +102,7 @@ class SqliteStore final : public Store {
     return std::move(*out);
   }
 
-  const int search_dense_hits_;
+  const SearchPlan search_plan_;
   ReadPool pool_;
   Writer writer_;  // last: its thread stops (after finishing queued jobs) before pool_ goes
 };
