@@ -11,7 +11,7 @@
 // bench/search_vs_postgres.sh, which runs the same queries on PostgreSQL.
 //
 // Usage: search_bench [--messages N] [--users N] [--queries N] [--send-sample N]
-//                     [--dir DIR] [--export DIR]
+//                     [--dir DIR] [--export DIR] [--keep 1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +36,7 @@ struct Args {
   std::int64_t send_sample = 20'000;
   std::filesystem::path dir;
   std::filesystem::path export_dir;
+  bool keep = false;  // leave the databases in --dir
 };
 
 Args parse(int argc, char** argv) {
@@ -50,6 +51,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--send-sample") a.send_sample = std::atoll(v);
     else if (k == "--dir") a.dir = v;
     else if (k == "--export") a.export_dir = v;
+    else if (k == "--keep") a.keep = std::string(v) == "1";
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(2);
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   store.reset();
+  if (args.keep) return 0;
   for (const char* sub : {"noindex", "index", "corpus"}) std::filesystem::remove_all(args.dir / sub);
   std::error_code ec;
   std::filesystem::remove(args.dir, ec);  // only when empty

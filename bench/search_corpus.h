@@ -4,7 +4,7 @@
 // a seed. Loaded through Store::send_message (the same path as the server), optionally
 // exported as tab-separated files for the PostgreSQL comparison.
 //
-// Thread-safety: a Corpus is built once; load() runs its own sender threads.
+// Thread-safety: setup() first, alone; send_all() runs its own sender threads.
 
 #include <cstdint>
 #include <filesystem>
@@ -44,7 +44,7 @@ class Corpus {
   // be open on it). Returns messages per second.
   double bulk_all(const std::filesystem::path& path);
 
-  // A message's subject and body for message number `i` of generator `rng`.
+  // A random subject and body drawn from `rng`.
   void message_text(std::mt19937_64& rng, std::string& subject, std::string& body) const;
 
   const std::vector<UserId>& users() const { return users_; }

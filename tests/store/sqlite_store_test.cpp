@@ -31,6 +31,10 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, SearchConformance,
     ::testing::Values(
+        StoreBackend{"Automatic",
+                     [](const std::filesystem::path& dir) {
+                       return open_sqlite_store(SqliteOptions{db_path(dir)});
+                     }},
         StoreBackend{"HitsFirst",
                      [](const std::filesystem::path& dir) {
                        SqliteOptions options{db_path(dir)};

@@ -23,6 +23,10 @@ constexpr int kFewHits = 64;
 constexpr int kFewVisible = 4000;
 // Beyond kFewVisible: at least this many hits -> visible first.
 constexpr int kDenseHits = 500;
+// The merge plan serves users who see at most kMaxVisible messages, walking up to
+// kStreamPerVisible hits per visible message before switching to lookups.
+constexpr int kMaxVisible = 50'000;
+constexpr std::int64_t kStreamPerVisible = 64;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
@@ -70,6 +74,18 @@ constexpr const char* kSentFirst =
     " FROM message m CROSS JOIN message_fts ON message_fts.rowid = m.id"
     " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
     " ORDER BY m.id DESC LIMIT ?4";
+
+// Used by the merge plan (Searcher::merge): the user's messages, the hits of the expression,
+// one message checked against the filters, one message looked up and scored.
+constexpr const char* kVisibleIds =
+    "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
+    "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
+constexpr const char* kHitIds =
+    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2 ORDER BY rowid DESC";
+constexpr const char* kPassesFilters =
+    "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
+constexpr const char* kScoreOne =
+    "SELECT " MISSIVE_SEARCH_SCORE " FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
 
 struct Candidate {
   MessageId id;
@@ -134,6 +150,10 @@ class Searcher {
 
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
+    if (plan_ == SearchPlan::automatic) {
+      MISSIVE_TRY(auto visible, visible_ids(upper));
+      if (visible) return merge(*visible, upper, count);
+    }
     MISSIVE_TRY(bool dense, is_dense(upper));
     std::vector<Candidate> found;
     for (const char* sql : dense ? std::vector{kReceivedFirst, kSentFirst} : std::vector{kHitsFirst}) {
@@ -150,6 +170,79 @@ class Searcher {
     std::sort(found.begin(), found.end(),
               [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
     if (found.size() > static_cast<std::size_t>(count)) found.resize(static_cast<std::size_t>(count));
+    return found;
+  }
+
+  // Every message the user may see with an id <= upper, newest first; nullopt for a user who
+  // sees more than kMaxVisible (the SQL plans serve them).
+  Result<std::optional<std::vector<std::int64_t>>> visible_ids(std::int64_t upper) {
+    MISSIVE_SQL(stmt, db_, kVisibleIds);
+    stmt.bind(search_.user, upper, kMaxVisible + 1);
+    std::vector<std::int64_t> ids;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) break;
+      ids.push_back(stmt.int64(0));
+    }
+    if (ids.size() > static_cast<std::size_t>(kMaxVisible)) return std::nullopt;
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return std::optional<std::vector<std::int64_t>>(std::move(ids));
+  }
+
+  // The merge plan: walks the hits newest first beside the user's (sorted) messages, which
+  // costs a few tens of nanoseconds per hit; once it has walked kStreamPerVisible hits per
+  // visible message without reaching the oldest, it looks the rest up one by one instead
+  // (microseconds each). Matches are checked against the filters, newest first, until
+  // `count` pass; for relevance each is then scored.
+  Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
+                                       std::int64_t upper, int count) {
+    std::vector<Candidate> found;
+    if (visible.empty()) return found;
+    const bool scored = search_.sort == SearchSort::relevance;
+    auto accept = [&](std::int64_t id, bool known_hit) -> Result<bool> {
+      {
+        MISSIVE_SQL(stmt, db_, kPassesFilters);
+        const MessageSearch& s = search_;
+        stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
+                  s.conversation, s.from, s.to, s.unread_only, s.thread);
+        MISSIVE_TRY(bool passes, stmt.step());
+        if (!passes) return false;
+      }
+      double score = 0;
+      if (scored || !known_hit) {
+        MISSIVE_SQL(stmt, db_, kScoreOne);
+        stmt.bind(match_, id, idfs_);
+        MISSIVE_TRY(bool hit, stmt.step());
+        if (!hit) return false;
+        score = stmt.real(0);
+      }
+      found.push_back(Candidate{MessageId(id), score});
+      return found.size() >= static_cast<std::size_t>(count);
+    };
+    std::size_t next = 0;  // visible[next..] are undecided
+    {
+      MISSIVE_SQL(hits, db_, kHitIds);
+      hits.bind(match_, upper);
+      std::int64_t budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000;
+      for (;;) {
+        if (next == visible.size()) return found;
+        if (budget-- == 0) break;
+        MISSIVE_TRY(bool row, hits.step());
+        if (!row) return found;
+        const std::int64_t hit = hits.int64(0);
+        while (next < visible.size() && visible[next] > hit) ++next;  // passed: not hits
+        if (next < visible.size() && visible[next] == hit) {
+          MISSIVE_TRY(bool full, accept(hit, true));
+          ++next;
+          if (full) return found;
+        }
+      }
+    }
+    for (; next < visible.size(); ++next) {
+      MISSIVE_TRY(bool full, accept(visible[next], false));
+      if (full) break;
+    }
     return found;
   }
 

@@ -19,7 +19,7 @@ struct SqliteOptions {
   int read_connections = 4;
   std::size_t max_batch = 256;  // most write jobs committed in one transaction
   // How a search finds the visible hits (see store/sqlite/search.cpp): chosen per query, or
-  // forced (for tests, so that both plans run on small data).
+  // forced to one of the two SQL plans (for tests, so that every plan runs on small data).
   SearchPlan search_plan = SearchPlan::automatic;
   // false: commits are not synced (synchronous=OFF), so a power loss may lose acknowledged
   // writes. For bulk loads and benchmarks only; the server never sets it.
