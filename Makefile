@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8080
 DATA ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench bench-search clean
 
 setup:
 	@./scripts/setup.sh
@@ -24,6 +24,11 @@ test: build
 bench: build
 	@$(BUILD_DIR)/bench/send_bench
 	@$(BUILD_DIR)/bench/reminder_bench
+
+# Search latency against PostgreSQL 15 full-text search on a generated corpus (installs
+# PostgreSQL if missing; about 10 minutes for the default 1,000,000 messages).
+bench-search: build
+	@BUILD=$(BUILD_DIR) bench/search_vs_postgres.sh $(MESSAGES)
 
 clean:
 	rm -rf build

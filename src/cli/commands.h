@@ -15,6 +15,7 @@ void register_user_commands(CLI::App& app, Context& context);      // cmd_users.
 void register_group_commands(CLI::App& app, Context& context);     // cmd_groups.cpp
 void register_send_commands(CLI::App& app, Context& context);      // cmd_send.cpp
 void register_reading_commands(CLI::App& app, Context& context);   // cmd_reading.cpp
+void register_search_command(CLI::App& app, Context& context);     // cmd_search.cpp
 void register_dashboard_command(CLI::App& app, Context& context);  // cmd_dashboard.cpp
 void register_reminder_commands(CLI::App& app, Context& context);  // cmd_reminders.cpp
 

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_group_commands(app, context);
   register_send_commands(app, context);
   register_reading_commands(app, context);
+  register_search_command(app, context);
   register_dashboard_command(app, context);
   register_reminder_commands(app, context);
 

@@ -14,4 +14,16 @@ std::size_t utf8_error_offset(std::string_view text);
 // Number of code points in the first `bytes` bytes of valid UTF-8 `text`.
 std::size_t utf8_length(std::string_view text, std::size_t bytes);
 
+// The code point starting at byte `pos` of valid UTF-8 `text`; advances `pos` past it.
+inline char32_t utf8_next(std::string_view text, std::size_t& pos) {
+  const auto lead = static_cast<unsigned char>(text[pos++]);
+  if (lead < 0x80) return lead;
+  const int extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
+  char32_t c = lead & (0x3F >> extra);
+  for (int i = 0; i < extra && pos < text.size(); ++i) {
+    c = (c << 6) | (static_cast<unsigned char>(text[pos++]) & 0x3F);
+  }
+  return c;
+}
+
 }  // namespace missive::detail

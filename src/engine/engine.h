@@ -145,6 +145,41 @@ struct InboxPage {
   std::optional<MessageId> next;  // pass as `before` for the next page; empty at the end
 };
 
+struct SearchRequest {
+  std::string query;                  // see core/search_query.h and docs/api.md
+  std::optional<UserId> sender;
+  std::optional<GroupId> group;       // addressed to this group
+  std::optional<ConversationId> conversation;
+  std::optional<Timestamp> from;      // sent at or after
+  std::optional<Timestamp> to;        // sent before
+  bool unread_only = false;
+  std::optional<MessageId> thread;    // this message and the replies under it
+  SearchSort sort = SearchSort::relevance;
+  std::optional<std::string> cursor;  // `next` of the previous page of the same search
+  int limit = 20;                     // 1..200
+  bool include_expired = false;       // the caller's own withdrawn and expired messages too
+};
+
+// Where a hit sits in its thread. root_subject is empty when the caller may not see the root.
+struct ThreadContext {
+  MessageId root;
+  std::optional<MessageId> parent;
+  std::optional<std::string> root_subject;
+  bool is_reply() const { return parent.has_value(); }
+};
+
+struct SearchResult {
+  MessageView view;
+  std::string snippet;  // matches between « and » (see docs/api.md)
+  ThreadContext thread;
+  double score = 0;     // relevance sort: lower is better
+};
+
+struct SearchPage {
+  std::vector<SearchResult> results;
+  std::optional<std::string> next;  // opaque cursor; empty at the end
+};
+
 struct DashboardRequest {
   std::optional<MessageId> before;
   int limit = 50;  // 1..200
@@ -250,6 +285,10 @@ class Engine {
   Result<ThreadNode> thread(const Caller& caller, MessageId id);
   Result<InboxPage> inbox(const Caller& caller, const InboxRequest& request);
   Result<std::vector<ConversationSummary>> conversations(const Caller& caller);
+  // Full-text search over what the caller may see (sent by them or to them). invalid for a
+  // query that does not parse (with its position), a bad cursor, a limit outside 1..200 or
+  // from >= to; not_found for a thread message the caller may not see.
+  Result<SearchPage> search(const Caller& caller, const SearchRequest& request);
   // Creator only (forbidden otherwise). Withdraw = set_expiry(now).
   Result<Message> set_expiry(const Caller& caller, MessageId id, std::optional<Timestamp> expiry);
   Result<Message> withdraw(const Caller& caller, MessageId id);

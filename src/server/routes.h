@@ -71,6 +71,7 @@ std::vector<RouteDef> user_routes();       // handlers_users.cpp
 std::vector<RouteDef> group_routes();      // handlers_groups.cpp
 std::vector<RouteDef> message_routes();    // handlers_messages.cpp
 std::vector<RouteDef> reading_routes();    // handlers_reading.cpp: inbox, read, conversations
+std::vector<RouteDef> search_routes();     // handlers_search.cpp
 std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
 std::vector<RouteDef> reminder_routes();   // handlers_reminders.cpp
 

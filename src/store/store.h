@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/reminder_schedule.h"
+#include "core/search_query.h"
 #include "core/types.h"
 
 namespace missive {
@@ -89,6 +90,47 @@ struct InboxQuery {
   std::optional<UserId> sender;
   std::optional<GroupId> group;     // only messages that came through this group
   Timestamp now = 0;                // messages expired at `now` are left out
+};
+
+enum class SearchSort { relevance, date };
+
+// Where a search page starts: among hits with ids at most `upper`, after skipping `offset`
+// of them in the page order (relevance: within the window that ends at `upper`).
+struct SearchCursor {
+  MessageId upper;
+  std::int64_t offset = 0;
+};
+
+// A full-text search over the messages `user` may see: those they sent, and those they
+// received (directly or through a group, as recorded at send time).
+struct MessageSearch {
+  UserId user;
+  SearchNode match;                   // a parsed SearchQuery
+  std::optional<UserId> sender;
+  std::optional<GroupId> group;       // addressed to this group
+  std::optional<ConversationId> conversation;
+  std::optional<Timestamp> from;      // create_date >= from
+  std::optional<Timestamp> to;        // create_date < to
+  bool unread_only = false;
+  std::optional<MessageId> thread;    // this message and every reply under it
+  SearchSort sort = SearchSort::relevance;
+  std::optional<SearchCursor> cursor;
+  int limit = 20;
+  // Relevance ranks the newest `window` visible hits at a time (BM25, newer first on ties);
+  // the next window continues below the oldest of them.
+  int window = 2000;
+  bool include_expired = false;       // the user's own expired messages too
+  Timestamp now = 0;                  // messages expired at `now` are left out
+};
+
+struct SearchHit {
+  InboxItem item;      // the recipient's view; for the user's own messages is_read = true
+  double score = 0;    // lower is better (BM25 as FTS5 reports it); 0 when sorting by date
+};
+
+struct SearchHits {
+  std::vector<SearchHit> hits;
+  std::optional<SearchCursor> next;  // empty after the last page
 };
 
 struct DashboardQuery {
@@ -201,6 +243,10 @@ class Store {
   // Every message of the thread whose root is `root`, in id order.
   virtual Result<std::vector<Message>> get_thread(MessageId root) = 0;
   virtual Result<std::vector<InboxItem>> inbox(const InboxQuery& query) = 0;
+  // One page of `search.limit` hits, never fewer while more exist: visibility and every
+  // filter are part of the query, applied before paging. Pages stay stable while messages
+  // are added (later messages are not in a search already paged).
+  virtual Result<SearchHits> search(const MessageSearch& search) = 0;
   // Sets (or clears) the expiry date. not_found for an unknown message.
   virtual Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) = 0;
 

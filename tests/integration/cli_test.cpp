@@ -421,6 +421,22 @@ TEST_F(CliTest, WithdrawnMessagesLeaveTheInbox) {
   EXPECT_EQ(ok({"inbox"}, "ada"), "no messages\n");
 }
 
+TEST_F(CliTest, SearchPrintsHitsWithSnippets) {
+  login_admin();
+  create_user("ada");
+  ok({"send", "--to", "ada", "--subject", "Deploy window", "--body", "We deploy at 22:00 on Friday."});
+  ok({"send", "--to", "ada", "--subject", "进度", "--body", "项目交付周二"});
+  const std::string found = ok({"search", "deploy"}, "ada");
+  EXPECT_NE(found.find("SNIPPET"), std::string::npos) << found;
+  EXPECT_NE(found.find("We «deploy» at 22:00"), std::string::npos) << found;
+  EXPECT_NE(ok({"search", "交付", "--from", "admin", "--sort", "date"}, "ada").find("项目«交付»周二"),
+            std::string::npos);
+  EXPECT_EQ(ok({"search", "absent"}, "ada"), "no messages found\n");
+  const CliRun bad = cli({"search", "\"open"}, "ada");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unbalanced quote at position 1 (invalid)"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 
 namespace {

@@ -28,6 +28,27 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
                              }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, SearchConformance,
+    ::testing::Values(
+        StoreBackend{"Automatic",
+                     [](const std::filesystem::path& dir) {
+                       return open_sqlite_store(SqliteOptions{db_path(dir)});
+                     }},
+        StoreBackend{"HitsFirst",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_plan = SearchPlan::hits_first;
+                       return open_sqlite_store(options);
+                     }},
+        StoreBackend{"VisibleFirst",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_plan = SearchPlan::visible_first;
+                       return open_sqlite_store(options);
+                     }}),
+    [](const auto& param_info) { return param_info.param.name; });
+
 NewUser new_user(const std::string& handle) { return NewUser{handle, "F", "L", "x", {}, false, 1}; }
 
 class SqliteStoreTest : public ::testing::Test {

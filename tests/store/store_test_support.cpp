@@ -91,4 +91,39 @@ NewMessage StoreConformance::to_group(UserId from, GroupId group,
   return m;
 }
 
+void SearchConformance::SetUp() {
+  StoreConformance::SetUp();
+  ada_ = user("ada");
+  bob_ = user("bob");
+  cyd_ = user("cyd");
+}
+
+MessageSearch SearchConformance::query(UserId who, std::string_view text) {
+  auto parsed = SearchQuery::parse(text);
+  EXPECT_TRUE(parsed.has_value()) << text;
+  MessageSearch s;
+  s.user = who;
+  s.match = parsed ? parsed->root() : SearchNode{};
+  s.now = now_;
+  s.limit = 50;
+  return s;
+}
+
+std::vector<std::int64_t> SearchConformance::find(UserId who, std::string_view text) {
+  return find(query(who, text));
+}
+
+std::vector<std::int64_t> SearchConformance::find(const MessageSearch& search) {
+  std::vector<std::int64_t> out;
+  for (const SearchHit& h : must(store().search(search)).hits) out.push_back(h.item.message.id.value);
+  return out;
+}
+
+Message SearchConformance::say(UserId from, UserId to, std::string subject, std::string body) {
+  NewMessage m = direct(from, to, std::move(body));
+  m.subject = std::move(subject);
+  m.create_date = ++clock_;
+  return send(m);
+}
+
 }  // namespace missive::testing

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/search_query.h"
 #include "store/store.h"
 
 namespace missive::testing {
@@ -82,6 +83,26 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
  private:
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Store> store_;
+};
+
+// The search tests: run against each backend, and for SQLite against both of its plans.
+// Fixtures: three users, direct messages with increasing dates, search shorthands.
+class SearchConformance : public StoreConformance {
+ public:
+  using StoreConformance::store;
+
+ protected:
+  void SetUp() override;
+
+  // A search by `who` for `text` (which must parse): limit 50, relevance.
+  MessageSearch query(UserId who, std::string_view text);
+  // Ids of the first page, in page order.
+  std::vector<std::int64_t> find(UserId who, std::string_view text);
+  std::vector<std::int64_t> find(const MessageSearch& search);
+  Message say(UserId from, UserId to, std::string subject, std::string body);
+
+  User ada_, bob_, cyd_;
+  Timestamp clock_ = 1'700'000'000'000;
 };
 
 }  // namespace missive::testing

@@ -1,7 +1,6 @@
 // Sending and fetching messages in the SQLite store.
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include "store/sqlite/read_marks.h"
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/search_text.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace missive::sqlite {
@@ -151,38 +151,6 @@ Status update_membership(Db& db, ConversationId conv, MessageId id, Seq seq, Use
   return upsert.run();
 }
 
-// `group_concat` of recipient_group_id values -> the non-zero group ids, ascending.
-std::vector<GroupId> parse_groups(std::string_view text) {
-  std::vector<GroupId> groups;
-  while (!text.empty()) {
-    std::size_t comma = text.find(',');
-    std::string_view part = text.substr(0, comma);
-    std::int64_t value = 0;
-    std::from_chars(part.data(), part.data() + part.size(), value);
-    if (value > 0) groups.emplace_back(value);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-  return groups;
-}
-
-// Reads an inbox row: message columns, then all-read, latest read_at, group list, and the
-// MISSIVE_INBOX_REMINDER_COLUMNS.
-Result<InboxItem> inbox_item_from_row(const Stmt& stmt) {
-  MISSIVE_TRY(Message m, message_from_row(stmt));
-  InboxItem item;
-  item.message = std::move(m);
-  item.is_read = stmt.boolean(kMessageColumns);
-  if (item.is_read) item.read_at = stmt.opt_int64(kMessageColumns + 1);
-  item.via_groups = parse_groups(stmt.text(kMessageColumns + 2));
-  item.reminder_count = stmt.int64(kMessageColumns + 3);
-  item.last_reminded_at = stmt.opt_int64(kMessageColumns + 4);
-  item.final_reminder = item.reminder_count > 0 && stmt.boolean(kMessageColumns + 5);
-  return item;
-}
-
 constexpr Seq kNoCursor = std::numeric_limits<std::int64_t>::max();
 
 }  // namespace
@@ -253,6 +221,14 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
       stmt.bind(m.id, m.conversation, m.seq, m.creator, m.client_msg_id, m.subject, m.body,
                 m.parent, m.root, m.create_date, m.expiry_date, m.metadata_json, flags, m.sent_to,
                 m.recipient_count);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    {
+      // Indexed in the send's own transaction: a message is searchable once acknowledged.
+      MISSIVE_SQL(stmt, db,
+                  "INSERT INTO message_fts (rowid, subject, body, tails) VALUES (?, ?, ?, ?)");
+      stmt.bind(id, index_text(m.subject), index_text(m.body),
+                index_tails(m.subject + "\n" + m.body));
       MISSIVE_TRY_STATUS(stmt.run());
     }
     for (const RecipientRef& r : recipients) {

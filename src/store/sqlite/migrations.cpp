@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/search_text.h"
+
 namespace missive::sqlite {
 namespace {
 
@@ -113,8 +115,36 @@ CREATE TABLE message_group_stat (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-// Version 3: reminders. Written against version 1 only (it must apply with or without other
-// steps in between). reminder_schedule holds one row per message sent with reminders;
+// Version 2: full-text search. A contentless FTS5 table (the text lives in `message`; the
+// index keeps only tokens), rowid = message id, written in the send's transaction. Text is
+// prepared by search_text.h (unspaced scripts as bigrams, run-final characters in `tails`).
+// message_by_parent serves the search's thread filter (replies under a message).
+constexpr const char* kV2 = R"sql(
+CREATE VIRTUAL TABLE message_fts USING fts5(
+  subject, body, tails,
+  content = '',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE INDEX message_by_parent ON message(parent_id);
+)sql";
+
+// Indexes the messages written before version 2.
+Status index_existing_messages(Db& db) {
+  MISSIVE_SQL(rows, db, "SELECT id, subject, body FROM message ORDER BY id");
+  for (;;) {
+    MISSIVE_TRY(bool row, rows.step());
+    if (!row) return {};
+    const std::string subject = rows.text(1);
+    const std::string body = rows.text(2);
+    MISSIVE_SQL(insert, db,
+                "INSERT INTO message_fts (rowid, subject, body, tails) VALUES (?, ?, ?, ?)");
+    insert.bind(rows.int64(0), index_text(subject), index_text(body),
+                index_tails(subject + "\n" + body));
+    MISSIVE_TRY_STATUS(insert.run());
+  }
+}
+
+// Version 3: reminders. reminder_schedule holds one row per message sent with reminders;
 // reminder one row per reminder sent to one recipient (number = the message's round);
 // reminder_deactivation the recipients deactivated when the message expired.
 constexpr const char* kV3 = R"sql(
@@ -156,6 +186,7 @@ CREATE TABLE reminder_deactivation (
 
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2, index_existing_messages},
     {3, kV3},
 };
 
@@ -191,6 +222,7 @@ Status migrate(Db& db, int target_version) {
       MISSIVE_TRY(int now, schema_version(db));
       if (now >= step.version) return {};
       MISSIVE_TRY_STATUS(db.exec(step.sql));
+      if (step.after != nullptr) MISSIVE_TRY_STATUS(step.after(db));
       // PRAGMA takes no parameters; the version is our own integer.
       std::string set = fmt::format("PRAGMA user_version = {}", step.version);
       MISSIVE_TRY_STATUS(db.exec(set.c_str()));

@@ -13,6 +13,8 @@ namespace missive::sqlite {
 struct Migration {
   int version;      // the version the database has after this step
   const char* sql;  // one or more statements
+  // Runs after `sql` in the same transaction, for what SQL alone cannot do; may be null.
+  Status (*after)(Db& db) = nullptr;
 };
 
 // Every step, in version order (1, 2, ...).

@@ -1,6 +1,7 @@
 #include "store/sqlite/rows.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/json_values.h"
 
@@ -84,5 +85,36 @@ ConversationKind kind_from_name(std::string_view name) {
 }
 
 int clamp_limit(int limit) { return std::clamp(limit, 0, 1000); }
+
+std::vector<GroupId> parse_groups(std::string_view text) {
+  std::vector<GroupId> groups;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    std::int64_t value = 0;
+    std::from_chars(part.data(), part.data() + part.size(), value);
+    if (value > 0) groups.emplace_back(value);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  return groups;
+}
+
+// Reads an inbox row: message columns, then all-read, latest read_at, group list, and the
+// MISSIVE_INBOX_REMINDER_COLUMNS.
+Result<InboxItem> inbox_item_from_row(const Stmt& stmt) {
+  MISSIVE_TRY(Message m, message_from_row(stmt));
+  InboxItem item;
+  item.message = std::move(m);
+  item.is_read = stmt.boolean(kMessageColumns);
+  if (item.is_read) item.read_at = stmt.opt_int64(kMessageColumns + 1);
+  item.via_groups = parse_groups(stmt.text(kMessageColumns + 2));
+  item.reminder_count = stmt.int64(kMessageColumns + 3);
+  item.last_reminded_at = stmt.opt_int64(kMessageColumns + 4);
+  item.final_reminder = item.reminder_count > 0 && stmt.boolean(kMessageColumns + 5);
+  return item;
+}
 
 }  // namespace missive::sqlite

@@ -2,6 +2,7 @@
 // Column lists and row -> domain value conversions shared by the SQLite store's operations.
 
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "core/types.h"
@@ -31,6 +32,11 @@ inline constexpr int kGroupColumns = 7;
 Result<User> user_from_row(const Stmt& stmt, int first = 0);
 Result<Message> message_from_row(const Stmt& stmt, int first = 0);
 Group group_from_row(const Stmt& stmt, int first = 0);
+
+// `group_concat` of recipient_group_id values -> the non-zero group ids, ascending.
+std::vector<GroupId> parse_groups(std::string_view text);
+// An inbox row: message columns, then all-read, latest read_at, group list.
+Result<InboxItem> inbox_item_from_row(const Stmt& stmt);
 
 std::string_view kind_name(ConversationKind kind);
 ConversationKind kind_from_name(std::string_view name);

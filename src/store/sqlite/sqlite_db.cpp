@@ -52,6 +52,8 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQ
 
 std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 
+double Stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
+
 std::string Stmt::text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   if (p == nullptr) return {};

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/search_rank.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace missive {
@@ -42,7 +43,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
                   fmt::format("cannot switch {} to WAL mode", options.path));
     }
   }
-  MISSIVE_TRY_STATUS(writer->exec("PRAGMA synchronous = FULL"));
+  MISSIVE_TRY_STATUS(
+      writer->exec(options.sync_commits ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF"));
   MISSIVE_TRY_STATUS(writer->exec("PRAGMA foreign_keys = ON"));
   MISSIVE_TRY_STATUS(sqlite::migrate(*writer));
 
@@ -51,6 +53,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   for (int i = 0; i < count; ++i) {
     MISSIVE_TRY(std::unique_ptr<Db> reader, Db::open(options.path, OpenMode::read_only));
     MISSIVE_TRY_STATUS(reader->exec("PRAGMA busy_timeout = 5000"));
+    MISSIVE_TRY_STATUS(sqlite::register_search_rank(*reader));
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(

@@ -12,10 +12,18 @@
 
 namespace missive {
 
+enum class SearchPlan { automatic, hits_first, visible_first };
+
 struct SqliteOptions {
   std::string path;  // database file, e.g. DATA/missive.db; created with its directory
   int read_connections = 4;
   std::size_t max_batch = 256;  // most write jobs committed in one transaction
+  // How a search finds the visible hits (see store/sqlite/search.cpp): chosen per query, or
+  // forced to one of the two SQL plans (for tests, so that every plan runs on small data).
+  SearchPlan search_plan = SearchPlan::automatic;
+  // false: commits are not synced (synchronous=OFF), so a power loss may lose acknowledged
+  // writes. For bulk loads and benchmarks only; the server never sets it.
+  bool sync_commits = true;
   // Test-only fault injection: asked on the writer thread before each COMMIT with the number
   // of jobs in the batch; true makes that commit fail as a disk error would.
   std::function<bool(std::size_t jobs)> fail_commit;

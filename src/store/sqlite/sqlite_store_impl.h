@@ -21,7 +21,8 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Db> writer_db, std::vector<std::unique_ptr<Db>> readers,
               const SqliteOptions& options)
-      : pool_(std::move(readers)),
+      : search_plan_(options.search_plan),
+        pool_(std::move(readers)),
         writer_(std::move(writer_db), options.max_batch, options.fail_commit) {}
 
   Result<User> create_user(const NewUser& user) override;
@@ -54,6 +55,7 @@ class SqliteStore final : public Store {
   Result<InboxItem> get_inbox_item(MessageId id, UserId user) override;
   Result<std::vector<Message>> get_thread(MessageId root) override;
   Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override;
+  Result<SearchHits> search(const MessageSearch& search) override;
   Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override;
 
   Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override;
@@ -107,6 +109,7 @@ class SqliteStore final : public Store {
     return std::move(*out);
   }
 
+  const SearchPlan search_plan_;
   ReadPool pool_;
   Writer writer_;  // last: its thread stops (after finishing queued jobs) before pool_ goes
 };

@@ -131,6 +131,10 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.inbox(query);
   }
+  Result<SearchHits> search(const MessageSearch& search) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.search(search);
+  }
   Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override {
     MISSIVE_FAULT_POINT();
     return inner_.set_expiry(id, expiry);

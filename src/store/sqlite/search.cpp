@@ -1,0 +1,334 @@
+// Full-text search in the SQLite store: FTS5 hits joined to what the user may see.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "store/sqlite/reminders.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/search_text.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace missive::sqlite {
+namespace {
+
+constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
+// Document frequencies for the IDF are counted up to here: beyond it a word is common and
+// counting further would cost more than the ranking it refines.
+constexpr int kIdfCountCap = 1000;
+// Plan choice (see is_dense): fewer hits than this -> hits first; a user with fewer received
+// messages than kFewVisible -> visible first.
+constexpr int kFewHits = 64;
+constexpr int kFewVisible = 4000;
+// Beyond kFewVisible: at least this many hits -> visible first.
+constexpr int kDenseHits = 500;
+// The merge plan serves users who see at most kMaxVisible messages, walking up to
+// kStreamPerVisible hits per visible message before switching to lookups.
+constexpr int kMaxVisible = 50'000;
+constexpr std::int64_t kStreamPerVisible = 64;
+
+// Parameters shared by both candidate statements:
+//   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
+//   ?6 include own expired  ?7 sender  ?8 group  ?9 conversation  ?10 from  ?11 to
+//   ?12 unread only  ?13 thread top  ?14 the phrases' IDFs (see search_rank.h)
+#define MISSIVE_SEARCH_SCORE "missive_rank(message_fts, ?14)"
+#define MISSIVE_SEARCH_FILTERS                                                              \
+  " AND (m.expiry_date IS NULL OR m.expiry_date > ?5 OR (?6 = 1 AND m.creator_id = ?2))"    \
+  " AND (?7 IS NULL OR m.creator_id = ?7)"                                                  \
+  " AND (?8 IS NULL OR EXISTS (SELECT 1 FROM message_recipient g WHERE g.message_id = m.id" \
+  "      AND g.recipient_group_id = ?8 AND (g.recipient_id = ?2 OR m.creator_id = ?2)))"    \
+  " AND (?9 IS NULL OR m.conversation_id = ?9)"                                             \
+  " AND (?10 IS NULL OR m.create_date >= ?10)"                                              \
+  " AND (?11 IS NULL OR m.create_date < ?11)"                                               \
+  " AND (?12 = 0 OR EXISTS (SELECT 1 FROM message_recipient u WHERE u.message_id = m.id"    \
+  "      AND u.recipient_id = ?2 AND u.is_read = 0))"                                       \
+  " AND (?13 IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT ?13 UNION ALL"           \
+  "      SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub))"
+
+// Hits first: walks the index newest first and keeps what the user may see. Cheap when the
+// words are rare.
+constexpr const char* kHitsFirst =
+    "SELECT message_fts.rowid, " MISSIVE_SEARCH_SCORE
+    " FROM message_fts CROSS JOIN message m ON m.id = message_fts.rowid"
+    " WHERE message_fts MATCH ?1 AND message_fts.rowid <= ?3"
+    " AND (m.creator_id = ?2 OR EXISTS (SELECT 1 FROM message_recipient v"
+    "      WHERE v.message_id = m.id AND v.recipient_id = ?2))" MISSIVE_SEARCH_FILTERS
+    " ORDER BY message_fts.rowid DESC LIMIT ?4";
+
+// Visible first: walks the user's received messages newest first (one recipient record per
+// message) and looks each up in the index by rowid; the same for the messages they sent. The
+// newest `count` of the two lists together are among the newest `count` of each. The cost is
+// bounded by what the user can see, not by how common the words are.
+constexpr const char* kReceivedFirst =
+    "SELECT r.message_id, " MISSIVE_SEARCH_SCORE
+    " FROM message_recipient r CROSS JOIN message m ON m.id = r.message_id"
+    " CROSS JOIN message_fts ON message_fts.rowid = r.message_id"
+    " WHERE r.recipient_id = ?2 AND r.message_id <= ?3"
+    " AND r.recipient_group_id = (SELECT min(x.recipient_group_id) FROM message_recipient x"
+    "      WHERE x.message_id = r.message_id AND x.recipient_id = ?2)"
+    " AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
+    " ORDER BY r.message_id DESC LIMIT ?4";
+constexpr const char* kSentFirst =
+    "SELECT m.id, " MISSIVE_SEARCH_SCORE
+    " FROM message m CROSS JOIN message_fts ON message_fts.rowid = m.id"
+    " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
+    " ORDER BY m.id DESC LIMIT ?4";
+
+// Used by the merge plan (Searcher::merge): the user's messages, the hits of the expression,
+// one message checked against the filters, one message looked up and scored.
+constexpr const char* kVisibleIds =
+    "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
+    "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
+constexpr const char* kHitIds =
+    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2 ORDER BY rowid DESC";
+constexpr const char* kPassesFilters =
+    "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
+constexpr const char* kScoreOne =
+    "SELECT " MISSIVE_SEARCH_SCORE " FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
+
+struct Candidate {
+  MessageId id;
+  double score = 0;
+};
+
+class Searcher {
+ public:
+  Searcher(Db& db, const MessageSearch& search, SearchPlan plan)
+      : db_(db), search_(search), match_(fts5_match(search.match)), plan_(plan) {}
+
+  Result<SearchHits> run() {
+    const int limit = clamp_limit(search_.limit);
+    MISSIVE_TRY(idfs_, phrase_idfs());
+    std::vector<Candidate> page;
+    SearchHits out;
+    if (search_.sort == SearchSort::date) {
+      const std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
+      MISSIVE_TRY(page, candidates(upper, limit + 1));
+      if (page.size() > static_cast<std::size_t>(limit)) {
+        page.resize(static_cast<std::size_t>(limit));
+        out.next = SearchCursor{MessageId(page.back().id.value - 1), 0};
+      }
+      for (Candidate& c : page) c.score = 0;
+    } else {
+      MISSIVE_TRY(out.next, ranked_page(limit, page));
+    }
+    for (const Candidate& c : page) {
+      MISSIVE_TRY(InboxItem item, load(c.id));
+      out.hits.push_back(SearchHit{std::move(item), c.score});
+    }
+    return out;
+  }
+
+ private:
+  // Relevance: ranks windows of the newest `window` visible hits, continuing into the next
+  // (older) window until the page is full. Returns the cursor of the following page.
+  Result<std::optional<SearchCursor>> ranked_page(int limit, std::vector<Candidate>& page) {
+    const int window = std::max(1, search_.window);
+    std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
+    std::int64_t offset = search_.cursor ? search_.cursor->offset : 0;
+    for (;;) {
+      MISSIVE_TRY(std::vector<Candidate> ranked, candidates(upper, window));
+      if (ranked.empty()) return std::nullopt;
+      const bool full = ranked.size() == static_cast<std::size_t>(window);
+      const std::int64_t window_upper = ranked.front().id.value;  // fixed for later pages
+      const std::int64_t oldest = ranked.back().id.value;
+      std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+        return a.score < b.score;  // ties keep the newest-first order
+      });
+      const auto size = static_cast<std::int64_t>(ranked.size());
+      while (offset < size && page.size() < static_cast<std::size_t>(limit)) {
+        page.push_back(ranked[static_cast<std::size_t>(offset++)]);
+      }
+      if (offset < size) return SearchCursor{MessageId(window_upper), offset};
+      if (!full) return std::nullopt;
+      upper = oldest - 1;
+      offset = 0;
+      if (page.size() == static_cast<std::size_t>(limit)) return SearchCursor{MessageId(upper), 0};
+    }
+  }
+
+  // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
+  Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
+    if (plan_ == SearchPlan::automatic) {
+      MISSIVE_TRY(auto visible, visible_ids(upper));
+      if (visible) return merge(*visible, upper, count);
+    }
+    MISSIVE_TRY(bool dense, is_dense(upper));
+    std::vector<Candidate> found;
+    for (const char* sql : dense ? std::vector{kReceivedFirst, kSentFirst} : std::vector{kHitsFirst}) {
+      MISSIVE_TRY(auto stmt, db_.prepare(sql));
+      const MessageSearch& s = search_;
+      stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
+                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_);
+      for (;;) {
+        MISSIVE_TRY(bool row, stmt.step());
+        if (!row) break;
+        found.push_back(Candidate{stmt.id<MessageId>(0), stmt.real(1)});
+      }
+    }
+    std::sort(found.begin(), found.end(),
+              [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
+    if (found.size() > static_cast<std::size_t>(count)) found.resize(static_cast<std::size_t>(count));
+    return found;
+  }
+
+  // Every message the user may see with an id <= upper, newest first; nullopt for a user who
+  // sees more than kMaxVisible (the SQL plans serve them).
+  Result<std::optional<std::vector<std::int64_t>>> visible_ids(std::int64_t upper) {
+    MISSIVE_SQL(stmt, db_, kVisibleIds);
+    stmt.bind(search_.user, upper, kMaxVisible + 1);
+    std::vector<std::int64_t> ids;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) break;
+      ids.push_back(stmt.int64(0));
+    }
+    if (ids.size() > static_cast<std::size_t>(kMaxVisible)) return std::nullopt;
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return std::optional<std::vector<std::int64_t>>(std::move(ids));
+  }
+
+  // The merge plan: walks the hits newest first beside the user's (sorted) messages, which
+  // costs a few tens of nanoseconds per hit; once it has walked kStreamPerVisible hits per
+  // visible message without reaching the oldest, it looks the rest up one by one instead
+  // (microseconds each). Matches are checked against the filters, newest first, until
+  // `count` pass; for relevance each is then scored.
+  Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
+                                       std::int64_t upper, int count) {
+    std::vector<Candidate> found;
+    if (visible.empty()) return found;
+    const bool scored = search_.sort == SearchSort::relevance;
+    auto accept = [&](std::int64_t id, bool known_hit) -> Result<bool> {
+      {
+        MISSIVE_SQL(stmt, db_, kPassesFilters);
+        const MessageSearch& s = search_;
+        stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
+                  s.conversation, s.from, s.to, s.unread_only, s.thread);
+        MISSIVE_TRY(bool passes, stmt.step());
+        if (!passes) return false;
+      }
+      double score = 0;
+      if (scored || !known_hit) {
+        MISSIVE_SQL(stmt, db_, kScoreOne);
+        stmt.bind(match_, id, idfs_);
+        MISSIVE_TRY(bool hit, stmt.step());
+        if (!hit) return false;
+        score = stmt.real(0);
+      }
+      found.push_back(Candidate{MessageId(id), score});
+      return found.size() >= static_cast<std::size_t>(count);
+    };
+    std::size_t next = 0;  // visible[next..] are undecided
+    {
+      MISSIVE_SQL(hits, db_, kHitIds);
+      hits.bind(match_, upper);
+      std::int64_t budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000;
+      for (;;) {
+        if (next == visible.size()) return found;
+        if (budget-- == 0) break;
+        MISSIVE_TRY(bool row, hits.step());
+        if (!row) return found;
+        const std::int64_t hit = hits.int64(0);
+        while (next < visible.size() && visible[next] > hit) ++next;  // passed: not hits
+        if (next < visible.size() && visible[next] == hit) {
+          MISSIVE_TRY(bool full, accept(hit, true));
+          ++next;
+          if (full) return found;
+        }
+      }
+    }
+    for (; next < visible.size(); ++next) {
+      MISSIVE_TRY(bool full, accept(visible[next], false));
+      if (full) break;
+    }
+    return found;
+  }
+
+  // Whether to walk the user's messages (visible first) rather than the hits. Counting is
+  // capped at each step so that deciding costs little: very few hits -> hits first; a user
+  // who sees few messages -> visible first; otherwise whichever is known to be smaller.
+  Result<bool> is_dense(std::int64_t upper) {
+    if (plan_ != SearchPlan::automatic) return plan_ == SearchPlan::visible_first;
+    MISSIVE_TRY(std::int64_t few_hits, count_hits(upper, kFewHits));
+    if (few_hits < kFewHits) return false;
+    {
+      MISSIVE_SQL(stmt, db_,
+                  "SELECT count(*) FROM (SELECT 1 FROM message_recipient WHERE recipient_id = ?1 "
+                  "AND message_id <= ?2 LIMIT ?3)");
+      stmt.bind(search_.user, upper, kFewVisible);
+      MISSIVE_TRY(bool row, stmt.step());
+      if (row && stmt.int64(0) < kFewVisible) return true;
+    }
+    MISSIVE_TRY(std::int64_t hits, count_hits(upper, kDenseHits));
+    return hits >= kDenseHits;
+  }
+
+  Result<std::int64_t> count_hits(std::int64_t upper, int cap) {
+    MISSIVE_SQL(stmt, db_,
+                "SELECT count(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 "
+                "AND rowid <= ?2 LIMIT ?3)");
+    stmt.bind(match_, upper, cap);
+    MISSIVE_TRY(bool row, stmt.step());
+    return row ? stmt.int64(0) : 0;
+  }
+
+  // "idf0 idf1 ...": BM25's log((N - n + 0.5) / (n + 0.5)) per phrase, floored at 1e-6 as
+  // FTS5 does, with n counted up to kIdfCountCap and N the number of messages.
+  Result<std::string> phrase_idfs() {
+    double total = 0;
+    {
+      MISSIVE_SQL(stmt, db_, "SELECT coalesce(max(id), 0) FROM message");
+      MISSIVE_TRY(bool row, stmt.step());
+      total = row ? static_cast<double>(stmt.int64(0)) : 0.0;
+    }
+    const std::vector<std::string> phrases = fts5_phrases(search_.match);
+    // One phrase: its IDF multiplies every score alike and cannot change the order.
+    if (phrases.size() == 1) return std::string("1");
+    std::string out;
+    for (const std::string& phrase : phrases) {
+      double idf = 0;
+      if (!phrase.empty()) {
+        MISSIVE_SQL(stmt, db_,
+                    "SELECT count(*) FROM (SELECT 1 FROM message_fts WHERE message_fts MATCH ?1 "
+                    "LIMIT ?2)");
+        stmt.bind(phrase, kIdfCountCap);
+        MISSIVE_TRY(bool row, stmt.step());
+        const double n = row ? static_cast<double>(stmt.int64(0)) : 0.0;
+        idf = std::max(1e-6, std::log((total - n + 0.5) / (n + 0.5)));
+      }
+      out += fmt::format("{} ", idf);
+    }
+    return out;
+  }
+
+  Result<InboxItem> load(MessageId id) {
+    MISSIVE_SQL(stmt, db_,
+                "SELECT " MISSIVE_MESSAGE_COLUMNS
+                ", coalesce(min(r.is_read), 1), max(r.read_at), "
+                "coalesce(group_concat(r.recipient_group_id), ''), "
+                MISSIVE_INBOX_REMINDER_COLUMNS " FROM message m "
+                "LEFT JOIN message_recipient r ON r.message_id = m.id AND r.recipient_id = ?2 "
+                "WHERE m.id = ?1 GROUP BY m.id");
+    stmt.bind(id, search_.user);
+    MISSIVE_TRY(bool row, stmt.step());
+    if (!row) return fail(ErrorCode::unavailable, "database error: a search hit vanished");
+    return inbox_item_from_row(stmt);
+  }
+
+  Db& db_;
+  const MessageSearch& search_;
+  const std::string match_;
+  std::string idfs_;
+  const SearchPlan plan_;
+};
+
+}  // namespace
+
+Result<SearchHits> SqliteStore::search(const MessageSearch& search) {
+  return read([&](Db& db) { return Searcher(db, search, search_plan_).run(); });
+}
+
+}  // namespace missive::sqlite
