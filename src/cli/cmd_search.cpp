@@ -22,6 +22,7 @@ struct SearchOptions {
   int limit = 20;
   std::string cursor;
   bool include_expired = false;
+  bool has_reminder = false;
 };
 
 Result<std::string> search_target(Api& api, const SearchOptions& o) {
@@ -42,6 +43,7 @@ Result<std::string> search_target(Api& api, const SearchOptions& o) {
   if (o.thread > 0) target += fmt::format("&thread={}", o.thread);
   if (!o.cursor.empty()) target += "&cursor=" + url_encode(o.cursor);
   if (o.include_expired) target += "&include_expired=true";
+  if (o.has_reminder) target += "&has_reminder=true";
   return target;
 }
 
@@ -96,6 +98,7 @@ void register_search_command(CLI::App& app, Context& context) {
   cmd->add_option("--cursor", o->cursor, "continue a search (the value it printed)");
   cmd->add_flag("--include-expired", o->include_expired,
                 "also your own withdrawn and expired messages");
+  cmd->add_flag("--has-reminder", o->has_reminder, "only messages sent with reminders");
 }
 
 }  // namespace missive::cli

@@ -16,11 +16,11 @@ namespace {
 // cursor replayed with another query is refused instead of silently paging something else.
 std::uint32_t search_fingerprint(const Caller& caller, const SearchRequest& r) {
   const std::string key = fmt::format(
-      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", caller.id.value, r.query,
+      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", caller.id.value, r.query,
       r.sender ? r.sender->value : 0, r.group ? r.group->value : 0,
       r.conversation ? r.conversation->value : 0, r.from.value_or(-1), r.to.value_or(-1),
       r.unread_only, r.thread ? r.thread->value : 0, static_cast<int>(r.sort), r.limit,
-      r.include_expired);
+      r.include_expired, r.has_reminder);
   std::uint32_t hash = 2166136261u;
   for (unsigned char c : key) hash = (hash ^ c) * 16777619u;
   return hash;
@@ -72,6 +72,7 @@ Result<SearchPage> Engine::search(const Caller& caller, const SearchRequest& req
                                           .to = request.to,
                                           .unread_only = request.unread_only,
                                           .thread = request.thread,
+                                          .has_reminder = request.has_reminder,
                                           .sort = request.sort,
                                           .cursor = cursor,
                                           .limit = request.limit,

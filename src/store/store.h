@@ -113,6 +113,7 @@ struct MessageSearch {
   std::optional<Timestamp> to;        // create_date < to
   bool unread_only = false;
   std::optional<MessageId> thread;    // this message and every reply under it
+  bool has_reminder = false;          // only messages sent with reminders
   SearchSort sort = SearchSort::relevance;
   std::optional<SearchCursor> cursor;
   int limit = 20;

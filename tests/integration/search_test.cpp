@@ -104,6 +104,13 @@ TEST_F(SearchTest, FiltersCombine) {
             Ids{to_ops});
   EXPECT_EQ(hit_ids(*bob.api, "outage", "&from=2000-01-01&to=2001-01-01"), Ids{});
   EXPECT_EQ(hit_ids(*bob.api, "outage", "&from=2000-01-01&sort=date").size(), 3u);
+  const Reply reminded = ada.api->post(
+      "/v1/messages", R"({"to":{"users":[)" + std::to_string(bob.id) +
+                          R"(]},"subject":"outage review","body":"Please confirm",)"
+                          R"("expiry_date":"2099-01-31","reminders":{"frequency":"weekly"}})");
+  ASSERT_EQ(reminded.outcome(), "201") << reminded.body;
+  EXPECT_EQ(hit_ids(*bob.api, "outage", "&has_reminder=true"), Ids{reminded.id()});
+  EXPECT_EQ(search(*bob.api, "outage", "&has_reminder=maybe").outcome(), "400 invalid");
   const Reply bad = search(*bob.api, "outage", "&sort=loudest");
   EXPECT_EQ(bad.outcome(), "400 invalid");
   EXPECT_EQ(search(*bob.api, "outage", "&from=yesterday").outcome(), "400 invalid");

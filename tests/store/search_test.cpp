@@ -133,6 +133,27 @@ TEST_P(SearchConformance, EveryFilterAndCombinations) {
   EXPECT_EQ(find(mine), Ids{to_ops.id.value});
 }
 
+TEST_P(SearchConformance, HasReminderKeepsMessagesSentWithReminders) {
+  say(ada_.id, bob_.id, "s", "budget review");
+  NewMessage nm = direct(ada_.id, bob_.id, "budget review, please confirm");
+  ReminderSchedule weekly;
+  weekly.period_days = 7;
+  weekly.anchor_day = utc_day(nm.create_date) + 7;
+  weekly.expiry_day = utc_day(nm.create_date) + 21;
+  weekly.next_remind_at = nm.create_date + 7 * kDayMs;
+  weekly.due_at = weekly.next_remind_at;
+  nm.reminders = weekly;
+  Message reminded = send(nm);
+
+  MessageSearch s = query(bob_.id, "budget");
+  s.sort = SearchSort::date;
+  EXPECT_EQ(find(s).size(), 2u);
+  s.has_reminder = true;
+  EXPECT_EQ(find(s), Ids{reminded.id.value});
+  s.sender = cyd_.id;
+  EXPECT_EQ(find(s), Ids{});
+}
+
 TEST_P(SearchConformance, ExpiredMessagesAreFoundOnlyByTheirCreatorWhoAsks) {
   Message m = say(ada_.id, bob_.id, "s", "withdrawn announcement");
   EXPECT_EQ(find(bob_.id, "announcement"), Ids{m.id.value});

@@ -33,6 +33,7 @@ constexpr std::int64_t kStreamPerVisible = 64;
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
 //   ?6 include own expired  ?7 sender  ?8 group  ?9 conversation  ?10 from  ?11 to
 //   ?12 unread only  ?13 thread top  ?14 the phrases' IDFs (see search_rank.h)
+//   ?15 sent with reminders only
 #define MISSIVE_SEARCH_SCORE "missive_rank(message_fts, ?14)"
 #define MISSIVE_SEARCH_FILTERS                                                              \
   " AND (m.expiry_date IS NULL OR m.expiry_date > ?5 OR (?6 = 1 AND m.creator_id = ?2))"    \
@@ -45,7 +46,8 @@ constexpr std::int64_t kStreamPerVisible = 64;
   " AND (?12 = 0 OR EXISTS (SELECT 1 FROM message_recipient u WHERE u.message_id = m.id"    \
   "      AND u.recipient_id = ?2 AND u.is_read = 0))"                                       \
   " AND (?13 IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT ?13 UNION ALL"           \
-  "      SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub))"
+  "      SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub))"  \
+  " AND (?15 = 0 OR EXISTS (SELECT 1 FROM reminder_schedule h WHERE h.message_id = m.id))"
 
 // Hits first: walks the index newest first and keeps what the user may see. Cheap when the
 // words are rare.
@@ -161,7 +163,7 @@ class Searcher {
       MISSIVE_TRY(auto stmt, db_.prepare(sql));
       const MessageSearch& s = search_;
       stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
-                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_);
+                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_, s.has_reminder);
       for (;;) {
         MISSIVE_TRY(bool row, stmt.step());
         if (!row) break;
@@ -206,7 +208,7 @@ class Searcher {
         MISSIVE_SQL(stmt, db_, kPassesFilters);
         const MessageSearch& s = search_;
         stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
-                  s.conversation, s.from, s.to, s.unread_only, s.thread);
+                  s.conversation, s.from, s.to, s.unread_only, s.thread, nullptr, s.has_reminder);
         MISSIVE_TRY(bool passes, stmt.step());
         if (!passes) return false;
       }
