@@ -328,6 +328,11 @@ class Engine {
   Result<std::optional<Message>> set_reminder_expiry(const Message& message,
                                                      std::optional<Timestamp> expiry);
   Result<std::optional<ReminderSchedule>> schedule_of(MessageId id);
+  // The message already sent with this client_msg_id, as a duplicate SendResult.
+  Result<std::optional<SendResult>> earlier_send(const Caller& caller,
+                                                 const std::optional<std::string>& client_msg_id);
+  // Writes `message` (or finds the original of a racing retry) and answers with its schedule.
+  Result<SendResult> commit_send(const NewMessage& message);
 
   Store& store_;
   const Clock& clock_;

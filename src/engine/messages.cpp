@@ -47,16 +47,6 @@ NewMessage new_message(const Caller& caller, const Content& content, Timestamp n
                     .recipients = std::move(audience.recipients)};
 }
 
-// A retry returns the original even when the audience has changed since (a recipient
-// deactivated, a group renamed): the first answer may have been lost on the way back.
-Result<std::optional<SendResult>> earlier_send(Store& store, const Caller& caller,
-                                               const std::optional<std::string>& client_msg_id) {
-  if (!client_msg_id) return std::optional<SendResult>();
-  MISSIVE_TRY(auto original, store.find_sent_message(caller.id, *client_msg_id));
-  if (!original) return std::optional<SendResult>();
-  return std::optional<SendResult>(SendResult{.message = std::move(*original), .duplicate = true});
-}
-
 std::string reply_subject(const std::string& parent_subject) {
   if (parent_subject.starts_with("Re: ")) return parent_subject;
   std::string subject = "Re: " + parent_subject;
@@ -65,12 +55,34 @@ std::string reply_subject(const std::string& parent_subject) {
 
 }  // namespace
 
-Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request) {
-  MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
-  if (earlier) {
-    MISSIVE_TRY(earlier->reminders, schedule_of(earlier->message.id));
-    return std::move(*earlier);
+// A retry returns the original even when the audience has changed since (a recipient
+// deactivated, a group renamed): the first answer may have been lost on the way back.
+Result<std::optional<SendResult>> Engine::earlier_send(
+    const Caller& caller, const std::optional<std::string>& client_msg_id) {
+  if (!client_msg_id) return std::optional<SendResult>();
+  MISSIVE_TRY(auto original, store_.find_sent_message(caller.id, *client_msg_id));
+  if (!original) return std::optional<SendResult>();
+  MISSIVE_TRY(auto reminders, schedule_of(original->id));
+  return std::optional<SendResult>(SendResult{
+      .message = std::move(*original), .duplicate = true, .reminders = std::move(reminders)});
+}
+
+// The writer re-checks the client_msg_id inside the transaction: of racing retries one writes,
+// the others get the original (and its schedule) back.
+Result<SendResult> Engine::commit_send(const NewMessage& message) {
+  MISSIVE_TRY(auto outcome, store_.send_message(message));
+  std::optional<ReminderSchedule> reminders = message.reminders;
+  if (outcome.duplicate) {
+    MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
   }
+  return SendResult{.message = std::move(outcome.message),
+                    .duplicate = outcome.duplicate,
+                    .reminders = std::move(reminders)};
+}
+
+Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request) {
+  MISSIVE_TRY(auto earlier, earlier_send(caller, request.client_msg_id));
+  if (earlier) return std::move(*earlier);
   const Timestamp now = clock_.now();
   std::optional<Timestamp> expiry = request.expiry_date;
   std::optional<ReminderSchedule> reminders;
@@ -84,21 +96,12 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.reminders = reminders;
-  MISSIVE_TRY(auto outcome, store_.send_message(message));
-  if (outcome.duplicate) {
-    MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
-  }
-  return SendResult{.message = std::move(outcome.message),
-                    .duplicate = outcome.duplicate,
-                    .reminders = std::move(reminders)};
+  return commit_send(message);
 }
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
-  MISSIVE_TRY(auto earlier, earlier_send(store_, caller, request.client_msg_id));
-  if (earlier) {
-    MISSIVE_TRY(earlier->reminders, schedule_of(earlier->message.id));
-    return std::move(*earlier);
-  }
+  MISSIVE_TRY(auto earlier, earlier_send(caller, request.client_msg_id));
+  if (earlier) return std::move(*earlier);
   MISSIVE_TRY(const MessageView parent, get_message(caller, request.parent));
   const Message& original = parent.item.message;
   const Timestamp now = clock_.now();
@@ -142,13 +145,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.parent = original.id;
   message.reminders = reminders;
-  MISSIVE_TRY(auto outcome, store_.send_message(message));
-  if (outcome.duplicate) {
-    MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
-  }
-  return SendResult{.message = std::move(outcome.message),
-                    .duplicate = outcome.duplicate,
-                    .reminders = std::move(reminders)};
+  return commit_send(message);
 }
 
 Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {

@@ -6,25 +6,19 @@
 namespace missive::server {
 namespace {
 
-// The optional fields shared by a send and a reply.
-struct MessageOptions {
-  std::optional<Timestamp> expiry_date;
-  std::string metadata_json = "{}";
-  std::vector<std::string> flags;
-  std::optional<std::string> client_msg_id;
-};
-
-Result<MessageOptions> parse_options(const JsonFields& fields) {
-  MessageOptions options;
-  MISSIVE_TRY(options.expiry_date, fields.optional_time("expiry_date"));
+// Reads the optional fields a send and a reply share into `request`.
+template <class Request>
+Status read_options(const JsonFields& fields, Request& request) {
+  MISSIVE_TRY(request.expiry_date, fields.optional_time("expiry_date"));
   if (const auto* metadata = fields.find("metadata"); metadata && !metadata->IsNull()) {
     if (!metadata->IsObject()) return fail(ErrorCode::invalid, "metadata must be an object");
-    options.metadata_json = json_text(*metadata);
+    request.metadata_json = json_text(*metadata);
   }
   MISSIVE_TRY(auto flags, fields.optional_strings("flags"));
-  options.flags = std::move(flags).value_or(std::vector<std::string>{});
-  MISSIVE_TRY(options.client_msg_id, fields.optional_string("client_msg_id"));
-  return options;
+  request.flags = std::move(flags).value_or(std::vector<std::string>{});
+  MISSIVE_TRY(request.client_msg_id, fields.optional_string("client_msg_id"));
+  MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
+  return {};
 }
 
 // to.users items are ids (integers) or handles (strings); to.groups ids or names.
@@ -76,12 +70,7 @@ Result<HttpResponse> send(const HandlerContext& ctx) {
   MISSIVE_TRY(request.to, parse_addresses(fields));
   MISSIVE_TRY(request.subject, fields.required_string("subject"));
   MISSIVE_TRY(request.body, fields.required_string("body"));
-  MISSIVE_TRY(auto options, parse_options(fields));
-  request.expiry_date = options.expiry_date;
-  request.metadata_json = std::move(options.metadata_json);
-  request.flags = std::move(options.flags);
-  request.client_msg_id = std::move(options.client_msg_id);
-  MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
+  MISSIVE_TRY_STATUS(read_options(fields, request));
   MISSIVE_TRY(auto result, ctx.engine.send(ctx.caller, request));
   return sent_response(result, ctx.now());
 }
@@ -95,12 +84,7 @@ Result<HttpResponse> reply(const HandlerContext& ctx) {
   request.reply_all = reply_all.value_or(false);
   MISSIVE_TRY(request.subject, fields.optional_string("subject"));
   MISSIVE_TRY(request.body, fields.required_string("body"));
-  MISSIVE_TRY(auto options, parse_options(fields));
-  request.expiry_date = options.expiry_date;
-  request.metadata_json = std::move(options.metadata_json);
-  request.flags = std::move(options.flags);
-  request.client_msg_id = std::move(options.client_msg_id);
-  MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
+  MISSIVE_TRY_STATUS(read_options(fields, request));
   MISSIVE_TRY(auto result, ctx.engine.reply(ctx.caller, request));
   return sent_response(result, ctx.now());
 }
