@@ -24,7 +24,7 @@ if [ ! -x "$PGBIN/initdb" ]; then
   $SUDO apt-get install -y --no-install-recommends postgresql-15 >/dev/null
 fi
 
-WORK=$(mktemp -d /tmp/missive-search-vs-pg.XXXXXX)
+WORK=$(mktemp -d)
 chmod 755 "$WORK"
 as_pg() {  # initdb and postgres refuse to run as root
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
