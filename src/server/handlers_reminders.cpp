@@ -84,8 +84,7 @@ Result<HttpResponse> due(const HandlerContext& ctx) {
   MISSIVE_TRY(auto due_list, ctx.engine.due_reminders(ctx.caller, until, limit));
   return json_ok(200, [&](JsonWriter& w) {
     w.StartObject();
-    w.Key("until");
-    write_time(w, until);
+    put_time(w, "until", until);
     w.Key("due");
     w.StartArray();
     for (const auto& item : due_list) write_due_reminder(w, item);

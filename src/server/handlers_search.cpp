@@ -52,12 +52,10 @@ void write_result(JsonWriter& w, const SearchResult& result, Timestamp now) {
   w.StartObject();
   w.Key("message");
   write_message(w, result.view, now);
-  w.Key("snippet");
-  write_string(w, result.snippet);
+  put_string(w, "snippet", result.snippet);
   w.Key("thread");
   w.StartObject();
-  w.Key("root_id");
-  w.Int64(result.thread.root.value);
+  put_int(w, "root_id", result.thread.root.value);
   w.Key("root_subject");
   if (result.thread.root_subject) {
     write_string(w, *result.thread.root_subject);

@@ -24,10 +24,8 @@ Result<HttpResponse> login(const HandlerContext& ctx) {
   MISSIVE_TRY(auto session, ctx.engine.login(handle, password));
   return json_ok(201, [&](JsonWriter& w) {
     w.StartObject();
-    w.Key("token");
-    write_string(w, session.token);
-    w.Key("expires_at");
-    write_time(w, session.expires_at);
+    put_string(w, "token", session.token);
+    put_time(w, "expires_at", session.expires_at);
     w.Key("user");
     write_user(w, session.user);
     w.EndObject();

@@ -40,6 +40,11 @@ void write_number(JsonWriter& w, double value) {
   }
 }
 
+void put_number(JsonWriter& w, const char* key, double value) {
+  w.Key(key);
+  write_number(w, value);
+}
+
 template <class Tag>
 void write_optional_id(JsonWriter& w, Id<Tag> id) {
   if (id.valid()) {
@@ -50,38 +55,28 @@ void write_optional_id(JsonWriter& w, Id<Tag> id) {
 }
 
 void write_message_fields(JsonWriter& w, const Message& m, Timestamp now) {
-  w.Key("id");
-  w.Int64(m.id.value);
-  w.Key("conversation_id");
-  w.Int64(m.conversation.value);
-  w.Key("seq");
-  w.Int64(m.seq);
-  w.Key("creator_id");
-  w.Int64(m.creator.value);
+  put_int(w, "id", m.id.value);
+  put_int(w, "conversation_id", m.conversation.value);
+  put_int(w, "seq", m.seq);
+  put_int(w, "creator_id", m.creator.value);
   w.Key("client_msg_id");
   if (m.client_msg_id) {
     write_string(w, *m.client_msg_id);
   } else {
     w.Null();
   }
-  w.Key("subject");
-  write_string(w, m.subject);
-  w.Key("body");
-  write_string(w, m.body);
+  put_string(w, "subject", m.subject);
+  put_string(w, "body", m.body);
   w.Key("parent_id");
   if (m.parent) {
     w.Int64(m.parent->value);
   } else {
     w.Null();
   }
-  w.Key("root_id");
-  w.Int64(m.root.value);
-  w.Key("create_date");
-  write_time(w, m.create_date);
-  w.Key("expiry_date");
-  write_time(w, m.expiry_date);
-  w.Key("active");
-  w.Bool(m.is_active(now));
+  put_int(w, "root_id", m.root.value);
+  put_time(w, "create_date", m.create_date);
+  put_time(w, "expiry_date", m.expiry_date);
+  put_bool(w, "active", m.is_active(now));
   w.Key("metadata");
   // Stored verbatim as the JSON object the sender gave; validated when it was accepted.
   if (m.metadata_json.empty()) {
@@ -94,15 +89,12 @@ void write_message_fields(JsonWriter& w, const Message& m, Timestamp now) {
   w.StartArray();
   for (const auto& flag : m.flags) write_string(w, flag);
   w.EndArray();
-  w.Key("sent_to");
-  write_string(w, m.sent_to);
+  put_string(w, "sent_to", m.sent_to);
 }
 
 void write_counters(JsonWriter& w, const Message& m) {
-  w.Key("read_count");
-  w.Int64(m.read_count);
-  w.Key("read_percent");
-  write_number(w, read_percent(m));
+  put_int(w, "read_count", m.read_count);
+  put_number(w, "read_percent", read_percent(m));
 }
 
 }  // namespace
@@ -141,47 +133,33 @@ void write_attributes(JsonWriter& w, const Attributes& attributes) {
 
 void write_user(JsonWriter& w, const User& user) {
   w.StartObject();
-  w.Key("id");
-  w.Int64(user.id.value);
-  w.Key("handle");
-  write_string(w, user.handle);
-  w.Key("first_name");
-  write_string(w, user.first_name);
-  w.Key("last_name");
-  write_string(w, user.last_name);
-  w.Key("full_name");
-  write_string(w, user.full_name());
+  put_int(w, "id", user.id.value);
+  put_string(w, "handle", user.handle);
+  put_string(w, "first_name", user.first_name);
+  put_string(w, "last_name", user.last_name);
+  put_string(w, "full_name", user.full_name());
   w.Key("attributes");
   write_attributes(w, user.attributes);
-  w.Key("is_admin");
-  w.Bool(user.is_admin);
-  w.Key("is_active");
-  w.Bool(user.is_active);
-  w.Key("created_at");
-  write_time(w, user.created_at);
+  put_bool(w, "is_admin", user.is_admin);
+  put_bool(w, "is_active", user.is_active);
+  put_time(w, "created_at", user.created_at);
   w.EndObject();
 }
 
 void write_group(JsonWriter& w, const Group& group) {
   w.StartObject();
-  w.Key("id");
-  w.Int64(group.id.value);
-  w.Key("name");
-  write_string(w, group.name);
+  put_int(w, "id", group.id.value);
+  put_string(w, "name", group.name);
   w.Key("rule");
   if (group.rule) {
     write_string(w, *group.rule);
   } else {
     w.Null();
   }
-  w.Key("owner_id");
-  w.Int64(group.owner.value);
-  w.Key("is_active");
-  w.Bool(group.is_active);
-  w.Key("created_at");
-  write_time(w, group.created_at);
-  w.Key("member_count");
-  w.Int64(group.member_count);
+  put_int(w, "owner_id", group.owner.value);
+  put_bool(w, "is_active", group.is_active);
+  put_time(w, "created_at", group.created_at);
+  put_int(w, "member_count", group.member_count);
   w.EndObject();
 }
 
@@ -189,23 +167,17 @@ void write_message(JsonWriter& w, const MessageView& view, Timestamp now) {
   const auto& item = view.item;
   w.StartObject();
   write_message_fields(w, item.message, now);
-  w.Key("is_read");
-  w.Bool(view.caller_is_creator || item.is_read);
-  w.Key("read_at");
-  write_time(w, item.read_at);
+  put_bool(w, "is_read", view.caller_is_creator || item.is_read);
+  put_time(w, "read_at", item.read_at);
   w.Key("via_groups");
   w.StartArray();
   for (const auto group : item.via_groups) w.Int64(group.value);
   w.EndArray();
-  w.Key("reminder_count");
-  w.Int64(item.reminder_count);
-  w.Key("last_reminded_at");
-  write_time(w, item.last_reminded_at);
-  w.Key("final_reminder");
-  w.Bool(item.final_reminder);
+  put_int(w, "reminder_count", item.reminder_count);
+  put_time(w, "last_reminded_at", item.last_reminded_at);
+  put_bool(w, "final_reminder", item.final_reminder);
   if (view.caller_is_creator) {
-    w.Key("recipient_count");
-    w.Int64(item.message.recipient_count);
+    put_int(w, "recipient_count", item.message.recipient_count);
     write_counters(w, item.message);
     w.Key("reminders");
     write_reminder_schedule(w, view.reminders ? &*view.reminders : nullptr);
@@ -232,8 +204,7 @@ void write_thread_node(JsonWriter& w, const ThreadNode& node, Timestamp now) {
 
 void write_conversation(JsonWriter& w, const ConversationSummary& c) {
   w.StartObject();
-  w.Key("id");
-  w.Int64(c.id.value);
+  put_int(w, "id", c.id.value);
   w.Key("kind");
   switch (c.kind) {
     case ConversationKind::direct: w.String("direct"); break;
@@ -242,49 +213,36 @@ void write_conversation(JsonWriter& w, const ConversationSummary& c) {
   }
   w.Key("group_id");
   write_optional_id(w, c.group);
-  w.Key("max_seq");
-  w.Int64(c.max_seq);
-  w.Key("read_seq");
-  w.Int64(c.read_seq);
-  w.Key("unread");
-  w.Int64(c.unread);
+  put_int(w, "max_seq", c.max_seq);
+  put_int(w, "read_seq", c.read_seq);
+  put_int(w, "unread", c.unread);
   w.Key("last_message_id");
   if (c.last_message) {
     w.Int64(c.last_message->value);
   } else {
     w.Null();
   }
-  w.Key("last_activity");
-  write_time(w, c.last_activity);
+  put_time(w, "last_activity", c.last_activity);
   w.EndObject();
 }
 
 void write_read_outcome(JsonWriter& w, const ReadOutcome& outcome) {
   w.StartObject();
-  w.Key("messages_marked");
-  w.Int64(outcome.messages_marked);
-  w.Key("read_seq");
-  w.Int64(outcome.read_seq);
+  put_int(w, "messages_marked", outcome.messages_marked);
+  put_int(w, "read_seq", outcome.read_seq);
   w.EndObject();
 }
 
 void write_dashboard_row(JsonWriter& w, const Message& m, Timestamp now,
                          const ReminderSchedule* reminders) {
   w.StartObject();
-  w.Key("id");
-  w.Int64(m.id.value);
-  w.Key("subject");
-  write_string(w, m.subject);
-  w.Key("sent_to");
-  write_string(w, m.sent_to);
-  w.Key("create_date");
-  write_time(w, m.create_date);
-  w.Key("expiry_date");
-  write_time(w, m.expiry_date);
-  w.Key("active");
-  w.Bool(m.is_active(now));
-  w.Key("recipients");
-  w.Int64(m.recipient_count);
+  put_int(w, "id", m.id.value);
+  put_string(w, "subject", m.subject);
+  put_string(w, "sent_to", m.sent_to);
+  put_time(w, "create_date", m.create_date);
+  put_time(w, "expiry_date", m.expiry_date);
+  put_bool(w, "active", m.is_active(now));
+  put_int(w, "recipients", m.recipient_count);
   write_counters(w, m);
   w.Key("reminders");
   write_reminder_schedule(w, reminders);
@@ -302,14 +260,10 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
     w.StartObject();
     w.Key("group_id");
     write_optional_id(w, g.group);
-    w.Key("group_name");
-    write_string(w, g.group_name);
-    w.Key("recipients");
-    w.Int64(g.recipients);
-    w.Key("reads");
-    w.Int64(g.reads);
-    w.Key("read_percent");
-    write_number(w, read_percent(g.reads, g.recipients));
+    put_string(w, "group_name", g.group_name);
+    put_int(w, "recipients", g.recipients);
+    put_int(w, "reads", g.reads);
+    put_number(w, "read_percent", read_percent(g.reads, g.recipients));
     w.EndObject();
   }
   w.EndArray();
@@ -317,20 +271,14 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
   w.StartArray();
   for (const auto& r : report.recipients) {
     w.StartObject();
-    w.Key("user_id");
-    w.Int64(r.user.value);
-    w.Key("handle");
-    write_string(w, r.handle);
-    w.Key("full_name");
-    write_string(w, r.full_name);
+    put_int(w, "user_id", r.user.value);
+    put_string(w, "handle", r.handle);
+    put_string(w, "full_name", r.full_name);
     w.Key("group_id");
     write_optional_id(w, r.group);
-    w.Key("group_name");
-    write_string(w, r.group_name);
-    w.Key("is_read");
-    w.Bool(r.is_read);
-    w.Key("read_at");
-    write_time(w, r.read_at);
+    put_string(w, "group_name", r.group_name);
+    put_bool(w, "is_read", r.is_read);
+    put_time(w, "read_at", r.read_at);
     if (!report.reminders) {
       w.EndObject();
       continue;
@@ -339,14 +287,10 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
         report.recipient_reminders.begin(), report.recipient_reminders.end(), r.user,
         [](const RecipientReminders& x, UserId user) { return x.user < user; });
     const bool has = found != report.recipient_reminders.end() && found->user == r.user;
-    w.Key("reminders");
-    w.Int64(has ? found->reminders : 0);
-    w.Key("last_reminded_at");
-    write_time(w, has ? found->last_reminded_at : std::nullopt);
-    w.Key("deactivated");
-    w.Bool(has && found->deactivated_at);
-    w.Key("deactivated_at");
-    write_time(w, has ? found->deactivated_at : std::nullopt);
+    put_int(w, "reminders", has ? found->reminders : 0);
+    put_time(w, "last_reminded_at", has ? found->last_reminded_at : std::nullopt);
+    put_bool(w, "deactivated", has && found->deactivated_at);
+    put_time(w, "deactivated_at", has ? found->deactivated_at : std::nullopt);
     w.EndObject();
   }
   w.EndArray();
@@ -359,22 +303,15 @@ void write_reminder_schedule(JsonWriter& w, const ReminderSchedule* s) {
     return;
   }
   w.StartObject();
-  w.Key("frequency");
-  write_string(w, frequency_name(s->period_days));
+  put_string(w, "frequency", frequency_name(s->period_days));
   w.Key("period_days");
   w.Int(s->period_days);
-  w.Key("expiry_day");
-  write_string(w, format_day(s->expiry_day));
-  w.Key("deactivate_non_responders");
-  w.Bool(s->deactivate_non_responders);
-  w.Key("next_remind_date");
-  write_time(w, s->next_remind_at);
-  w.Key("last_remind_date");
-  write_time(w, s->last_remind_at);
-  w.Key("reminders_sent");
-  w.Int64(s->rounds_sent);
-  w.Key("final_sent");
-  w.Bool(s->final_sent);
+  put_string(w, "expiry_day", format_day(s->expiry_day));
+  put_bool(w, "deactivate_non_responders", s->deactivate_non_responders);
+  put_time(w, "next_remind_date", s->next_remind_at);
+  put_time(w, "last_remind_date", s->last_remind_at);
+  put_int(w, "reminders_sent", s->rounds_sent);
+  put_bool(w, "final_sent", s->final_sent);
   w.Key("status");
   w.String(s->stopped_at ? "stopped" : s->closed_at ? "expired" : "active");
   w.EndObject();
@@ -382,33 +319,22 @@ void write_reminder_schedule(JsonWriter& w, const ReminderSchedule* s) {
 
 void write_received_reminder(JsonWriter& w, const ReceivedReminder& r) {
   w.StartObject();
-  w.Key("id");
-  w.Int64(r.id);
-  w.Key("message_id");
-  w.Int64(r.message.value);
-  w.Key("subject");
-  write_string(w, r.subject);
-  w.Key("creator_id");
-  w.Int64(r.creator.value);
-  w.Key("number");
-  w.Int64(r.number);
-  w.Key("is_final");
-  w.Bool(r.is_final);
-  w.Key("sent_at");
-  write_time(w, r.sent_at);
-  w.Key("expiry_date");
-  write_time(w, r.expiry_date);
+  put_int(w, "id", r.id);
+  put_int(w, "message_id", r.message.value);
+  put_string(w, "subject", r.subject);
+  put_int(w, "creator_id", r.creator.value);
+  put_int(w, "number", r.number);
+  put_bool(w, "is_final", r.is_final);
+  put_time(w, "sent_at", r.sent_at);
+  put_time(w, "expiry_date", r.expiry_date);
   w.EndObject();
 }
 
 void write_due_reminder(JsonWriter& w, const DueReminder& due) {
   w.StartObject();
-  w.Key("message_id");
-  w.Int64(due.message.id.value);
-  w.Key("subject");
-  write_string(w, due.message.subject);
-  w.Key("creator_id");
-  w.Int64(due.message.creator.value);
+  put_int(w, "message_id", due.message.id.value);
+  put_string(w, "subject", due.message.subject);
+  put_int(w, "creator_id", due.message.creator.value);
   w.Key("action");
   switch (due.action) {
     case ReminderAction::remind: w.String("remind"); break;
@@ -416,10 +342,8 @@ void write_due_reminder(JsonWriter& w, const DueReminder& due) {
     case ReminderAction::expire: w.String("expire"); break;
     case ReminderAction::reschedule: w.String("reschedule"); break;
   }
-  w.Key("due_at");
-  write_time(w, due.schedule.due_at);
-  w.Key("unread");
-  w.Int64(due.message.recipient_count - due.message.read_count);
+  put_time(w, "due_at", due.schedule.due_at);
+  put_int(w, "unread", due.message.recipient_count - due.message.read_count);
   w.Key("reminders");
   write_reminder_schedule(w, &due.schedule);
   w.EndObject();
@@ -430,10 +354,8 @@ std::string error_body(std::string_view code, std::string_view message) {
     w.StartObject();
     w.Key("error");
     w.StartObject();
-    w.Key("code");
-    write_string(w, code);
-    w.Key("message");
-    write_string(w, message);
+    put_string(w, "code", code);
+    put_string(w, "message", message);
     w.EndObject();
     w.EndObject();
   });

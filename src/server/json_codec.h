@@ -31,6 +31,24 @@ std::string write_json(F&& write) {
 void write_string(JsonWriter& w, std::string_view text);
 void write_time(JsonWriter& w, std::optional<Timestamp> t);  // RFC 3339 or null
 
+// One object member, key and value in a single call.
+inline void put_int(JsonWriter& w, const char* key, std::int64_t value) {
+  w.Key(key);
+  w.Int64(value);
+}
+inline void put_bool(JsonWriter& w, const char* key, bool value) {
+  w.Key(key);
+  w.Bool(value);
+}
+inline void put_string(JsonWriter& w, const char* key, std::string_view value) {
+  w.Key(key);
+  write_string(w, value);
+}
+inline void put_time(JsonWriter& w, const char* key, std::optional<Timestamp> value) {
+  w.Key(key);
+  write_time(w, value);
+}
+
 void write_attributes(JsonWriter& w, const Attributes& attributes);
 void write_user(JsonWriter& w, const User& user);
 void write_group(JsonWriter& w, const Group& group);
