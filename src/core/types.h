@@ -134,6 +134,7 @@ struct RecipientStatus {
   std::string group_name;
   bool is_read = false;
   std::optional<Timestamp> read_at;
+  bool user_is_active = true;  // the account now, not at send time
 };
 
 }  // namespace missive

@@ -126,11 +126,14 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
     // creator; each record keeps the group it came through.
     MISSIVE_TRY(const auto statuses, store_.recipient_statuses(original.id));
     std::vector<RecipientRef> refs;
-    if (original.creator != caller.id) refs.push_back({original.creator, GroupId{}});
+    if (original.creator != caller.id) {
+      MISSIVE_TRY(const User creator, store_.get_user(original.creator));
+      if (creator.is_active) refs.push_back({original.creator, GroupId{}});
+    }
     for (const RecipientStatus& status : statuses) {
-      if (status.user == caller.id) continue;
-      MISSIVE_TRY(const User user, store_.get_user(status.user));
-      if (user.is_active) refs.push_back({status.user, status.group});
+      if (status.user != caller.id && status.user_is_active) {
+        refs.push_back({status.user, status.group});
+      }
     }
     std::sort(refs.begin(), refs.end());
     refs.erase(std::unique(refs.begin(), refs.end()), refs.end());

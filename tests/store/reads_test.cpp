@@ -46,6 +46,20 @@ TEST_P(StoreConformance, MarkMessageReadIsIdempotentAndCountsOnce) {
   EXPECT_EQ(status(store().mark_message_read(MessageId(999), m[0], now_)), "not_found");
 }
 
+TEST_P(StoreConformance, RecipientStatusesTellWhoIsActiveNow) {
+  User ada = user("ada");
+  User bob = user("bob");
+  User cyd = user("cyd");
+  NewMessage nm = direct(ada.id, bob.id);
+  nm.conversation.kind = ConversationKind::multi;
+  nm.recipients.push_back(RecipientRef{cyd.id, GroupId()});
+  Message m = send(nm);
+  must(store().set_user_active(cyd.id, false));
+  for (const RecipientStatus& s : must(store().recipient_statuses(m.id))) {
+    EXPECT_EQ(s.user_is_active, s.user == bob.id) << s.handle;
+  }
+}
+
 TEST_P(StoreConformance, WatermarkCrossesOnlyAContiguousReadPrefix) {
   User ada = user("ada");
   User bob = user("bob");

@@ -266,7 +266,7 @@ Result<std::vector<RecipientStatus>> SqliteStore::recipient_statuses(MessageId i
     MISSIVE_TRY_STATUS(require_message(db, id));
     MISSIVE_SQL(stmt, db,
                 "SELECT r.recipient_id, u.handle, u.first_name, u.last_name, "
-                "r.recipient_group_id, coalesce(g.name, ''), r.is_read, r.read_at "
+                "r.recipient_group_id, coalesce(g.name, ''), r.is_read, r.read_at, u.is_active "
                 "FROM message_recipient r JOIN user u ON u.id = r.recipient_id "
                 "LEFT JOIN grp g ON g.id = r.recipient_group_id "
                 "WHERE r.message_id = ? ORDER BY r.recipient_group_id, u.handle");
@@ -283,6 +283,7 @@ Result<std::vector<RecipientStatus>> SqliteStore::recipient_statuses(MessageId i
       s.group_name = stmt.text(5);
       s.is_read = stmt.boolean(6);
       s.read_at = stmt.opt_int64(7);
+      s.user_is_active = stmt.boolean(8);
       out.push_back(std::move(s));
     }
   });

@@ -32,6 +32,19 @@ TEST_F(EngineTest, ReplyAllReachesTheWholeAudience) {
   EXPECT_TRUE(engine_->get_message(bob, reply->message.id));
 }
 
+TEST_F(EngineTest, ReplyAllSkipsUsersDeactivatedSinceTheSend) {
+  const Caller ada = user("ada");
+  const Caller bob = user("bob");
+  const Caller cyd = user("cyd");
+  const Caller dee = user("dee");
+  const Message root = sent(ada, Addresses{.users = {bob.id, cyd.id, dee.id}});
+  ASSERT_TRUE(engine_->set_user_active(admin_, ada.id, false));
+  ASSERT_TRUE(engine_->set_user_active(admin_, dee.id, false));
+  auto reply = engine_->reply(bob, ReplyRequest{.parent = root.id, .reply_all = true, .body = "x"});
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->message.recipient_count, 1);  // cyd only: ada and dee receive nothing new
+}
+
 TEST_F(EngineTest, OnlyThoseWhoSeeTheParentMayReply) {
   const Caller ada = user("ada");
   const Caller bob = user("bob");
