@@ -328,6 +328,8 @@ class Engine {
   Result<std::optional<Message>> set_reminder_expiry(const Message& message,
                                                      std::optional<Timestamp> expiry);
   Result<std::optional<ReminderSchedule>> schedule_of(MessageId id);
+  // `message` as the caller sees it (get_message without loading it again).
+  Result<MessageView> view_of(const Caller& caller, Message message);
   // The message already sent with this client_msg_id, as a duplicate SendResult.
   Result<std::optional<SendResult>> earlier_send(const Caller& caller,
                                                  const std::optional<std::string>& client_msg_id);

@@ -157,13 +157,18 @@ Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {
     return engine_detail::message_not_found(id);
   }
   if (!message) return std::unexpected(message.error());
-  if (message->creator == caller.id) {
-    InboxItem own{.message = std::move(*message), .is_read = true, .read_at = {}, .via_groups = {}};
+  return view_of(caller, std::move(*message));
+}
+
+Result<MessageView> Engine::view_of(const Caller& caller, Message message) {
+  const MessageId id = message.id;
+  if (message.creator == caller.id) {
+    InboxItem own{.message = std::move(message), .is_read = true, .read_at = {}, .via_groups = {}};
     own.read_at = own.message.create_date;
     MISSIVE_TRY(auto reminders, schedule_of(id));
     return MessageView{.item = std::move(own), .caller_is_creator = true, .reminders = reminders};
   }
-  if (!message->is_active(clock_.now())) return engine_detail::message_not_found(id);
+  if (!message.is_active(clock_.now())) return engine_detail::message_not_found(id);
   auto item = store_.get_inbox_item(id, caller.id);
   if (!item && item.error().code == ErrorCode::not_found) return engine_detail::message_not_found(id);
   if (!item) return std::unexpected(item.error());

@@ -15,7 +15,7 @@ Result<ThreadNode> Engine::thread(const Caller& caller, MessageId id) {
 
   std::unordered_map<MessageId, MessageView> visible;
   for (const Message& message : messages) {
-    auto view = get_message(caller, message.id);
+    auto view = view_of(caller, message);
     if (view) {
       visible.emplace(message.id, std::move(*view));
     } else if (view.error().code != ErrorCode::not_found) {
