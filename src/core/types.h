@@ -90,6 +90,7 @@ struct Message {
   std::string sent_to;               // "Ops, Ada Lovelace": frozen at send time
   std::int64_t recipient_count = 0;  // distinct recipient users
   std::int64_t read_count = 0;       // distinct recipient users who have read
+  std::int64_t delivered_count = 0;  // distinct recipient users a device of whom received it
 
   bool is_active(Timestamp now) const { return !expiry_date || *expiry_date > now; }
 };
@@ -134,6 +135,7 @@ struct RecipientStatus {
   std::string group_name;
   bool is_read = false;
   std::optional<Timestamp> read_at;
+  std::optional<Timestamp> delivered_at;  // when a device of the user first received it
   bool user_is_active = true;  // the account now, not at send time
 };
 

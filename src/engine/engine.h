@@ -9,6 +9,7 @@
 // conflict as documented in docs/api.md, and unavailable when the store fails. A failed call
 // changes nothing.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,11 @@ struct EngineOptions {
   PasswordCost password_cost = PasswordCost::interactive;
   Timestamp session_ttl_ms = 30LL * 24 * 3600 * 1000;
   int reminder_minutes = kDefaultReminderMinutes;  // time of day (UTC) reminders go out
+  // Audiences (distinct recipients) above this size are fanned out after the send commits.
+  int diffusion_limit = 500;
+  // Timeline entries older than this are pruned (prune_timeline); a device whose cursor
+  // falls below what is kept gets a reset.
+  Timestamp sync_retention_ms = 30LL * 24 * 3600 * 1000;
 };
 
 struct LoginResult {
@@ -234,6 +240,36 @@ struct ReminderRunReport {
   std::int64_t deactivated = 0;  // recipients deactivated at expiry
 };
 
+struct SyncRequest {
+  SyncSeq since = 0;  // the device's cursor: the seq of the last entry it applied
+  int limit = 100;    // 1..100
+};
+
+// One page of the caller's timeline. reset: the cursor is below what is kept or above the
+// newest entry; the device must re-bootstrap (conversations, then history) and continue from
+// `next`.
+struct SyncResponse {
+  bool reset = false;
+  std::vector<SyncEntry> entries;  // ascending seq
+  SyncSeq next = 0;                // the cursor after this page
+  bool has_more = false;           // entries after `next` exist: pull again
+};
+
+// A range pull or a history page of one conversation. With `after`: the slots after it,
+// ascending (filling a hole). Without: the newest slots below `before` (or from the newest),
+// descending (history, paging backwards).
+struct HistoryRequest {
+  ConversationId conversation;
+  std::optional<Seq> after;
+  std::optional<Seq> before;
+  int limit = 50;  // 1..200
+};
+
+struct HistoryPage {
+  std::vector<MessageSlot> slots;
+  std::optional<Seq> next;  // history: pass as `before`; range: as `after`; empty at the end
+};
+
 // read % = read recipients / recipients * 100, to one decimal (0 when there are none).
 double read_percent(std::int64_t reads, std::int64_t recipients);
 inline double read_percent(const Message& message) {
@@ -321,6 +357,21 @@ class Engine {
   // When the earliest schedule falls due; nullopt when none is pending.
   Result<std::optional<Timestamp>> next_reminder_due();
 
+  // --- multi-device sync (docs/protocol.md) ---
+  // The caller's timeline after request.since. Message entries pulled are marked delivered.
+  Result<SyncResponse> sync(const Caller& caller, const SyncRequest& request);
+  // A device received (by push) every entry up to `up_to`: their messages become delivered.
+  // invalid when up_to is negative or past the caller's newest entry.
+  Status acknowledge(const Caller& caller, SyncSeq up_to);
+  // not_found unless the caller is or was a member of the conversation.
+  Result<HistoryPage> history(const Caller& caller, const HistoryRequest& request);
+  // Called after a send whose fan-out was deferred commits (to wake the fan-out worker).
+  void set_fanout_signal(std::function<void()> signal);
+  // Writes deferred fan-outs, chunk by chunk, until none is pending. Returns the chunks done.
+  Result<std::int64_t> run_fanout();
+  // Deletes timeline entries older than the retention. Returns how many.
+  Result<std::int64_t> prune_timeline();
+
   const Clock& clock() const { return clock_; }
 
  private:
@@ -339,6 +390,7 @@ class Engine {
   Store& store_;
   const Clock& clock_;
   const EngineOptions options_;
+  std::function<void()> fanout_signal_;  // set before serving
 };
 
 }  // namespace missive

@@ -9,6 +9,7 @@
 // Failures common to every method: ErrorCode::unavailable when the database fails (the
 // store stays usable). A failed write changes nothing.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "core/error.h"
 #include "core/reminder_schedule.h"
 #include "core/search_query.h"
+#include "core/sync.h"
 #include "core/types.h"
 
 namespace missive {
@@ -75,6 +77,10 @@ struct NewMessage {
   ConversationKey conversation;
   std::vector<RecipientRef> recipients;  // distinct (user, group) pairs, creator excluded
   std::optional<ReminderSchedule> reminders;  // written with the message (its id filled in)
+  // Large audiences: the send commits the message, the frozen audience and the sender's
+  // timeline entry only; recipient records, memberships and the recipients' timeline entries
+  // follow in chunks (fan_out_next). Send latency then does not grow with the audience.
+  bool defer_fanout = false;
 };
 
 struct SendOutcome {
@@ -191,6 +197,50 @@ struct RecipientReminders {
   std::optional<Timestamp> deactivated_at;  // deactivated when the message expired
 };
 
+// --- sync timeline (docs/protocol.md) ---
+
+struct SyncQuery {
+  UserId user;
+  SyncSeq since = 0;  // entries with seq > since
+  int limit = 100;
+  Timestamp now = 0;  // message entries of messages expired at `now` come without content
+};
+
+// Where a user's timeline stands.
+struct SyncState {
+  SyncSeq last = 0;       // the newest entry's seq (0: none yet)
+  SyncSeq floor = 0;      // entries at or below were pruned: a cursor below it must reset
+  SyncSeq delivered = 0;  // message entries up to here have been marked delivered
+};
+
+struct SyncPage {
+  std::vector<SyncEntry> entries;  // ascending seq, at most limit
+  SyncState state;                 // read in the same snapshot as the entries
+};
+
+// A range of a conversation as `user` sees it: slots for every seq in (after, before), at
+// most `limit` of them, ascending, or descending from before - 1 when newest_first.
+struct MessageRange {
+  ConversationId conversation;
+  UserId user;
+  Seq after = 0;
+  std::optional<Seq> before;  // empty: up to the user's visible max_seq
+  int limit = 100;
+  bool newest_first = false;
+  Timestamp now = 0;          // messages expired at `now` are placeholders
+};
+
+// One chunk of a deferred fan-out (fan_out_next).
+struct FanoutStep {
+  MessageId message;
+  std::int64_t recipients = 0;  // recipient records written by this chunk
+  bool done = false;            // the message's fan-out is complete
+};
+
+// Told, after each commit that added timeline entries, which users got them (each once).
+// Called on the writer's thread: it must return at once (hand the work to another thread).
+using TimelineListener = std::function<void(const std::vector<UserId>& users)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -285,6 +335,35 @@ class Store {
   virtual Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) = 0;
   // Recipients of the message with a reminder or a deactivation, by user id.
   virtual Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) = 0;
+
+  // --- sync timeline (docs/protocol.md) ---
+  // Every write above adds the entries its event implies, in the same transaction:
+  //   send: a message entry for the sender and every recipient (deferred: sender only);
+  //   read (any path, including the sender's watermark moving on send): a read entry for the
+  //     reader per conversation whose watermark rose, and a status entry (read) for the
+  //     creator of each message that became read, unless its fan-out was deferred;
+  //   set_expiry: an expiry entry for the creator and every recipient;
+  //   write_reminders: a reminder entry for every user reminded.
+  // Set once, before the store is used concurrently.
+  virtual void set_timeline_listener(TimelineListener listener) = 0;
+  // Entries after query.since (message entries with their message), and the timeline's state.
+  virtual Result<SyncPage> sync(const SyncQuery& query) = 0;
+  virtual Result<SyncState> sync_state(UserId user) = 0;
+  // Marks delivered (at `now`) the user's recipient records of the messages of their message
+  // entries up to `up_to` not yet delivered, counts them in message.delivered_count, and adds
+  // a status entry (delivered) for each creator, unless the fan-out was deferred. Idempotent;
+  // returns how many messages became delivered.
+  virtual Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) = 0;
+  // not_found if the user has never been a member of the conversation.
+  virtual Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) = 0;
+  // Deletes the timeline entries created before `before` (raising each user's floor).
+  // Returns how many were deleted.
+  virtual Result<std::int64_t> prune_timeline(Timestamp before) = 0;
+  // Writes the next chunk (at most `chunk` recipients) of the oldest deferred fan-out: their
+  // recipient records, memberships and message entries; the last chunk also the dashboard's
+  // group counters and the members who leave. nullopt when no fan-out is pending. Resumes
+  // where the last committed chunk ended (after a crash too).
+  virtual Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) = 0;
 };
 
 }  // namespace missive

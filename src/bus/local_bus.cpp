@@ -1,0 +1,30 @@
+#include <algorithm>
+
+#include "bus/bus.h"
+
+namespace missive {
+
+void LocalBus::publish(const std::vector<UserId>& users) {
+  if (users.empty()) return;
+  std::vector<std::shared_ptr<const Handler>> handlers;
+  {
+    std::lock_guard lock(mutex_);
+    for (const Subscriber& s : subscribers_) handlers.push_back(s.handler);
+  }
+  // Called outside the lock, so a handler may subscribe or unsubscribe.
+  for (const auto& handler : handlers) (*handler)(users);
+}
+
+int LocalBus::subscribe(Handler handler) {
+  std::lock_guard lock(mutex_);
+  const int id = next_id_++;
+  subscribers_.push_back({id, std::make_shared<const Handler>(std::move(handler))});
+  return id;
+}
+
+void LocalBus::unsubscribe(int id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(subscribers_, [id](const Subscriber& s) { return s.id == id; });
+}
+
+}  // namespace missive
