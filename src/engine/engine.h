@@ -243,6 +243,9 @@ struct ReminderRunReport {
 struct SyncRequest {
   SyncSeq since = 0;  // the device's cursor: the seq of the last entry it applied
   int limit = 100;    // 1..100
+  // A device pulling marks the message entries it gets delivered; a server fetching entries
+  // to push them does not (the device's ack does).
+  bool mark_delivered = true;
 };
 
 // One page of the caller's timeline. reset: the cursor is below what is kept or above the
