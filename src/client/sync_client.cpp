@@ -78,6 +78,10 @@ SyncClient::SyncClient(SyncClientOptions options)
   timeline_.set_keep_entries(options_.keep_entries);
   if (options_.on_entry) timeline_.set_on_apply(options_.on_entry);
   acked_ = timeline_.cursor();
+  if (options_.user != 0) {
+    timeline_.state().set_self(options_.user);
+    self_known_ = true;
+  }
 }
 
 Status SyncClient::connect() {
@@ -86,9 +90,27 @@ Status SyncClient::connect() {
   awaited_.clear();
   need_pull_ = false;
   MISSIVE_TRY_STATUS(ws_.connect(options_.host, options_.port, options_.token));
+  if (!self_known_) MISSIVE_TRY_STATUS(learn_self());
   // Pushes start after the newest entry at connect: pull what came before.
   if (timeline_.has_cursor()) need_pull_ = true;
   return apply_held();
+}
+
+// Who the token belongs to (GET /v1/me): the device's own messages move its watermark.
+Status SyncClient::learn_self() {
+  HttpClient http(options_.host, options_.port);
+  http.set_token(options_.token);
+  MISSIVE_TRY(const auto response, http.request("GET", "/v1/me"));
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str());
+  if (response.status != 200 || doc.HasParseError() || !doc.IsObject() ||
+      !doc.HasMember("id") || !doc["id"].IsInt64()) {
+    return fail(ErrorCode::unavailable,
+                fmt::format("GET /v1/me answered {}: {}", response.status, response.body));
+  }
+  timeline_.state().set_self(doc["id"].GetInt64());
+  self_known_ = true;
+  return {};
 }
 
 Status SyncClient::catch_up() {

@@ -31,6 +31,9 @@ struct SyncClientOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::string token;
+  // Who the token belongs to (their own messages move their watermark); 0: asked with
+  // GET /v1/me on the first connect.
+  std::int64_t user = 0;
   // The cursor to start from; nullopt: from now (the first push sets it).
   std::optional<SyncSeq> cursor = 0;
   int page_limit = 100;  // `limit` of each sync request (1..100)
@@ -106,6 +109,8 @@ class SyncClient {
   WsClient& ws() { return ws_; }
 
  private:
+  Status learn_self();
+  bool self_known_ = false;
   // Receives one frame (waiting up to `timeout`) and files it: answers by id, pushes into
   // the held queue. false when none arrived.
   Result<bool> receive_one(std::chrono::milliseconds timeout);

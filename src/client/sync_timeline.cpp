@@ -154,8 +154,13 @@ void DeviceState::apply(const Entry& e) {
   if (e.kind == "message") {
     conversation.messages[e.conv_seq] = e.message_id.value_or(0);
     conversation.max_seq = std::max(conversation.max_seq, e.conv_seq);
+    // Sending moves the sender's watermark to their message (no read entry is written).
+    if (self_ != 0 && e.creator_id == self_) {
+      conversation.read_seq = std::max(conversation.read_seq, e.conv_seq);
+    }
   } else if (e.kind == "read") {
     conversation.read_seq = std::max(conversation.read_seq, e.read_seq);
+    if (e.message_id) conversation.read_above.insert(*e.message_id);
   } else if (e.kind == "status" && e.message_id && e.user) {
     auto& status = statuses_[{*e.message_id, *e.user}];
     if (status != "read") status = e.status;  // read is final
@@ -184,7 +189,10 @@ std::string DeviceState::describe() const {
   std::string out;
   for (const auto& [id, c] : conversations_) {
     out += fmt::format("conversation {} read_seq {} max_seq {}:", id, c.read_seq, c.max_seq);
-    for (const auto& [seq, message] : c.messages) out += fmt::format(" {}={}", seq, message);
+    for (const auto& [seq, message] : c.messages) {
+      const bool read = seq <= c.read_seq || c.read_above.contains(message);
+      out += fmt::format(" {}={}{}", seq, message, read ? "r" : "");
+    }
     out += "\n";
   }
   for (const auto& [key, status] : statuses_) {

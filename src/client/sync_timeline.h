@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
@@ -73,6 +74,8 @@ ErrorCode error_code_from_name(std::string_view name);
 // same text whatever arrived by push or by pull.
 class DeviceState {
  public:
+  // The user this device belongs to: their own message entries move their watermark.
+  void set_self(std::int64_t user) { self_ = user; }
   void apply(const Entry& entry);
   // After a reset: a GET /v1/conversations body sets each conversation's read_seq.
   Status bootstrap(std::string_view conversations_json);
@@ -82,6 +85,7 @@ class DeviceState {
     std::int64_t read_seq = 0;
     std::int64_t max_seq = 0;                        // from message entries or a bootstrap
     std::map<std::int64_t, std::int64_t> messages;   // conv_seq -> message id
+    std::set<std::int64_t> read_above;               // messages read above read_seq
   };
   const std::map<std::int64_t, Conversation>& conversations() const { return conversations_; }
   // (message id, recipient) -> "delivered" or "read", for the messages this user sent.
@@ -90,6 +94,7 @@ class DeviceState {
   }
 
  private:
+  std::int64_t self_ = 0;
   std::map<std::int64_t, Conversation> conversations_;
   std::map<std::pair<std::int64_t, std::int64_t>, std::string> statuses_;
   std::map<std::int64_t, std::optional<std::string>> expiries_;  // message id -> expiry

@@ -208,7 +208,7 @@ TEST(DeviceStateTest, PushedOrPulledTheSameTimelineDescribesTheSame) {
   EXPECT_TRUE(pulled.apply_page({.entries = all, .next = 7}));
   EXPECT_EQ(pushed.state().describe(), pulled.state().describe());
   EXPECT_EQ(pushed.state().describe(),
-            "conversation 3 read_seq 2 max_seq 2: 1=101 2=102\n"
+            "conversation 3 read_seq 2 max_seq 2: 1=101r 2=102r\n"
             "status message 101 user 9 read\n"
             "expiry message 102 2026-12-01T00:00:00Z\n"
             "reminder message 102 number 1\n");

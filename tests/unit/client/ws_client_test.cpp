@@ -237,6 +237,7 @@ TEST(SyncClientTest, PullsPagesAppliesPushesAndPullsOnAHole) {
   std::vector<SyncSeq> seen;
   SyncClient device({.port = server.port(),
                      .token = "good",
+                     .user = 1,
                      .on_entry = [&](const Entry& e) { seen.push_back(e.seq); }});
   ASSERT_TRUE(device.connect());
   EXPECT_EQ(device.cursor(), 250);
