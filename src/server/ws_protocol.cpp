@@ -1,5 +1,7 @@
 #include "server/ws_protocol.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "server/api.h"
@@ -9,6 +11,7 @@
 namespace missive::server {
 namespace {
 
+constexpr std::string_view kPushHead = R"({"type":"push","entries":[)";
 constexpr std::string_view kTypes = "sync, send, reply, read, history, ack or ping";
 
 WsCall error_call(std::string id, const Error& error) {
@@ -170,15 +173,26 @@ std::string ws_error(std::string_view id, const Error& error) {
 }
 
 std::string ws_push_frame(const std::vector<SyncEntry>& entries, UserId viewer, Timestamp now) {
-  return write_json([&](JsonWriter& w) {
-    w.StartObject();
-    put_string(w, "type", "push");
-    w.Key("entries");
-    w.StartArray();
-    for (const auto& entry : entries) write_sync_entry(w, entry, viewer, now);
-    w.EndArray();
-    w.EndObject();
-  });
+  auto frames = ws_push_frames(entries, viewer, now, std::numeric_limits<std::size_t>::max());
+  return frames.empty() ? std::string(kPushHead) + "]}" : std::move(frames.front());
+}
+
+std::vector<std::string> ws_push_frames(const std::vector<SyncEntry>& entries, UserId viewer,
+                                        Timestamp now, std::size_t max_bytes) {
+  std::vector<std::string> frames;
+  std::string frame;
+  for (const auto& entry : entries) {
+    const auto json =
+        write_json([&](JsonWriter& w) { write_sync_entry(w, entry, viewer, now); });
+    if (!frame.empty() && frame.size() + json.size() + 3 > max_bytes) {
+      frames.push_back(std::move(frame) + "]}");
+      frame.clear();
+    }
+    frame += frame.empty() ? kPushHead : ",";
+    frame += json;
+  }
+  if (!frame.empty()) frames.push_back(std::move(frame) + "]}");
+  return frames;
 }
 
 }  // namespace missive::server

@@ -41,5 +41,9 @@ std::string ws_error(std::string_view id, const Error& error);
 
 // {"type":"push","entries":[...]} as `viewer` sees them.
 std::string ws_push_frame(const std::vector<SyncEntry>& entries, UserId viewer, Timestamp now);
+// The same entries as consecutive push frames of at most `max_bytes` each (a frame holds at
+// least one entry, however large), so that one page never fills a connection's queue alone.
+std::vector<std::string> ws_push_frames(const std::vector<SyncEntry>& entries, UserId viewer,
+                                        Timestamp now, std::size_t max_bytes);
 
 }  // namespace missive::server

@@ -29,7 +29,8 @@ namespace {
 
 // Requests of one connection running at once; reading pauses at this many.
 constexpr int kMaxInflight = 64;
-// A push fetch reads the timeline in pages of this many entries (one push frame each).
+// A push fetch reads the timeline in pages of this many entries; a page goes out as push
+// frames of at most an eighth of the queue bound each.
 constexpr int kPushPage = 100;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 
@@ -217,8 +218,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
           since = page->next;
           break;
         }
-        if (!page->entries.empty()) {
-          std::string frame = ws_push_frame(page->entries, caller_.id, context_.engine.clock().now());
+        auto frames = ws_push_frames(page->entries, caller_.id, context_.engine.clock().now(),
+                                     std::max<std::size_t>(context_.options.ws_queue_bytes / 8, 1));
+        for (auto& frame : frames) {
           net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
             self->enqueue(std::move(frame));
           });

@@ -94,5 +94,21 @@ TEST(WsProtocol, PushFrame) {
             R"("at":"2026-09-21T14:13:20.000Z"}]})");
 }
 
+TEST(WsProtocol, PushFramesSplitLargePages) {
+  std::vector<SyncEntry> entries;
+  for (int i = 1; i <= 5; ++i) {
+    entries.push_back(SyncEntry{.seq = i, .kind = EntryKind::read,
+                                .conversation = ConversationId(2), .conv_seq = i, .at = 0});
+  }
+  const auto one = ws_push_frame(entries, UserId(1), 0);
+  EXPECT_EQ(ws_push_frames(entries, UserId(1), 0, one.size()), std::vector<std::string>{one});
+  const auto split = ws_push_frames(entries, UserId(1), 0, one.size() / 2);
+  ASSERT_EQ(split.size(), 3u);
+  EXPECT_EQ(split[0], ws_push_frame({entries[0], entries[1]}, UserId(1), 0));
+  EXPECT_EQ(split[2], ws_push_frame({entries[4]}, UserId(1), 0));
+  EXPECT_EQ(ws_push_frames(entries, UserId(1), 0, 1).size(), 5u);  // one entry at least
+  EXPECT_TRUE(ws_push_frames({}, UserId(1), 0, 100).empty());
+}
+
 }  // namespace
 }  // namespace missive::server
