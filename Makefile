@@ -24,6 +24,7 @@ test: build
 bench: build
 	@$(BUILD_DIR)/bench/send_bench
 	@$(BUILD_DIR)/bench/reminder_bench
+	@$(BUILD_DIR)/bench/sync_bench
 
 # Search latency against PostgreSQL 15 full-text search on a generated corpus (installs
 # PostgreSQL if missing; about 10 minutes for the default 1,000,000 messages).

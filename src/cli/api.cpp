@@ -27,7 +27,7 @@ std::string canonical_url(const client::ServerAddress& address) {
 }  // namespace
 
 Api::Api(std::string server_url, client::ServerAddress address)
-    : server_url_(std::move(server_url)), http_(address.host, address.port) {}
+    : server_url_(std::move(server_url)), address_(address), http_(address.host, address.port) {}
 
 Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_token) {
   auto loaded = load_credentials();
@@ -52,6 +52,7 @@ Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_toke
         fmt::format("not logged in to {}: run `missive login HANDLE` or set MISSIVE_TOKEN", url));
   }
   auto api = std::unique_ptr<Api>(new Api(url, address));
+  api->token_ = token;
   api->http_.set_token(token);
   return api;
 }

@@ -46,6 +46,9 @@ class Api {
   static Result<std::unique_ptr<Api>> connect(const Context& context, bool need_token = true);
 
   const std::string& server_url() const { return server_url_; }
+  // Where the server is and the token sent to it (for a WebSocket next to the HTTP client).
+  const client::ServerAddress& address() const { return address_; }
+  const std::string& token() const { return token_; }
 
   Result<Response> request(std::string_view method, std::string_view target,
                            std::string_view body = {});
@@ -69,6 +72,8 @@ class Api {
   Api(std::string server_url, client::ServerAddress address);
 
   std::string server_url_;
+  client::ServerAddress address_;
+  std::string token_;
   client::HttpClient http_;
   std::map<std::int64_t, std::string> handles_;
 };

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   register_search_command(app, context);
   register_dashboard_command(app, context);
   register_reminder_commands(app, context);
+  register_sync_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -388,7 +388,8 @@ class Engine {
   Result<std::optional<SendResult>> earlier_send(const Caller& caller,
                                                  const std::optional<std::string>& client_msg_id);
   // Writes `message` (or finds the original of a racing retry) and answers with its schedule.
-  Result<SendResult> commit_send(const NewMessage& message);
+  // Large audiences (over diffusion_limit) are fanned out after the commit.
+  Result<SendResult> commit_send(NewMessage message);
 
   Store& store_;
   const Clock& clock_;

@@ -47,6 +47,14 @@ NewMessage new_message(const Caller& caller, const Content& content, Timestamp n
                     .recipients = std::move(audience.recipients)};
 }
 
+std::int64_t distinct_users(const std::vector<RecipientRef>& recipients) {
+  std::vector<UserId> users;
+  users.reserve(recipients.size());
+  for (const RecipientRef& r : recipients) users.push_back(r.user);
+  std::sort(users.begin(), users.end());
+  return std::unique(users.begin(), users.end()) - users.begin();
+}
+
 std::string reply_subject(const std::string& parent_subject) {
   if (parent_subject.starts_with("Re: ")) return parent_subject;
   std::string subject = "Re: " + parent_subject;
@@ -69,8 +77,10 @@ Result<std::optional<SendResult>> Engine::earlier_send(
 
 // The writer re-checks the client_msg_id inside the transaction: of racing retries one writes,
 // the others get the original (and its schedule) back.
-Result<SendResult> Engine::commit_send(const NewMessage& message) {
+Result<SendResult> Engine::commit_send(NewMessage message) {
+  message.defer_fanout = distinct_users(message.recipients) > options_.diffusion_limit;
   MISSIVE_TRY(auto outcome, store_.send_message(message));
+  if (message.defer_fanout && !outcome.duplicate && fanout_signal_) fanout_signal_();
   std::optional<ReminderSchedule> reminders = message.reminders;
   if (outcome.duplicate) {
     MISSIVE_TRY(reminders, schedule_of(outcome.message.id));
@@ -96,7 +106,7 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.reminders = reminders;
-  return commit_send(message);
+  return commit_send(std::move(message));
 }
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
@@ -148,7 +158,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.parent = original.id;
   message.reminders = reminders;
-  return commit_send(message);
+  return commit_send(std::move(message));
 }
 
 Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {

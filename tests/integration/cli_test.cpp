@@ -469,4 +469,110 @@ TEST_F(CliTest, RemindersFromSendToStop) {
   EXPECT_NE(bad.err.find("reminders need an expiry_date"), std::string::npos) << bad.err;
 }
 
+TEST_F(CliTest, SyncPrintsTheTimelineThenTheCursor) {
+  login_admin();
+  create_user("ada");
+  const std::string id = sent_id(ok({"send", "--to", "ada", "--subject", "Lunch?", "--body", "Noon"}));
+  ok({"read", id}, "ada");
+
+  const std::string out = ok({"sync"}, "ada");
+  EXPECT_NE(out.find("#1 message  conv "), std::string::npos) << out;
+  EXPECT_NE(out.find("message " + id + "  from admin: \"Lunch?\""), std::string::npos) << out;
+  EXPECT_NE(out.find("#2 read     conv "), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\ncursor 2\n")) << out;
+
+  EXPECT_EQ(ok({"sync", "--since", "2"}, "ada"), "cursor 2\n");
+  const std::string one_by_one = ok({"sync", "--limit", "1"}, "ada");
+  EXPECT_EQ(one_by_one, out);
+
+  const std::string json = ok({"sync", "--since", "1", "--json"}, "ada");
+  const auto eol = json.find('\n');
+  ASSERT_NE(eol, std::string::npos) << json;
+  rapidjson::Document entry;
+  entry.Parse(json.substr(0, eol).c_str());
+  ASSERT_TRUE(entry.IsObject()) << json;
+  EXPECT_EQ(entry["seq"].GetInt64(), 2);
+  EXPECT_STREQ(entry["kind"].GetString(), "read");
+  EXPECT_EQ(json.substr(eol + 1), "{\"cursor\":2}\n");
+}
+
+// `missive watch` as a background process: its output is read as it comes.
+class WatchProcess {
+ public:
+  WatchProcess(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_(out_fd), err_(err_fd) {}
+  ~WatchProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait_exit(pid_);
+    }
+    ::close(out_);
+    ::close(err_);
+  }
+
+  // Reads stdout until it contains `text` (true) or 20 s pass.
+  bool wait_for(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (out.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(out_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  // SIGINT, then the exit code; stderr is collected into `err`.
+  int interrupt() {
+    kill(pid_, SIGINT);
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(err_, buffer, sizeof buffer)) > 0;) err.append(buffer, n);
+    const int code = wait_exit(pid_);
+    pid_ = -1;
+    return code;
+  }
+
+  std::string out;
+  std::string err;
+
+ private:
+  pid_t pid_;
+  int out_;
+  int err_;
+};
+
+TEST_F(CliTest, WatchCatchesUpThenPrintsWhatArrivesUntilInterrupted) {
+  login_admin();
+  create_user("ada");
+  const std::string first = sent_id(ok({"send", "--to", "ada", "--subject", "Before"}));
+
+  int out[2], err[2];
+  ASSERT_EQ(pipe(out), 0);
+  ASSERT_EQ(pipe(err), 0);
+  const pid_t pid = spawn({"watch", "--since", "0"},
+                          {{"MISSIVE_SERVER", url_},
+                           {"MISSIVE_CONFIG", (dir_ / "ada").string()},
+                           {"HOME", dir_.string()}},
+                          "", out[1], err[1]);
+  ::close(out[1]);
+  ::close(err[1]);
+  WatchProcess watch(pid, out[0], err[0]);
+  ASSERT_TRUE(watch.wait_for("from admin: \"Before\"\n")) << watch.out;
+  EXPECT_TRUE(watch.out.starts_with("#1 message  conv ")) << watch.out;
+
+  const std::string second = sent_id(ok({"send", "--to", "ada", "--subject", "Live"}));
+  ASSERT_TRUE(watch.wait_for("message " + second + "  from admin: \"Live\"\n")) << watch.out;
+  EXPECT_NE(watch.out.find("#2 message  conv "), std::string::npos) << watch.out;
+
+  // The watch acknowledged what it printed: the admin's messages are delivered.
+  const std::string sync = ok({"sync"});
+  EXPECT_NE(sync.find("message " + second + " ada delivered"), std::string::npos) << sync;
+
+  EXPECT_EQ(watch.interrupt(), 0) << watch.err;
+  EXPECT_NE(watch.err.find("stopped at cursor 2"), std::string::npos) << watch.err;
+  (void)first;
+}
+
 }  // namespace

@@ -41,6 +41,7 @@ class ServerProcess {
   }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return dir_; }
 
  private:

@@ -1,0 +1,99 @@
+// Multi-device sync: the caller's timeline, delivery acknowledgements, conversation history,
+// and the background work behind them (deferred fan-out, pruning). docs/protocol.md.
+#include <algorithm>
+
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+
+namespace missive {
+namespace {
+
+constexpr int kFanoutChunk = 1000;
+
+bool delivers_something(const std::vector<SyncEntry>& entries, UserId user) {
+  return std::any_of(entries.begin(), entries.end(), [user](const SyncEntry& e) {
+    return e.kind == EntryKind::message && (!e.content || e.content->creator != user);
+  });
+}
+
+}  // namespace
+
+Result<SyncResponse> Engine::sync(const Caller& caller, const SyncRequest& request) {
+  if (request.since < 0) return fail(ErrorCode::invalid, "since must not be negative");
+  if (request.limit < 1 || request.limit > 100) {
+    return fail(ErrorCode::invalid, "limit must be between 1 and 100");
+  }
+  const Timestamp now = clock_.now();
+  MISSIVE_TRY(SyncPage page, store_.sync(SyncQuery{.user = caller.id,
+                                                   .since = request.since,
+                                                   .limit = request.limit,
+                                                   .now = now}));
+  // A cursor below what is kept, or past the newest entry (a restored database), cannot be
+  // continued: the device starts again from the conversations and then from `next`.
+  if (request.since < page.state.floor || request.since > page.state.last) {
+    return SyncResponse{.reset = true, .entries = {}, .next = page.state.last, .has_more = false};
+  }
+  SyncResponse response;
+  response.next = page.entries.empty() ? request.since : page.entries.back().seq;
+  response.has_more = response.next < page.state.last;
+  if (request.mark_delivered && response.next > page.state.delivered &&
+      delivers_something(page.entries, caller.id)) {
+    // A failure here must not fail the pull: a later pull or ack marks them.
+    (void)store_.mark_delivered(caller.id, response.next, now);
+  }
+  response.entries = std::move(page.entries);
+  return response;
+}
+
+Status Engine::acknowledge(const Caller& caller, SyncSeq up_to) {
+  if (up_to < 0) return fail(ErrorCode::invalid, "up_to must not be negative");
+  MISSIVE_TRY(const SyncState state, store_.sync_state(caller.id));
+  if (up_to > state.last) {
+    return fail(ErrorCode::invalid, "up_to " + std::to_string(up_to) +
+                                        " is past the newest entry " + std::to_string(state.last));
+  }
+  if (up_to <= state.delivered) return {};
+  MISSIVE_TRY_STATUS(store_.mark_delivered(caller.id, up_to, clock_.now()));
+  return {};
+}
+
+Result<HistoryPage> Engine::history(const Caller& caller, const HistoryRequest& request) {
+  MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
+  if ((request.after && *request.after < 0) || (request.before && *request.before < 1)) {
+    return fail(ErrorCode::invalid, "after must not be negative and before must be positive");
+  }
+  const bool range = request.after.has_value();
+  auto slots = store_.conversation_messages(MessageRange{.conversation = request.conversation,
+                                                         .user = caller.id,
+                                                         .after = request.after.value_or(0),
+                                                         .before = request.before,
+                                                         .limit = request.limit,
+                                                         .newest_first = !range,
+                                                         .now = clock_.now()});
+  if (!slots && slots.error().code == ErrorCode::not_found) {
+    return fail(ErrorCode::not_found,
+                "conversation " + std::to_string(request.conversation.value) + " not found");
+  }
+  if (!slots) return std::unexpected(slots.error());
+  HistoryPage page{.slots = std::move(*slots), .next = std::nullopt};
+  const bool full = static_cast<int>(page.slots.size()) == request.limit;
+  if (full && (range || page.slots.back().seq > 1)) page.next = page.slots.back().seq;
+  return page;
+}
+
+void Engine::set_fanout_signal(std::function<void()> signal) { fanout_signal_ = std::move(signal); }
+
+Result<std::int64_t> Engine::run_fanout() {
+  std::int64_t chunks = 0;
+  for (;;) {
+    MISSIVE_TRY(auto step, store_.fan_out_next(kFanoutChunk, clock_.now()));
+    if (!step) return chunks;
+    ++chunks;
+  }
+}
+
+Result<std::int64_t> Engine::prune_timeline() {
+  return store_.prune_timeline(clock_.now() - options_.sync_retention_ms);
+}
+
+}  // namespace missive
