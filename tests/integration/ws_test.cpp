@@ -96,14 +96,18 @@ TEST_F(WsTest, SendIsPushedToEveryDeviceOfTheRecipientAndTheSender) {
 
   // A pull agrees with the push, and an ack answers.
   ASSERT_TRUE(alice_phone->send(R"({"id":"s","type":"sync","since":0})"));
-  std::int64_t pulled = -1;
-  for (int i = 0; i < 5 && pulled < 0; ++i) {
+  std::string pulled;
+  for (int i = 0; i < 5 && pulled.empty(); ++i) {
     auto frame = alice_phone->receive(5s);
     ASSERT_TRUE(frame);
-    auto doc = parse(*frame);
-    if (doc.HasMember("id")) pulled = doc["next"].GetInt64();
+    if (frame->starts_with(R"({"id":"s")")) pulled = *frame;
   }
-  EXPECT_EQ(pulled, alice_seq);
+  auto doc = parse(pulled);
+  ASSERT_TRUE(doc.IsObject()) << pulled;
+  ASSERT_GE(doc["entries"].Size(), static_cast<rapidjson::SizeType>(alice_seq)) << pulled;
+  const auto& entry = doc["entries"][static_cast<rapidjson::SizeType>(alice_seq - 1)];
+  EXPECT_EQ(entry["seq"].GetInt64(), alice_seq);
+  EXPECT_STREQ(entry["message"]["subject"].GetString(), "lunch?");
   ASSERT_TRUE(bob_phone->send(R"({"id":9,"type":"ack","up_to":1})"));
   std::string ack;
   for (int i = 0; i < 5 && ack.empty(); ++i) {

@@ -76,9 +76,16 @@ int WsTestClient::connect(std::uint16_t port, const std::string& token,
         }));
   }
   impl.ws.read_message_max(64u << 20);
+  // The asynchronous handshake: Boost 1.74's synchronous one leaves `response` empty when the
+  // upgrade is refused.
   websocket::response_type response;
   beast::error_code ec;
-  impl.ws.handshake(response, "127.0.0.1", options.target, ec);
+  bool done = false;
+  impl.ws.async_handshake(response, "127.0.0.1", options.target, [&](beast::error_code e) {
+    ec = e;
+    done = true;
+  });
+  while (!done) impl.ioc.run_one();
   if (ec) {
     impl.refusal = response.body();
     return response.result_int() != 0 ? static_cast<int>(response.result_int()) : -1;

@@ -48,7 +48,7 @@ TEST(WsProtocol, BadRequestsAreErrorAnswers) {
   EXPECT_EQ(describe(R"({"type":"ping"})"),
             R"(answer: {"id":null,"type":"error","status":400,"error":{"code":"invalid",)"
             R"("message":"id is required: a string or an integer, echoed in the answer"}})");
-  EXPECT_EQ(describe(R"({"id":1.5,"type":"ping"})").substr(0, 28), R"(answer: {"id":null,"type":")");
+  EXPECT_TRUE(describe(R"({"id":1.5,"type":"ping"})").starts_with(R"(answer: {"id":null,"type":"error")"));
   EXPECT_EQ(describe(R"({"id":1})"),
             R"(answer: {"id":1,"type":"error","status":400,"error":{"code":"invalid",)"
             R"("message":"type is required: sync, send, reply, read, history, ack or ping"}})");
