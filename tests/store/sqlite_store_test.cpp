@@ -2,6 +2,7 @@
 // migrations, group commit, commit-failure recovery and readers that never wait for the
 // writer.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -172,6 +173,101 @@ TEST_F(SqliteStoreTest, OneBatchCommitsItsGoodJobsAndRollsBackItsBadOnes) {
   for (std::size_t b : batches) largest = std::max(largest, b);
   EXPECT_GT(largest, 1u) << "writers were not grouped into one commit";
   EXPECT_EQ(must(store->count_users()), 1 + kThreads / 2);
+}
+
+TEST_F(SqliteStoreTest, AVersion3DatabaseWithMessagesGainsTimelinesLazily) {
+  std::filesystem::create_directories(dir_.path() / "data");
+  {
+    auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_write_create));
+    must(sqlite::migrate(*db, 3));
+    must(db->exec(
+        "INSERT INTO user (id, handle, first_name, last_name, password_hash, created_at) "
+        "VALUES (1, 'ada', 'A', 'L', 'x', 1), (2, 'bob', 'B', 'L', 'x', 1);"
+        "INSERT INTO conversation (id, kind, user_low, user_high, max_seq, created_at) "
+        "VALUES (1, 'direct', 1, 2, 1, 1);"
+        "INSERT INTO conversation_member VALUES (1, 1, 0, NULL, 1), (1, 2, 0, NULL, 0);"
+        "INSERT INTO message (id, conversation_id, seq, creator_id, subject, body, root_id, "
+        "create_date, recipient_count) VALUES (1, 1, 1, 1, 's', 'b', 1, 1, 1);"
+        "INSERT INTO message_recipient (message_id, recipient_id) VALUES (1, 2);"));
+  }
+  auto store = must(open_sqlite_store(SqliteOptions{path_}));
+  EXPECT_EQ(must(store->get_message(MessageId(1))).delivered_count, 0);
+  EXPECT_EQ(must(store->recipient_statuses(MessageId(1))).at(0).delivered_at, std::nullopt);
+  EXPECT_EQ(must(store->sync_state(UserId(2))).last, 0);
+  NewMessage nm;
+  nm.creator = UserId(1);
+  nm.create_date = 2;
+  nm.conversation.low = UserId(1);
+  nm.conversation.high = UserId(2);
+  nm.recipients = {RecipientRef{UserId(2), GroupId()}};
+  Message sent = must(store->send_message(nm)).message;
+  EXPECT_EQ(sent.seq, 2);
+  SyncPage page = must(store->sync(SyncQuery{UserId(2), 0, 10, 3}));
+  ASSERT_EQ(page.entries.size(), 1u);
+  EXPECT_EQ(page.entries[0].seq, 1);
+  EXPECT_EQ(page.entries[0].message, std::optional<MessageId>(sent.id));
+}
+
+TEST_F(SqliteStoreTest, TheTimelineListenerHearsOnlyOfCommittedJobs) {
+  std::atomic<bool> fail_next{false};
+  std::atomic<bool> hold_next{false};
+  SqliteOptions options{path_};
+  options.fail_commit = [&](std::size_t) {
+    // Holding a commit lets the other writers queue up behind it.
+    if (hold_next.exchange(false)) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return fail_next.exchange(false);
+  };
+  auto store = must(open_sqlite_store(options));
+  std::vector<UserId> ids;
+  for (int i = 0; i < 9; ++i) ids.push_back(must(store->create_user(new_user(fmt::format("u{}", i)))).id);
+  std::mutex mutex;
+  std::vector<std::vector<UserId>> calls;
+  store->set_timeline_listener([&](const std::vector<UserId>& users) {
+    std::lock_guard lock(mutex);
+    calls.push_back(users);
+  });
+  auto direct = [&](int from, int to) {
+    NewMessage nm;
+    nm.creator = ids[from];
+    nm.create_date = 5;
+    nm.conversation.low = std::min(ids[from], ids[to]);
+    nm.conversation.high = std::max(ids[from], ids[to]);
+    nm.recipients = {RecipientRef{ids[to], GroupId()}};
+    return nm;
+  };
+
+  fail_next = true;
+  EXPECT_EQ(status(store->send_message(direct(0, 1))), "unavailable");
+  EXPECT_TRUE(calls.empty()) << "a failed commit reported users";
+  EXPECT_EQ(must(store->sync_state(ids[0])).last, 0);
+
+  // One batch: three good sends and two that fail after queueing their entries.
+  hold_next = true;
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { must(store->send_message(direct(0, 1))); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int pair : {2, 4}) {
+    threads.emplace_back([&, pair] { must(store->send_message(direct(pair, pair + 1))); });
+  }
+  for (int pair : {6, 7}) {
+    threads.emplace_back([&, pair] {
+      NewMessage bad = direct(pair, 8);
+      bad.reminders = ReminderSchedule{};
+      bad.reminders->period_days = 0;
+      EXPECT_NE(status(store->send_message(bad)), "ok");
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<UserId> told;
+  for (const auto& call : calls) {
+    EXPECT_TRUE(std::is_sorted(call.begin(), call.end()));
+    EXPECT_EQ(std::adjacent_find(call.begin(), call.end()), call.end()) << "a user told twice";
+    told.insert(told.end(), call.begin(), call.end());
+  }
+  std::sort(told.begin(), told.end());
+  EXPECT_EQ(told, (std::vector<UserId>{ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]}));
+  EXPECT_LT(calls.size(), 3u) << "the good sends were not grouped into one commit";
+  for (int u : {6, 7, 8}) EXPECT_EQ(must(store->sync_state(ids[u])).last, 0);
 }
 
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {

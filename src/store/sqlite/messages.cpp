@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/json_values.h"
-#include "store/sqlite/read_marks.h"
+#include "store/sqlite/membership.h"
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/search_text.h"
@@ -100,55 +100,14 @@ Result<ConversationRow> find_or_create_conversation(Db& db, const ConversationKe
   return *found;
 }
 
-// The conversation's members become exactly the audience of message `id` (seq `seq`): new
-// or returning recipients join seeing this message onward, members left out stop seeing
-// anything after the previous one, and the sender's watermark moves to this message.
-Status update_membership(Db& db, ConversationId conv, MessageId id, Seq seq, UserId creator,
-                         Timestamp now) {
-  {
-    MISSIVE_SQL(stmt, db,
-                "UPDATE conversation_member SET leave_seq = ?1 "
-                "WHERE conversation_id = ?2 AND leave_seq IS NULL AND user_id <> ?3 "
-                "AND user_id NOT IN (SELECT recipient_id FROM message_recipient "
-                "WHERE message_id = ?4)");
-    stmt.bind(seq - 1, conv, creator, id);
-    MISSIVE_TRY_STATUS(stmt.run());
+// The frozen audience of a deferred fan-out: "user,group,user,group,..." (fanout.cpp).
+std::string encode_audience(const std::vector<RecipientRef>& recipients) {
+  std::string out;
+  for (const RecipientRef& r : recipients) {
+    if (!out.empty()) out += ',';
+    out += fmt::format("{},{}", r.user.value, r.group.valid() ? r.group.value : 0);
   }
-  {
-    MISSIVE_SQL(stmt, db,
-                "INSERT INTO conversation_member "
-                "(conversation_id, user_id, join_seq, leave_seq, read_seq) "
-                "SELECT DISTINCT ?1, recipient_id, ?2, NULL, 0 FROM message_recipient "
-                "WHERE message_id = ?3 "
-                "ON CONFLICT (conversation_id, user_id) DO UPDATE "
-                "SET join_seq = excluded.join_seq, leave_seq = NULL WHERE leave_seq IS NOT NULL");
-    stmt.bind(conv, seq - 1, id);
-    MISSIVE_TRY_STATUS(stmt.run());
-  }
-  MISSIVE_SQL(member, db,
-              "SELECT join_seq, leave_seq, read_seq FROM conversation_member "
-              "WHERE conversation_id = ? AND user_id = ?");
-  member.bind(conv, creator);
-  MISSIVE_TRY(bool row, member.step());
-  Seq after = 0;
-  bool active = false;
-  if (row) {
-    active = member.is_null(1);
-    after = std::max(member.int64(0), member.int64(2));
-  }
-  if (active && after < seq - 1) {
-    // Moving the sender's watermark covers their earlier messages' records too: keeps
-    // "records under the watermark are read" true, which the read paths rely on.
-    MISSIVE_TRY_STATUS(mark_range_read(db, conv, creator, after, seq - 1, now));
-  }
-  MISSIVE_SQL(upsert, db,
-              "INSERT INTO conversation_member "
-              "(conversation_id, user_id, join_seq, leave_seq, read_seq) VALUES (?1, ?2, ?3, NULL, ?4) "
-              "ON CONFLICT (conversation_id, user_id) DO UPDATE SET "
-              "join_seq = CASE WHEN leave_seq IS NULL THEN join_seq ELSE excluded.join_seq END, "
-              "leave_seq = NULL, read_seq = max(read_seq, excluded.read_seq)");
-  upsert.bind(conv, creator, seq - 1, seq);
-  return upsert.run();
+  return out;
 }
 
 constexpr Seq kNoCursor = std::numeric_limits<std::int64_t>::max();
@@ -231,14 +190,22 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
                 index_tails(m.subject + "\n" + m.body));
       MISSIVE_TRY_STATUS(stmt.run());
     }
-    for (const RecipientRef& r : recipients) {
+    // A deferred send writes only the frozen audience here; fan_out_next writes the records,
+    // joins, leaves, group counters and the recipients' entries later, in chunks.
+    const bool deferred = nm.defer_fanout && !recipients.empty();
+    if (deferred) {
       MISSIVE_SQL(stmt, db,
-                  "INSERT INTO message_recipient (message_id, recipient_id, recipient_group_id, "
-                  "is_read) VALUES (?, ?, ?, 0)");
-      stmt.bind(id, r.user, r.group.valid() ? r.group.value : 0);
+                  "INSERT INTO message_fanout (message_id, recipients, total) VALUES (?, ?, ?)");
+      stmt.bind(id, encode_audience(recipients), recipients.size());
       MISSIVE_TRY_STATUS(stmt.run());
-    }
-    {
+    } else {
+      for (const RecipientRef& r : recipients) {
+        MISSIVE_SQL(stmt, db,
+                    "INSERT INTO message_recipient (message_id, recipient_id, recipient_group_id, "
+                    "is_read) VALUES (?, ?, ?, 0)");
+        stmt.bind(id, r.user, r.group.valid() ? r.group.value : 0);
+        MISSIVE_TRY_STATUS(stmt.run());
+      }
       MISSIVE_SQL(stmt, db,
                   "INSERT INTO message_group_stat (message_id, group_id, recipients, reads) "
                   "SELECT message_id, recipient_group_id, count(*), 0 FROM message_recipient "
@@ -246,7 +213,22 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
       stmt.bind(id);
       MISSIVE_TRY_STATUS(stmt.run());
     }
-    MISSIVE_TRY_STATUS(update_membership(db, conv.id, id, seq, nm.creator, nm.create_date));
+    {
+      // One message entry per user, however many groups reached them.
+      MISSIVE_SQL(stmt, db,
+                  MISSIVE_QUEUE_ENTRIES
+                  "SELECT ?2, 'message', ?3, ?4, ?1, NULL, NULL, 0, 0, NULL, ?5 UNION ALL "
+                  "SELECT DISTINCT recipient_id, 'message', ?3, ?4, ?1, NULL, NULL, 0, 0, NULL, ?5 "
+                  "FROM message_recipient WHERE message_id = ?1");
+      stmt.bind(id, nm.creator, conv.id, seq, nm.create_date);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    if (!deferred) {
+      MISSIVE_TRY_STATUS(leave_non_recipients(db, conv.id, id, seq, nm.creator));
+      MISSIVE_TRY_STATUS(join_recipients(db, conv.id, id, seq, UserId(0),
+                                         UserId(std::numeric_limits<std::int64_t>::max())));
+    }
+    MISSIVE_TRY_STATUS(advance_sender(db, conv.id, seq, nm.creator, nm.create_date));
     if (nm.reminders) {
       ReminderSchedule schedule = *nm.reminders;
       schedule.message = id;
@@ -333,6 +315,7 @@ Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> e
     stmt.bind(expiry, id);
     MISSIVE_TRY_STATUS(stmt.run());
     if (db.changes() == 0) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+    MISSIVE_TRY_STATUS(queue_expiry_entries(db, id, wall_clock_now()));
     return load_message(db, id);
   });
 }

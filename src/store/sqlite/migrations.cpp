@@ -184,10 +184,55 @@ CREATE TABLE reminder_deactivation (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 4: multi-device sync (docs/protocol.md). sync_user holds each user's timeline
+// counters (last seq handed out, the floor below which entries were pruned, how far message
+// entries were marked delivered); a user gets a row with their first entry. sync_timeline
+// holds the entries; kind-specific columns are NULL/0 where a kind has none. message_fanout
+// holds the frozen audience of each send whose fan-out was deferred ("user,group,user,group,
+// ..." sorted by user then group) and how many of those records have been written.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE message ADD COLUMN delivered_count INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE sync_user (
+  user_id       INTEGER PRIMARY KEY REFERENCES user(id),
+  last_seq      INTEGER NOT NULL DEFAULT 0,
+  floor_seq     INTEGER NOT NULL DEFAULT 0,
+  delivered_seq INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE sync_timeline (
+  user_id         INTEGER NOT NULL,
+  seq             INTEGER NOT NULL,
+  kind            TEXT    NOT NULL
+                  CHECK (kind IN ('message', 'read', 'status', 'expiry', 'reminder')),
+  conversation_id INTEGER NOT NULL,
+  conv_seq        INTEGER NOT NULL DEFAULT 0,
+  message_id      INTEGER,
+  other_user_id   INTEGER,
+  status          TEXT CHECK (status IS NULL OR status IN ('delivered', 'read')),
+  number          INTEGER NOT NULL DEFAULT 0,
+  is_final        INTEGER NOT NULL DEFAULT 0,
+  expiry          INTEGER,
+  at              INTEGER NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_timeline_by_at ON sync_timeline(at);
+
+CREATE TABLE message_fanout (
+  message_id INTEGER PRIMARY KEY REFERENCES message(id),
+  recipients TEXT    NOT NULL,
+  total      INTEGER NOT NULL,
+  done       INTEGER NOT NULL DEFAULT 0,
+  finished   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX message_fanout_pending ON message_fanout(message_id) WHERE finished = 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2, index_existing_messages},
     {3, kV3},
+    {4, kV4},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "store/sqlite/read_marks.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/timeline.h"
 
 namespace missive::sqlite {
 namespace {
@@ -99,6 +100,19 @@ Result<std::int64_t> mark_range_read(Db& db, ConversationId conversation, UserId
   }
   if (marked == 0) return 0;
   {
+    // Each creator learns the message was read, except of deferred (large) fan-outs.
+    MISSIVE_SQL(stmt, db,
+                MISSIVE_QUEUE_ENTRIES
+                "SELECT m.creator_id, 'status', m.conversation_id, m.seq, m.id, ?2, 'read', 0, 0, "
+                "NULL, ?5 FROM message m WHERE m.conversation_id = ?1 AND m.seq > ?3 "
+                "AND m.seq <= ?4 AND EXISTS (SELECT 1 FROM message_recipient r "
+                "WHERE r.message_id = m.id AND r.recipient_id = ?2 AND r.is_read = 0) "
+                "AND NOT EXISTS (SELECT 1 FROM message_fanout f WHERE f.message_id = m.id) "
+                "ORDER BY m.seq");
+    stmt.bind(conversation, user, after, up_to, now);
+    MISSIVE_TRY_STATUS(stmt.run());
+  }
+  {
     MISSIVE_SQL(stmt, db,
                 "UPDATE message_group_stat SET reads = reads + 1 "
                 "WHERE (message_id, group_id) IN ("
@@ -154,6 +168,13 @@ Result<ReadOutcome> SqliteStore::mark_message_read(MessageId id, UserId user, Ti
                   "WHERE message_id = ?1 AND recipient_id = ?2 AND is_read = 0");
       rows.bind(id, user, now);
       MISSIVE_TRY_STATUS(rows.run());
+      MISSIVE_SQL(entry, db,
+                  MISSIVE_QUEUE_ENTRIES
+                  "SELECT m.creator_id, 'status', m.conversation_id, m.seq, m.id, ?2, 'read', 0, "
+                  "0, NULL, ?3 FROM message m WHERE m.id = ?1 "
+                  "AND NOT EXISTS (SELECT 1 FROM message_fanout f WHERE f.message_id = m.id)");
+      entry.bind(id, user, now);
+      MISSIVE_TRY_STATUS(entry.run());
     }
     MISSIVE_TRY(auto member, load_membership(db, conv, user));
     if (!member) return outcome;
@@ -172,6 +193,7 @@ Result<ReadOutcome> SqliteStore::mark_message_read(MessageId id, UserId user, Ti
     if (row && !first.is_null(0)) target = first.int64(0) - 1;
     if (target > member->read_seq) {
       MISSIVE_TRY_STATUS(set_read_seq(db, conv, user, target));
+      MISSIVE_TRY_STATUS(queue_read_entry(db, conv, user, target, now));
       outcome.read_seq = target;
     }
     return outcome;
@@ -192,7 +214,10 @@ Result<ReadOutcome> SqliteStore::mark_conversation_read(ConversationId id, UserI
     const Seq after = std::max(member->join_seq, member->read_seq);
     ReadOutcome outcome;
     MISSIVE_TRY(outcome.messages_marked, mark_range_read(db, id, user, after, target, now));
-    if (target > member->read_seq) MISSIVE_TRY_STATUS(set_read_seq(db, id, user, target));
+    if (target > member->read_seq) {
+      MISSIVE_TRY_STATUS(set_read_seq(db, id, user, target));
+      MISSIVE_TRY_STATUS(queue_read_entry(db, id, user, target, now));
+    }
     outcome.read_seq = target;
     return outcome;
   });
@@ -266,7 +291,8 @@ Result<std::vector<RecipientStatus>> SqliteStore::recipient_statuses(MessageId i
     MISSIVE_TRY_STATUS(require_message(db, id));
     MISSIVE_SQL(stmt, db,
                 "SELECT r.recipient_id, u.handle, u.first_name, u.last_name, "
-                "r.recipient_group_id, coalesce(g.name, ''), r.is_read, r.read_at, u.is_active "
+                "r.recipient_group_id, coalesce(g.name, ''), r.is_read, r.read_at, u.is_active, "
+                "r.delivered_at "
                 "FROM message_recipient r JOIN user u ON u.id = r.recipient_id "
                 "LEFT JOIN grp g ON g.id = r.recipient_group_id "
                 "WHERE r.message_id = ? ORDER BY r.recipient_group_id, u.handle");
@@ -284,6 +310,7 @@ Result<std::vector<RecipientStatus>> SqliteStore::recipient_statuses(MessageId i
       s.is_read = stmt.boolean(6);
       s.read_at = stmt.opt_int64(7);
       s.user_is_active = stmt.boolean(8);
+      s.delivered_at = stmt.opt_int64(9);
       out.push_back(std::move(s));
     }
   });

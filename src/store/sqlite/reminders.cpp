@@ -10,6 +10,7 @@
 
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/timeline.h"
 
 namespace missive::sqlite {
 namespace {
@@ -50,6 +51,13 @@ Result<std::optional<ReminderSchedule>> load_schedule(Db& db, MessageId id) {
 // message nor replied to it; one statement for the whole audience. Returns the rows added.
 Result<std::int64_t> insert_round(Db& db, MessageId id, MessageId root, std::int64_t number,
                                   bool is_final, Timestamp now) {
+  // Only this thread writes: the rows this round adds are those above the current max id.
+  std::int64_t before = 0;
+  {
+    MISSIVE_SQL(stmt, db, "SELECT coalesce(max(id), 0) FROM reminder");
+    MISSIVE_TRY(bool row, stmt.step());
+    if (row) before = stmt.int64(0);
+  }
   MISSIVE_SQL(stmt, db,
               "INSERT OR IGNORE INTO reminder (message_id, recipient_id, number, is_final, sent_at) "
               "SELECT ?1, r.recipient_id, ?2, ?3, ?4 FROM message_recipient r "
@@ -59,7 +67,16 @@ Result<std::int64_t> insert_round(Db& db, MessageId id, MessageId root, std::int
               "GROUP BY r.recipient_id HAVING max(r.is_read) = 0");
   stmt.bind(id, number, is_final, now, root);
   MISSIVE_TRY_STATUS(stmt.run());
-  return db.changes();
+  const std::int64_t added = db.changes();
+  if (added == 0) return 0;
+  MISSIVE_SQL(entries, db,
+              MISSIVE_QUEUE_ENTRIES
+              "SELECT x.recipient_id, 'reminder', m.conversation_id, m.seq, m.id, NULL, NULL, "
+              "x.number, x.is_final, NULL, x.sent_at FROM reminder x "
+              "JOIN message m ON m.id = x.message_id WHERE x.id > ? ORDER BY x.id");
+  entries.bind(before);
+  MISSIVE_TRY_STATUS(entries.run());
+  return added;
 }
 
 // Deactivates every active, non-admin recipient who has neither read nor replied, records
@@ -165,17 +182,23 @@ Result<ReminderWriteOutcome> SqliteStore::write_reminders(const ReminderWrite& w
                               s.message.value));
     }
     MessageId root;
+    std::optional<Timestamp> old_expiry;
     {
-      MISSIVE_SQL(stmt, db, "SELECT root_id FROM message WHERE id = ?");
+      MISSIVE_SQL(stmt, db, "SELECT root_id, expiry_date FROM message WHERE id = ?");
       stmt.bind(s.message);
       MISSIVE_TRY(bool row, stmt.step());
       if (!row) return fail(ErrorCode::not_found, fmt::format("no message {}", s.message.value));
       root = stmt.id<MessageId>(0);
+      old_expiry = stmt.opt_int64(1);
     }
     if (w.message_expiry) {
       MISSIVE_SQL(stmt, db, "UPDATE message SET expiry_date = ? WHERE id = ?");
       stmt.bind(*w.message_expiry, s.message);
       MISSIVE_TRY_STATUS(stmt.run());
+      // An expiry change is an expiry change whichever path makes it.
+      if (old_expiry != w.message_expiry) {
+        MISSIVE_TRY_STATUS(queue_expiry_entries(db, s.message, w.now));
+      }
     }
     ReminderWriteOutcome outcome;
     if (w.round) {

@@ -51,6 +51,7 @@ Result<Message> message_from_row(const Stmt& stmt, int first) {
   m.sent_to = stmt.text(first + 13);
   m.recipient_count = stmt.int64(first + 14);
   m.read_count = stmt.int64(first + 15);
+  m.delivered_count = stmt.int64(first + 16);
   return m;
 }
 

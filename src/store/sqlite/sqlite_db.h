@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "core/ids.h"
@@ -123,6 +124,11 @@ class Db {
 
   sqlite3* handle() const { return db_; }
 
+  // The writer's connection only: the users given timeline entries in the open transaction
+  // (duplicates allowed). Write jobs append; the Writer trims what a rolled-back job added and
+  // hands the rest to its commit listener after the COMMIT.
+  std::vector<UserId>& timeline_users() { return timeline_users_; }
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
 
@@ -132,6 +138,7 @@ class Db {
   };
 
   sqlite3* db_;
+  std::vector<UserId> timeline_users_;
   std::unordered_map<std::string_view, Cached> cache_;  // node-based: &Cached::in_use is stable
 };
 

@@ -47,6 +47,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
       writer->exec(options.sync_commits ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF"));
   MISSIVE_TRY_STATUS(writer->exec("PRAGMA foreign_keys = ON"));
   MISSIVE_TRY_STATUS(sqlite::migrate(*writer));
+  MISSIVE_TRY_STATUS(sqlite::create_timeline_scratch(*writer));
 
   std::vector<std::unique_ptr<Db>> readers;
   int count = std::max(1, options.read_connections);

@@ -1,6 +1,7 @@
 #pragma once
 // SqliteStore: the Store over one writer connection and a pool of read connections. The
-// operations live in users_groups.cpp, messages.cpp, reads.cpp and reminders.cpp.
+// operations live in users_groups.cpp, messages.cpp, reads.cpp, reminders.cpp, search.cpp,
+// timeline.cpp (sync reads, delivery, pruning) and fanout.cpp.
 
 #include <exception>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/timeline.h"
 #include "store/sqlite/writer.h"
 
 namespace missive::sqlite {
@@ -75,8 +77,17 @@ class SqliteStore final : public Store {
   Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) override;
   Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override;
 
+  void set_timeline_listener(TimelineListener listener) override;
+  Result<SyncPage> sync(const SyncQuery& query) override;
+  Result<SyncState> sync_state(UserId user) override;
+  Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) override;
+  Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
+  Result<std::int64_t> prune_timeline(Timestamp before) override;
+  Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override;
+
  private:
-  // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed.
+  // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed. The
+  // timeline entries the job queued are written last, in the job's transaction.
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F, Db&> {
     using R = std::invoke_result_t<F, Db&>;
@@ -84,7 +95,7 @@ class SqliteStore final : public Store {
     Status status = writer_.submit([&](Db& db) -> Status {
       out.emplace(f(db));
       if (!*out) return std::unexpected(out->error());
-      return {};
+      return flush_timeline(db);
     });
     if (!status) return std::unexpected(std::move(status).error());
     return std::move(*out);

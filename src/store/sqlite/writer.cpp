@@ -1,5 +1,6 @@
 #include "store/sqlite/writer.h"
 
+#include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
@@ -31,6 +32,31 @@ Status Writer::submit(const Job& job) {
   return std::move(p.result);
 }
 
+void Writer::set_commit_listener(CommitListener listener) {
+  auto shared = listener ? std::make_shared<const CommitListener>(std::move(listener)) : nullptr;
+  std::lock_guard lock(listener_mutex_);
+  listener_ = std::move(shared);
+}
+
+void Writer::notify_committed() {
+  std::vector<UserId> users = std::move(db_->timeline_users());
+  db_->timeline_users().clear();
+  if (users.empty()) return;
+  std::shared_ptr<const CommitListener> listener;
+  {
+    std::lock_guard lock(listener_mutex_);
+    listener = listener_;
+  }
+  if (!listener) return;
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  try {
+    (*listener)(users);
+  } catch (...) {
+    // A listener's failure must not fail writes that have already committed.
+  }
+}
+
 void Writer::run() {
   std::deque<Pending*> batch;
   for (;;) {
@@ -59,6 +85,7 @@ void Writer::run() {
 
 Status Writer::run_job(Pending& p) {
   MISSIVE_TRY_STATUS(db_->exec("SAVEPOINT job"));
+  const std::size_t users_before = db_->timeline_users().size();
   Status result;
   try {
     result = (*p.job)(*db_);
@@ -68,6 +95,7 @@ Status Writer::run_job(Pending& p) {
     result = fail(ErrorCode::internal, "write failed");
   }
   if (!db_->in_transaction()) return result;  // SQLite rolled the whole transaction back
+  if (!result) db_->timeline_users().resize(users_before);  // its entries are rolled back
   Status closed = result ? db_->exec("RELEASE job") : db_->exec("ROLLBACK TO job");
   if (closed && !result) closed = db_->exec("RELEASE job");
   if (!closed) {
@@ -84,6 +112,8 @@ void Writer::apply(std::deque<Pending*>& batch) {
       p->result = std::unexpected(Error{ErrorCode::unavailable, error.message});
     }
   };
+  // Whatever an earlier, failed transaction recorded never committed.
+  db_->timeline_users().clear();
   // IMMEDIATE: take the write lock up front rather than failing to upgrade mid-batch.
   if (auto begun = db_->exec("BEGIN IMMEDIATE"); !begun) {
     fail_all(begun.error());
@@ -105,7 +135,10 @@ void Writer::apply(std::deque<Pending*>& batch) {
   if (!committed) {
     if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
     fail_all(committed.error());
+    db_->timeline_users().clear();
+    return;
   }
+  notify_committed();
 }
 
 }  // namespace missive::sqlite

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "store/sqlite/sqlite_db.h"
@@ -18,6 +19,9 @@ namespace missive::sqlite {
 // max_batch) run in one transaction, each inside its own SAVEPOINT: a failing job is rolled
 // back alone and the others still commit. Every job is answered only after the COMMIT; if
 // the COMMIT fails, every job of the batch fails with unavailable and the writer carries on.
+// After each successful COMMIT, and before its jobs are answered, the commit listener (if
+// any) is told the distinct users the committed jobs gave timeline entries
+// (Db::timeline_users), on the writer thread and outside every lock.
 // Thread-safety: submit() may be called from any thread concurrently.
 class Writer {
  public:
@@ -27,6 +31,7 @@ class Writer {
   // Test-only fault injection: asked before each COMMIT with the batch size; true makes the
   // commit fail as a disk error would.
   using CommitFault = std::function<bool(std::size_t jobs)>;
+  using CommitListener = std::function<void(const std::vector<UserId>& users)>;
 
   Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault);
   // Finishes the queued jobs, then stops the thread.
@@ -36,6 +41,8 @@ class Writer {
 
   // Blocks until the job has committed (ok) or failed (its own error, or unavailable).
   Status submit(const Job& job);
+  // Replaces the commit listener; takes effect from the next commit.
+  void set_commit_listener(CommitListener listener);
 
  private:
   struct Pending {
@@ -47,6 +54,7 @@ class Writer {
 
   void run();
   void apply(std::deque<Pending*>& batch);
+  void notify_committed();
   Status run_job(Pending& p);
 
   // Constant after construction, used only by the writer thread.
@@ -58,6 +66,9 @@ class Writer {
   std::condition_variable work_cv_;      // signalled when a job is queued or stop_ is set
   std::deque<Pending*> queue_;           // guarded by mutex_
   bool stop_ = false;                    // guarded by mutex_
+
+  std::mutex listener_mutex_;
+  std::shared_ptr<const CommitListener> listener_;  // guarded by listener_mutex_
 
   std::thread thread_;  // last: starts after every member above is built
 };

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <stdexcept>
+#include <utility>
 
 #include "store/store.h"
 
@@ -188,6 +189,34 @@ class FaultyStore final : public Store {
   Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override {
     MISSIVE_FAULT_POINT();
     return inner_.recipient_reminders(id);
+  }
+  // Not a fault point: it only registers a callback and cannot fail.
+  void set_timeline_listener(TimelineListener listener) override {
+    inner_.set_timeline_listener(std::move(listener));
+  }
+  Result<SyncPage> sync(const SyncQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.sync(query);
+  }
+  Result<SyncState> sync_state(UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.sync_state(user);
+  }
+  Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.mark_delivered(user, up_to, now);
+  }
+  Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.conversation_messages(range);
+  }
+  Result<std::int64_t> prune_timeline(Timestamp before) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.prune_timeline(before);
+  }
+  Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.fan_out_next(chunk, now);
   }
 
 #undef MISSIVE_FAULT_POINT

@@ -1,0 +1,41 @@
+#pragma once
+// Writing sync timeline entries inside the writer's transaction (see the "sync timeline"
+// comment in store/store.h for which event writes what).
+//
+// An operation queues its entries in the writer connection's scratch table temp.sync_pending
+// (set-based: INSERT ... SELECT with MISSIVE_QUEUE_ENTRIES), and SqliteStore::write flushes
+// the queue once at the end of each job: every user's queued entries take the next seqs of
+// their timeline, in queue order, and the users are recorded for the commit listener.
+
+#include "core/error.h"
+#include "core/ids.h"
+#include "core/sync.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace missive::sqlite {
+
+// Prefix of a statement queueing entries: follow it with a SELECT of (user_id, kind,
+// conversation_id, conv_seq, message_id, other_user_id, status, number, is_final, expiry, at).
+#define MISSIVE_QUEUE_ENTRIES                                                              \
+  "INSERT INTO temp.sync_pending (user_id, kind, conversation_id, conv_seq, message_id, "  \
+  "other_user_id, status, number, is_final, expiry, at) "
+
+// Creates the scratch tables on the writer's connection (once, at open).
+Status create_timeline_scratch(Db& db);
+
+// Queues a read entry: `user`'s watermark in `conversation` rose to `read_seq`.
+Status queue_read_entry(Db& db, ConversationId conversation, UserId user, Seq read_seq,
+                        Timestamp at);
+
+// Queues an expiry entry (with the message's current expiry date) for the creator of
+// `message` and once for each of its recipients.
+Status queue_expiry_entries(Db& db, MessageId message, Timestamp at);
+
+// The system clock, for the entries of a write that is given no time (set_expiry).
+Timestamp wall_clock_now();
+
+// Writes the queued entries to sync_timeline with their seqs, empties the queue, and appends
+// their users to db.timeline_users(). Call at the end of each write job.
+Status flush_timeline(Db& db);
+
+}  // namespace missive::sqlite
