@@ -76,6 +76,17 @@ TEST_F(WsTest, UpgradeNeedsAValidToken) {
   EXPECT_EQ(after_logout.connect(server_.port(), alice.api->token()), 401);
 }
 
+TEST_F(WsTest, ARequestAfterLogoutIsRefusedAndCloses1008) {
+  auto alice = person("alice");
+  auto phone = device(alice);
+  ASSERT_EQ(alice.api->call("DELETE", "/v1/sessions/current").status, 204);
+  ASSERT_TRUE(phone->send(R"({"id":1,"type":"sync"})"));
+  const auto answer = phone->receive(5s).value_or("");
+  EXPECT_TRUE(answer.starts_with(R"({"id":1,"type":"error","status":401,"error":{"code":"unauthenticated")"))
+      << answer;
+  EXPECT_EQ(phone->wait_closed(5s), 1008);
+}
+
 TEST_F(WsTest, SendIsPushedToEveryDeviceOfTheRecipientAndTheSender) {
   auto alice = person("alice");
   auto bob = person("bob");
