@@ -125,6 +125,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       // Closed by the client, by Beast (1007 bad UTF-8, 1009 too big: Beast sent the close
       // frame), by the idle timeout, or by our own close.
       if (ec != websocket::error::closed) spdlog::debug("websocket read: {}", ec.message());
+      closing_ = true;  // frames still arriving from the pool are dropped
       closed_ = true;
       context_.registry.remove(caller_.id, this);
       return;
