@@ -29,7 +29,7 @@ struct SyncEntry {
   ConversationId conversation;
   // message, expiry: the message's seq in the conversation; read: the new watermark.
   Seq conv_seq = 0;
-  std::optional<MessageId> message;  // every kind but read
+  std::optional<MessageId> message;  // every kind; read: only when one message was read
   std::optional<UserId> user;        // status: the recipient whose status changed
   DeliveryStatus status = DeliveryStatus::sent;  // status entries: delivered or read
   std::int64_t number = 0;           // reminder: the reminder's number (1, 2, ...)

@@ -193,9 +193,10 @@ Result<ReadOutcome> SqliteStore::mark_message_read(MessageId id, UserId user, Ti
     if (row && !first.is_null(0)) target = first.int64(0) - 1;
     if (target > member->read_seq) {
       MISSIVE_TRY_STATUS(set_read_seq(db, conv, user, target));
-      MISSIVE_TRY_STATUS(queue_read_entry(db, conv, user, target, now));
       outcome.read_seq = target;
     }
+    // The user's other devices learn of the read even when the watermark stays below it.
+    MISSIVE_TRY_STATUS(queue_read_entry(db, conv, user, outcome.read_seq, now, id));
     return outcome;
   });
 }

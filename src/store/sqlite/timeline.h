@@ -7,6 +7,8 @@
 // the queue once at the end of each job: every user's queued entries take the next seqs of
 // their timeline, in queue order, and the users are recorded for the commit listener.
 
+#include <optional>
+
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/sync.h"
@@ -23,9 +25,10 @@ namespace missive::sqlite {
 // Creates the scratch tables on the writer's connection (once, at open).
 Status create_timeline_scratch(Db& db);
 
-// Queues a read entry: `user`'s watermark in `conversation` rose to `read_seq`.
+// Queues a read entry: `user`'s watermark in `conversation` is `read_seq` (it rose, or
+// `message` above it was read on its own).
 Status queue_read_entry(Db& db, ConversationId conversation, UserId user, Seq read_seq,
-                        Timestamp at);
+                        Timestamp at, std::optional<MessageId> message = std::nullopt);
 
 // Queues an expiry entry (with the message's current expiry date) for the creator of
 // `message` and once for each of its recipients.

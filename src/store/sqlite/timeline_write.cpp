@@ -21,10 +21,10 @@ Status create_timeline_scratch(Db& db) {
 }
 
 Status queue_read_entry(Db& db, ConversationId conversation, UserId user, Seq read_seq,
-                        Timestamp at) {
+                        Timestamp at, std::optional<MessageId> message) {
   MISSIVE_SQL(stmt, db,
-              MISSIVE_QUEUE_ENTRIES "VALUES (?1, 'read', ?2, ?3, NULL, NULL, NULL, 0, 0, NULL, ?4)");
-  stmt.bind(user, conversation, read_seq, at);
+              MISSIVE_QUEUE_ENTRIES "VALUES (?1, 'read', ?2, ?3, ?5, NULL, NULL, 0, 0, NULL, ?4)");
+  stmt.bind(user, conversation, read_seq, at, message);
   return stmt.run();
 }
 
