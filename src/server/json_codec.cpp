@@ -370,6 +370,8 @@ void write_sync_entry(JsonWriter& w, const SyncEntry& e, UserId viewer, Timestam
   put_int(w, "conversation", e.conversation.value);
   if (e.kind == EntryKind::read) {
     put_int(w, "read_seq", e.conv_seq);
+    // A message above the watermark read on its own (the watermark may not have moved).
+    if (e.message) put_int(w, "message_id", e.message->value);
   } else {
     put_int(w, "conv_seq", e.conv_seq);
     w.Key("message_id");

@@ -203,6 +203,12 @@ TEST(JsonCodec, ReadStatusExpiryAndReminderEntries) {
                        UserId(1)),
             R"({"seq":6,"kind":"read","conversation":3,"read_seq":9,)"
             R"("at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 6, .kind = EntryKind::read,
+                                 .conversation = ConversationId(3), .conv_seq = 1,
+                                 .message = MessageId(7), .at = kT},
+                       UserId(1)),
+            R"({"seq":6,"kind":"read","conversation":3,"read_seq":1,"message_id":7,)"
+            R"("at":"2026-09-21T14:13:20.123Z"})");
   EXPECT_EQ(entry_json(SyncEntry{.seq = 7, .kind = EntryKind::status,
                                  .conversation = ConversationId(3), .conv_seq = 2,
                                  .message = MessageId(7), .user = UserId(2),
