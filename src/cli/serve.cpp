@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "bus/bus.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/reminder_schedule.h"
 #include "engine/engine.h"
 #include "engine/reminder_scheduler.h"
+#include "engine/sync_worker.h"
 #include "server/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -31,6 +33,12 @@ struct ServeOptions {
   std::string log_level = "info";
   std::string reminder_time = "09:00";  // UTC time of day reminders go out
   int reminder_poll_seconds = 60;
+  int diffusion_limit = 500;
+  int sync_retention_hours = 30 * 24;
+  std::size_t ws_frame_limit = 64 << 10;
+  std::size_t ws_queue_bytes = 1 << 20;
+  std::size_t ws_queue_frames = 1000;
+  int ws_idle_seconds = 60;
 };
 
 struct ListenAddress {
@@ -83,6 +91,8 @@ Status serve(const ServeOptions& options) {
     return fail(ErrorCode::invalid, "--reminder-time: " + reminder_minutes.error().message);
   }
   engine_options.reminder_minutes = *reminder_minutes;
+  engine_options.diffusion_limit = options.diffusion_limit;
+  engine_options.sync_retention_ms = options.sync_retention_hours * 3'600'000LL;
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -109,6 +119,11 @@ Status serve(const ServeOptions& options) {
     return fail(store.error().code,
                 fmt::format("cannot open {}: {}", store_options.path, store.error().message));
   }
+  // Every commit that adds timeline entries tells the bus, and the server's WebSocket
+  // connections of those users push them. The listener runs on the store's writer thread;
+  // LocalBus calls the server's handler, which only posts work to the worker pool.
+  LocalBus bus;
+  (*store)->set_timeline_listener([&bus](const std::vector<UserId>& users) { bus.publish(users); });
   SystemClock clock;
   Engine engine(**store, clock, engine_options);
 
@@ -122,7 +137,11 @@ Status serve(const ServeOptions& options) {
   server::ServerOptions server_options;
   server_options.host = listen.host;
   server_options.port = listen.port;
-  server::Server server(engine, server_options);
+  server_options.ws_frame_limit = options.ws_frame_limit;
+  server_options.ws_queue_bytes = options.ws_queue_bytes;
+  server_options.ws_queue_frames = options.ws_queue_frames;
+  server_options.ws_idle_seconds = options.ws_idle_seconds;
+  server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
     return fail(port.error().code,
@@ -142,6 +161,14 @@ Status serve(const ServeOptions& options) {
                     }
                   }});
   reminders.start();
+  // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
+  // commits; old timeline entries are pruned.
+  SyncWorker sync_worker(engine, SyncWorkerOptions{
+                                     .on_error = [](const std::string& what, const Error& error) {
+                                       spdlog::warn("sync worker: {}: {}", what, error.message);
+                                     }});
+  engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
+  sync_worker.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
   fmt::print("missive: listening on http://{}{}{}:{}\n", v6 ? "[" : "", listen.host, v6 ? "]" : "",
              *port);
@@ -150,8 +177,10 @@ Status serve(const ServeOptions& options) {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}, stopping", received == SIGINT ? "SIGINT" : "SIGTERM");
-  reminders.stop();
+  // No request runs once the server has stopped; then the background workers.
   server.stop();
+  sync_worker.stop();
+  reminders.stop();
   spdlog::info("stopped");
   return {};
 }
@@ -187,6 +216,37 @@ void register_serve(CLI::App& app, Context& context) {
                   "longest pause in seconds between two reminder passes")
       ->envname("MISSIVE_REMINDER_POLL")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--diffusion-limit", options->diffusion_limit,
+                  "audiences larger than this are fanned out after the send commits")
+      ->envname("MISSIVE_DIFFUSION_LIMIT")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--sync-retention-hours", options->sync_retention_hours,
+                  "timeline entries older than this are pruned (devices further behind reset)")
+      ->envname("MISSIVE_SYNC_RETENTION_HOURS")
+      ->check(CLI::Range(1, 24 * 3650))
+      ->capture_default_str();
+  cmd->add_option("--ws-frame-limit", options->ws_frame_limit,
+                  "largest WebSocket message a client may send, in bytes (larger: close 1009)")
+      ->envname("MISSIVE_WS_FRAME_LIMIT")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->capture_default_str();
+  cmd->add_option("--ws-queue-bytes", options->ws_queue_bytes,
+                  "bytes queued for one WebSocket before it is closed as a slow consumer (4000)")
+      ->envname("MISSIVE_WS_QUEUE_BYTES")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--ws-queue-frames", options->ws_queue_frames,
+                  "frames queued for one WebSocket before it is closed as a slow consumer (4000)")
+      ->envname("MISSIVE_WS_QUEUE_FRAMES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  cmd->add_option("--ws-idle", options->ws_idle_seconds,
+                  "seconds without any frame from a WebSocket client before it is dropped (0: "
+                  "never); the server pings at half of it")
+      ->envname("MISSIVE_WS_IDLE")
+      ->check(CLI::Range(0, 86'400))
       ->capture_default_str();
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }

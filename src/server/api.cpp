@@ -16,7 +16,8 @@ const std::vector<RouteDef>& route_table() {
   static const std::vector<RouteDef> table = [] {
     std::vector<RouteDef> all;
     for (auto part : {session_routes(), user_routes(), group_routes(), message_routes(),
-                      reading_routes(), search_routes(), dashboard_routes(), reminder_routes()}) {
+                      reading_routes(), search_routes(), dashboard_routes(), reminder_routes(),
+                      sync_routes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;
@@ -24,7 +25,14 @@ const std::vector<RouteDef>& route_table() {
   return table;
 }
 
-// "Bearer <token>" (scheme case-insensitive, RFC 7235) -> token; empty when absent or malformed.
+}  // namespace
+
+std::vector<RouteInfo> registered_routes() {
+  std::vector<RouteInfo> routes;
+  for (const auto& route : route_table()) routes.push_back({route.method, route.path});
+  return routes;
+}
+
 std::string_view bearer_token(std::string_view header) {
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() <= kScheme.size()) return {};
@@ -36,14 +44,6 @@ std::string_view bearer_token(std::string_view header) {
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
-}
-
-}  // namespace
-
-std::vector<RouteInfo> registered_routes() {
-  std::vector<RouteInfo> routes;
-  for (const auto& route : route_table()) routes.push_back({route.method, route.path});
-  return routes;
 }
 
 int http_status(ErrorCode code) {

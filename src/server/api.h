@@ -19,6 +19,9 @@ namespace missive::server {
 // unprocessable 422, unavailable 503, internal 500.
 int http_status(ErrorCode code);
 
+// "Bearer <token>" (scheme case-insensitive, RFC 7235) -> token; empty when absent or malformed.
+std::string_view bearer_token(std::string_view header);
+
 // The JSON error response for `error`: {"error":{"code":"...","message":"..."}}.
 HttpResponse error_response(const Error& error);
 

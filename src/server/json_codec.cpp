@@ -349,6 +349,82 @@ void write_due_reminder(JsonWriter& w, const DueReminder& due) {
   w.EndObject();
 }
 
+namespace {
+
+// A message inside a sync entry or a slot. The recipient's form has no per-recipient state (it
+// would cost a read per message): is_read is false there; read entries carry the watermark.
+void write_timeline_message(JsonWriter& w, const Message& message, UserId viewer, Timestamp now) {
+  if (message.creator == viewer) {
+    write_creator_message(w, message, now);
+  } else {
+    write_message(w, MessageView{InboxItem{.message = message}, false, std::nullopt}, now);
+  }
+}
+
+}  // namespace
+
+void write_sync_entry(JsonWriter& w, const SyncEntry& e, UserId viewer, Timestamp now) {
+  w.StartObject();
+  put_int(w, "seq", e.seq);
+  put_string(w, "kind", entry_kind_name(e.kind));
+  put_int(w, "conversation", e.conversation.value);
+  if (e.kind == EntryKind::read) {
+    put_int(w, "read_seq", e.conv_seq);
+    // A message above the watermark read on its own (the watermark may not have moved).
+    if (e.message) put_int(w, "message_id", e.message->value);
+  } else {
+    put_int(w, "conv_seq", e.conv_seq);
+    w.Key("message_id");
+    if (e.message) {
+      w.Int64(e.message->value);
+    } else {
+      w.Null();
+    }
+  }
+  switch (e.kind) {
+    case EntryKind::message:
+      if (e.content) {
+        w.Key("message");
+        write_timeline_message(w, *e.content, viewer, now);
+      } else {
+        put_bool(w, "placeholder", true);
+      }
+      break;
+    case EntryKind::status:
+      w.Key("user");
+      if (e.user) {
+        w.Int64(e.user->value);
+      } else {
+        w.Null();
+      }
+      put_string(w, "status", delivery_status_name(e.status));
+      break;
+    case EntryKind::expiry:
+      put_time(w, "expiry_date", e.expiry);
+      break;
+    case EntryKind::reminder:
+      put_int(w, "number", e.number);
+      put_bool(w, "final", e.is_final);
+      break;
+    case EntryKind::read:
+      break;
+  }
+  put_time(w, "at", e.at);
+  w.EndObject();
+}
+
+void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, Timestamp now) {
+  w.StartObject();
+  put_int(w, "seq", slot.seq);
+  if (slot.message) {
+    w.Key("message");
+    write_timeline_message(w, *slot.message, viewer, now);
+  } else {
+    put_bool(w, "placeholder", true);
+  }
+  w.EndObject();
+}
+
 std::string error_body(std::string_view code, std::string_view message) {
   return write_json([&](JsonWriter& w) {
     w.StartObject();

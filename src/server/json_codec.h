@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "core/error.h"
+#include "core/sync.h"
 #include "core/types.h"
 #include "engine/engine.h"
 
@@ -77,6 +78,14 @@ void write_reminder_schedule(JsonWriter& w, const ReminderSchedule* schedule);
 void write_received_reminder(JsonWriter& w, const ReceivedReminder& reminder);
 // {message_id, subject, creator_id, action, due_at, unread, reminders:{...}}
 void write_due_reminder(JsonWriter& w, const DueReminder& due);
+
+// One timeline entry as `viewer` sees it (docs/protocol.md): {seq, kind, conversation, ...}
+// with the members of its kind. A message entry carries the message while it is active (the
+// creator's object for the viewer's own messages, the recipient's otherwise) or
+// "placeholder": true.
+void write_sync_entry(JsonWriter& w, const SyncEntry& entry, UserId viewer, Timestamp now);
+// {seq, message} or {seq, placeholder: true}.
+void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, Timestamp now);
 
 // {"error":{"code":"<code name>","message":"..."}}
 std::string error_body(std::string_view code, std::string_view message);

@@ -13,8 +13,6 @@
 namespace missive::server {
 namespace {
 
-constexpr int kMaxLimit = 200;
-
 // Nesting depth of `text`, counting brackets outside strings; stops early past kMaxJsonDepth.
 int json_depth(std::string_view text) {
   int depth = 0;
@@ -240,14 +238,25 @@ Result<std::optional<std::int64_t>> query_id(const QueryParams& query, std::stri
   return std::optional<std::int64_t>(id);
 }
 
-Result<int> query_limit(const QueryParams& query, int fallback) {
+Result<std::optional<std::int64_t>> query_count(const QueryParams& query, std::string_view name) {
+  const auto* text = find_param(query, name);
+  if (text == nullptr || text->empty()) return std::optional<std::int64_t>();
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < 0 ||
+      (*text)[0] == '-' || (*text)[0] == '+') {
+    return fail(ErrorCode::invalid, fmt::format("{} must be a non-negative integer", name));
+  }
+  return std::optional<std::int64_t>(value);
+}
+
+Result<int> query_limit(const QueryParams& query, int fallback, int max) {
   const auto* text = find_param(query, "limit");
   if (text == nullptr || text->empty()) return fallback;
   int value = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < 1 || value > kMaxLimit) {
-    return fail(ErrorCode::invalid,
-                fmt::format("limit must be an integer from 1 to {}", kMaxLimit));
+  if (ec != std::errc() || end != text->data() + text->size() || value < 1 || value > max) {
+    return fail(ErrorCode::invalid, fmt::format("limit must be an integer from 1 to {}", max));
   }
   return value;
 }

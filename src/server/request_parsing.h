@@ -73,7 +73,9 @@ Result<std::int64_t> parse_positive_id(std::string_view text, std::string_view w
 
 // Query parameter getters; absent gives the default / nullopt.
 Result<std::optional<std::int64_t>> query_id(const QueryParams& query, std::string_view name);
-Result<int> query_limit(const QueryParams& query, int fallback);  // 1..200
+Result<int> query_limit(const QueryParams& query, int fallback, int max = 200);  // 1..max
+// Digits only, 0..2^63-1: "<name> must be a non-negative integer" otherwise.
+Result<std::optional<std::int64_t>> query_count(const QueryParams& query, std::string_view name);
 Result<bool> query_bool(const QueryParams& query, std::string_view name, bool fallback);
 
 }  // namespace missive::server

@@ -1,6 +1,7 @@
 // The network side of the server: a Beast listener and one session per connection. A request
 // is read on the connection's strand, executed on the worker pool (the Engine may block on a
-// group commit there), and its response is written back on the strand.
+// group commit there), and its response is written back on the strand. An authenticated
+// upgrade of /ws leaves this file: the socket goes to a WsSession (ws_session.cpp).
 #include "server/server.h"
 
 #include <chrono>
@@ -18,20 +19,26 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "server/api.h"
+#include "server/request_parsing.h"
+#include "server/ws_session.h"
 
 namespace missive::server {
 namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// How long a stopping server lets WebSocket closing handshakes run.
+constexpr auto kWsCloseGrace = std::chrono::seconds(2);
 // After refusing a request mid-body we read and discard what the client is still sending, so
 // closing does not reset the connection before the client has read our error response.
 constexpr auto kDrainTime = std::chrono::seconds(2);
@@ -40,10 +47,13 @@ class Session;
 
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
-  Shared(Engine& engine, const ServerOptions& opts) : api(engine), options(opts) {}
+  Shared(Engine& e, const ServerOptions& opts, net::thread_pool& pool)
+      : api(e), engine(e), options(opts), ws{api, e, options, pool, {}} {}
 
   Api api;
+  Engine& engine;
   const ServerOptions options;
+  WsContext ws;
   std::mutex mutex;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mutex
 };
@@ -112,6 +122,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return respond(error_response(error), false);
     }
     auto request = parser_->release();
+    if (const std::string_view target(request.target().data(), request.target().size());
+        target.substr(0, target.find('?')) == "/ws" && websocket::is_upgrade(request)) {
+      method_ = std::string(request.method_string());
+      target_ = "/ws";
+      version_ = request.version();
+      return upgrade(std::move(request));
+    }
     HttpRequest r;
     r.method = std::string(request.method_string());
     r.target = std::string(request.target());
@@ -132,6 +149,43 @@ class Session : public std::enable_shared_from_this<Session> {
                   self->respond(std::move(response), keep_alive);
                 });
     });
+  }
+
+  // Authenticates on the pool (a session lookup reads the store), then hands the socket over.
+  void upgrade(http::request<http::string_body> request) {
+    net::post(pool_, [self = shared_from_this(), request = std::move(request)]() mutable {
+      auto caller = self->authenticate_upgrade(request);
+      net::post(self->stream_.get_executor(), [self, request = std::move(request),
+                                               caller = std::move(caller)]() mutable {
+        if (!caller) return self->respond(error_response(caller.error()), false);
+        spdlog::debug("GET /ws -> 101 (user {})", caller->first.id.value);
+        start_ws_session(self->shared_.ws, self->stream_.release_socket(), std::move(request),
+                         caller->first, std::move(caller->second));
+      });
+    });
+  }
+
+  // The caller and token of an upgrade: "Authorization: Bearer <token>", or ?token=<token>
+  // (browsers cannot set headers on a WebSocket).
+  Result<std::pair<Caller, std::string>> authenticate_upgrade(
+      const http::request<http::string_body>& request) const {
+    std::string token;
+    if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
+      token = std::string(bearer_token(std::string_view(auth->value().data(), auth->value().size())));
+    }
+    if (token.empty()) {
+      const std::string_view target(request.target().data(), request.target().size());
+      if (const auto question = target.find('?'); question != std::string_view::npos) {
+        MISSIVE_TRY(auto query, parse_query(target.substr(question + 1)));
+        if (const auto* value = find_param(query, "token")) token = *value;
+      }
+    }
+    if (token.empty()) {
+      return fail(ErrorCode::unauthenticated,
+                  "missing credentials: send Authorization: Bearer <token> or ?token=<token>");
+    }
+    MISSIVE_TRY(auto caller, shared_.engine.authenticate(token));
+    return std::pair{caller, std::move(token)};
   }
 
   void respond(HttpResponse response, bool keep_alive) {
@@ -200,8 +254,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct Server::Impl {
-  Impl(Engine& engine, ServerOptions opts)
-      : shared(engine, opts),
+  Impl(Engine& engine, Bus& b, ServerOptions opts)
+      : shared(engine, opts, pool),
+        bus(b),
         ioc(std::max(1, opts.io_threads)),
         pool(static_cast<std::size_t>(std::max(1, opts.worker_threads))),
         acceptor(net::make_strand(ioc)) {}
@@ -221,6 +276,8 @@ struct Server::Impl {
   // Declaration order is destruction order in reverse: the pool and the io_context go before
   // `shared`, which their queued handlers (holding sessions) still reference.
   Shared shared;
+  Bus& bus;
+  int subscription = 0;  // the bus subscription while serving (0: none)
   net::io_context ioc;
   net::thread_pool pool;
   tcp::acceptor acceptor;
@@ -233,8 +290,8 @@ struct Server::Impl {
   bool finished = false; // guarded by mutex: stop() has joined every thread
 };
 
-Server::Server(Engine& engine, ServerOptions options)
-    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+Server::Server(Engine& engine, Bus& bus, ServerOptions options)
+    : impl_(std::make_unique<Impl>(engine, bus, std::move(options))) {}
 
 Server::~Server() { stop(); }
 
@@ -264,6 +321,9 @@ Result<std::uint16_t> Server::start() {
     return fail(ErrorCode::unavailable, fmt::format("cannot listen on {}: {}", where, ec.message()));
   }
   const auto port = acceptor.local_endpoint(ec).port();
+  // The handler runs on the publisher's thread (the store's writer): notify() only posts.
+  impl.subscription =
+      impl.bus.subscribe([&impl](const std::vector<UserId>& users) { impl.shared.ws.registry.notify(users); });
   impl.do_accept();
   {
     std::lock_guard lock(impl.mutex);
@@ -282,6 +342,8 @@ void Server::stop() {
     if (impl.stopped) return;
     impl.stopped = true;
   }
+  if (impl.subscription != 0) impl.bus.unsubscribe(impl.subscription);
+  impl.subscription = 0;
   net::post(impl.acceptor.get_executor(), [&impl] {
     beast::error_code ec;
     impl.acceptor.close(ec);
@@ -295,9 +357,15 @@ void Server::stop() {
   }
   for (auto& session : open) session->close();
   open.clear();
+  for (const auto& ws : impl.shared.ws.registry.all()) shut_down_ws_session(ws);
   // Requests already running finish (their writes fail on the closed sockets) before the
   // I/O threads go away.
   impl.pool.join();
+  // WebSocket clients get a moment to answer the 1001 close frame.
+  const auto deadline = std::chrono::steady_clock::now() + kWsCloseGrace;
+  while (impl.shared.ws.registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   impl.ioc.stop();
   for (auto& thread : impl.threads) thread.join();
   impl.threads.clear();
@@ -312,6 +380,7 @@ void Server::stop() {
   }
   for (auto& session : open) session->close_now();
   open.clear();
+  for (const auto& ws : impl.shared.ws.registry.all()) close_ws_session_now(ws);
   {
     std::lock_guard lock(impl.mutex);
     impl.finished = true;

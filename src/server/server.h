@@ -1,5 +1,6 @@
 #pragma once
-// The HTTP/JSON server (Boost.Beast): routes /healthz and /v1/* to the Engine.
+// The HTTP/JSON server (Boost.Beast): routes /healthz and /v1/* to the Engine, and serves the
+// WebSocket endpoint /ws, which pushes timeline entries when the Bus says a user's grew.
 // Beast and Asio stay inside server/*.cpp; this header is cheap to include.
 //
 // Thread-safety: start/stop/wait are called from one thread (the owner). Requests are parsed on
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bus/bus.h"
 #include "core/error.h"
 #include "engine/engine.h"
 
@@ -23,6 +25,11 @@ struct ServerOptions {
   int worker_threads = 16;            // requests run here; many wait on a group commit at once
   std::size_t body_limit = 1 << 20;   // bytes; larger bodies answer 413
   int request_timeout_seconds = 30;
+  // WebSocket (/ws, docs/protocol.md).
+  std::size_t ws_frame_limit = 64 << 10;   // bytes of one client message; larger: close 1009
+  std::size_t ws_queue_bytes = 1 << 20;    // outbound bytes queued per connection; over: 4000
+  std::size_t ws_queue_frames = 1000;      // outbound frames queued per connection; over: 4000
+  int ws_idle_seconds = 60;                // nothing received for this long: dropped; 0: never
 };
 
 // One registered route, as documented in docs/openapi.yaml ("/v1/users/{id}").
@@ -36,7 +43,8 @@ std::vector<RouteInfo> registered_routes();
 
 class Server {
  public:
-  Server(Engine& engine, ServerOptions options);
+  // `bus` carries the notices that make WebSocket connections push; it must outlive the server.
+  Server(Engine& engine, Bus& bus, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -44,7 +52,7 @@ class Server {
   // Binds and starts serving. Returns the bound port (useful with port 0).
   // unavailable if the address cannot be bound.
   Result<std::uint16_t> start();
-  // Stops accepting, closes connections, joins threads. Idempotent.
+  // Stops accepting, closes connections (WebSockets with 1001), joins threads. Idempotent.
   void stop();
   // Blocks until stop() is called from another thread or a signal handler's thread.
   void wait();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -566,8 +567,14 @@ TEST_F(CliTest, WatchCatchesUpThenPrintsWhatArrivesUntilInterrupted) {
   ASSERT_TRUE(watch.wait_for("message " + second + "  from admin: \"Live\"\n")) << watch.out;
   EXPECT_NE(watch.out.find("#2 message  conv "), std::string::npos) << watch.out;
 
-  // The watch acknowledged what it printed: the admin's messages are delivered.
-  const std::string sync = ok({"sync"});
+  // The watch acknowledges what it printed: the admin's messages become delivered. The ack
+  // goes out after the line is printed, so the status entry may take a moment.
+  std::string sync = ok({"sync"});
+  for (int i = 0; i < 50 && sync.find("message " + second + " ada delivered") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    sync = ok({"sync"});
+  }
   EXPECT_NE(sync.find("message " + second + " ada delivered"), std::string::npos) << sync;
 
   EXPECT_EQ(watch.interrupt(), 0) << watch.err;

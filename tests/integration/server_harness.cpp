@@ -57,6 +57,7 @@ void ServerProcess::start() {
   env_strings.push_back("MISSIVE_LOG_LEVEL=warn");
   std::vector<std::string> args = {MISSIVE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
                                    dir_.string()};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

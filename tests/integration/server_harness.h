@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace missive::itest {
 
@@ -25,6 +26,9 @@ class ServerProcess {
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Extra `missive serve` arguments for the next start() (e.g. {"--ws-queue-frames", "5"}).
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
   // Spawns the server and waits for "missive: listening on http://127.0.0.1:PORT".
   // Throws std::runtime_error if it exits or stays silent for 20 s.
@@ -45,6 +49,7 @@ class ServerProcess {
   void reap();
 
   std::filesystem::path dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::thread reader_;
   std::mutex mutex_;

@@ -163,5 +163,90 @@ TEST(JsonCodec, ReminderScheduleAndRecipientReminders) {
       << json;
 }
 
+
+// --- sync timeline (docs/protocol.md) ---
+
+std::string entry_json(const SyncEntry& e, UserId viewer) {
+  return write_json([&](JsonWriter& w) { write_sync_entry(w, e, viewer, kLater); });
+}
+
+TEST(JsonCodec, MessageEntryCarriesTheCreatorsObjectForTheCreator) {
+  SyncEntry e{.seq = 12, .kind = EntryKind::message, .conversation = ConversationId(3),
+              .conv_seq = 2, .message = MessageId(7), .at = kT, .content = sample_message()};
+  const auto text = entry_json(e, UserId(1));
+  EXPECT_TRUE(text.starts_with(R"({"seq":12,"kind":"message","conversation":3,"conv_seq":2,)"
+                               R"("message_id":7,"message":{"id":7,)"))
+      << text;
+  EXPECT_NE(text.find(R"("recipient_count":10,"read_count":3)"), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with(R"(},"at":"2026-09-21T14:13:20.123Z"})")) << text;
+}
+
+TEST(JsonCodec, MessageEntryForARecipientHasNoCounters) {
+  SyncEntry e{.seq = 4, .kind = EntryKind::message, .conversation = ConversationId(3),
+              .conv_seq = 2, .message = MessageId(7), .at = kT, .content = sample_message()};
+  const auto text = entry_json(e, UserId(2));
+  EXPECT_EQ(text.find("recipient_count"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("is_read":false)"), std::string::npos) << text;
+}
+
+TEST(JsonCodec, WithdrawnMessageEntryIsAPlaceholder) {
+  SyncEntry e{.seq = 5, .kind = EntryKind::message, .conversation = ConversationId(3),
+              .conv_seq = 2, .message = MessageId(7), .at = kT};
+  EXPECT_EQ(entry_json(e, UserId(2)),
+            R"({"seq":5,"kind":"message","conversation":3,"conv_seq":2,"message_id":7,)"
+            R"("placeholder":true,"at":"2026-09-21T14:13:20.123Z"})");
+}
+
+TEST(JsonCodec, ReadStatusExpiryAndReminderEntries) {
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 6, .kind = EntryKind::read,
+                                 .conversation = ConversationId(3), .conv_seq = 9, .at = kT},
+                       UserId(1)),
+            R"({"seq":6,"kind":"read","conversation":3,"read_seq":9,)"
+            R"("at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 6, .kind = EntryKind::read,
+                                 .conversation = ConversationId(3), .conv_seq = 1,
+                                 .message = MessageId(7), .at = kT},
+                       UserId(1)),
+            R"({"seq":6,"kind":"read","conversation":3,"read_seq":1,"message_id":7,)"
+            R"("at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 7, .kind = EntryKind::status,
+                                 .conversation = ConversationId(3), .conv_seq = 2,
+                                 .message = MessageId(7), .user = UserId(2),
+                                 .status = DeliveryStatus::delivered, .at = kT},
+                       UserId(1)),
+            R"({"seq":7,"kind":"status","conversation":3,"conv_seq":2,"message_id":7,)"
+            R"("user":2,"status":"delivered","at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 8, .kind = EntryKind::expiry,
+                                 .conversation = ConversationId(3), .conv_seq = 2,
+                                 .message = MessageId(7), .expiry = kT, .at = kT},
+                       UserId(1)),
+            R"({"seq":8,"kind":"expiry","conversation":3,"conv_seq":2,"message_id":7,)"
+            R"("expiry_date":"2026-09-21T14:13:20.123Z","at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 9, .kind = EntryKind::expiry,
+                                 .conversation = ConversationId(3), .conv_seq = 2,
+                                 .message = MessageId(7), .at = kT},
+                       UserId(1)),
+            R"({"seq":9,"kind":"expiry","conversation":3,"conv_seq":2,"message_id":7,)"
+            R"("expiry_date":null,"at":"2026-09-21T14:13:20.123Z"})");
+  EXPECT_EQ(entry_json(SyncEntry{.seq = 10, .kind = EntryKind::reminder,
+                                 .conversation = ConversationId(3), .conv_seq = 2,
+                                 .message = MessageId(7), .number = 2, .is_final = true,
+                                 .at = kT},
+                       UserId(2)),
+            R"({"seq":10,"kind":"reminder","conversation":3,"conv_seq":2,"message_id":7,)"
+            R"("number":2,"final":true,"at":"2026-09-21T14:13:20.123Z"})");
+}
+
+TEST(JsonCodec, MessageSlots) {
+  EXPECT_EQ(write_json([](JsonWriter& w) {
+              write_message_slot(w, MessageSlot{.seq = 4}, UserId(1), kLater);
+            }),
+            R"({"seq":4,"placeholder":true})");
+  const auto text = write_json([](JsonWriter& w) {
+    write_message_slot(w, MessageSlot{.seq = 2, .message = sample_message()}, UserId(2), kLater);
+  });
+  EXPECT_TRUE(text.starts_with(R"({"seq":2,"message":{"id":7,)")) << text;
+}
+
 }  // namespace
 }  // namespace missive::server

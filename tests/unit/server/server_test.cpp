@@ -20,7 +20,7 @@ class ServerTest : public ApiTest {
     options.host = "127.0.0.1";
     options.port = 0;
     options.worker_threads = 2;
-    server_ = std::make_unique<server::Server>(*engine_, options);
+    server_ = std::make_unique<server::Server>(*engine_, bus_, options);
     auto port = server_->start();
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
@@ -50,6 +50,7 @@ class ServerTest : public ApiTest {
     return out;
   }
 
+  LocalBus bus_;
   std::unique_ptr<server::Server> server_;
   std::uint16_t port_ = 0;
 };
@@ -137,7 +138,7 @@ TEST_F(ServerTest, StopIsIdempotentAndRefusesNewRequests) {
 
 TEST_F(ServerTest, BindFailureIsUnavailable) {
   start();
-  server::Server second(*engine_, server::ServerOptions{.host = "127.0.0.1", .port = port_});
+  server::Server second(*engine_, bus_, server::ServerOptions{.host = "127.0.0.1", .port = port_});
   auto result = second.start();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::unavailable);
