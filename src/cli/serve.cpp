@@ -34,7 +34,7 @@ struct ServeOptions {
   std::string reminder_time = "09:00";  // UTC time of day reminders go out
   int reminder_poll_seconds = 60;
   int diffusion_limit = 500;
-  int sync_retention_hours = 30 * 24;
+  std::int64_t sync_retention_seconds = 30LL * 24 * 3600;
   std::size_t ws_frame_limit = 64 << 10;
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
@@ -92,7 +92,7 @@ Status serve(const ServeOptions& options) {
   }
   engine_options.reminder_minutes = *reminder_minutes;
   engine_options.diffusion_limit = options.diffusion_limit;
-  engine_options.sync_retention_ms = options.sync_retention_hours * 3'600'000LL;
+  engine_options.sync_retention_ms = options.sync_retention_seconds * 1000;
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -163,7 +163,11 @@ Status serve(const ServeOptions& options) {
   reminders.start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned.
+  const std::int64_t prune_every_ms =
+      std::min<std::int64_t>(engine_options.sync_retention_ms, 3'600'000);
   SyncWorker sync_worker(engine, SyncWorkerOptions{
+                                     .poll_ms = std::min<std::int64_t>(prune_every_ms, 10'000),
+                                     .prune_every_ms = prune_every_ms,
                                      .on_error = [](const std::string& what, const Error& error) {
                                        spdlog::warn("sync worker: {}: {}", what, error.message);
                                      }});
@@ -222,10 +226,11 @@ void register_serve(CLI::App& app, Context& context) {
       ->envname("MISSIVE_DIFFUSION_LIMIT")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  cmd->add_option("--sync-retention-hours", options->sync_retention_hours,
-                  "timeline entries older than this are pruned (devices further behind reset)")
-      ->envname("MISSIVE_SYNC_RETENTION_HOURS")
-      ->check(CLI::Range(1, 24 * 3650))
+  cmd->add_option("--sync-retention", options->sync_retention_seconds,
+                  "seconds timeline entries are kept (pruned hourly, or at this interval when "
+                  "shorter); devices further behind get a reset")
+      ->envname("MISSIVE_SYNC_RETENTION")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
   cmd->add_option("--ws-frame-limit", options->ws_frame_limit,
                   "largest WebSocket message a client may send, in bytes (larger: close 1009)")
