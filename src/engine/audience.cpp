@@ -133,11 +133,10 @@ Status AudienceResolver::add_group(const Group& group) {
     }
     return {};
   }
-  MISSIVE_TRY(const auto members, store_.list_members(group.id));
-  for (const User& member : members) {
-    if (member.id != caller_.id) {
-      recipients_.push_back(RecipientRef{.user = member.id, .group = group.id});
-    }
+  MISSIVE_TRY(const auto members, store_.member_ids(group.id));
+  recipients_.reserve(recipients_.size() + members.size());
+  for (const UserId member : members) {
+    if (member != caller_.id) recipients_.push_back(RecipientRef{.user = member, .group = group.id});
   }
   return {};
 }

@@ -278,6 +278,8 @@ class Store {
   virtual Status remove_member(GroupId group, UserId user) = 0;
   // Active members who are active users.
   virtual Result<std::vector<User>> list_members(GroupId group) = 0;
+  // The ids of list_members, ascending: what a send needs, without loading whole users.
+  virtual Result<std::vector<UserId>> member_ids(GroupId group) = 0;
   virtual Result<bool> is_member(GroupId group, UserId user) = 0;
 
   // --- messages ---

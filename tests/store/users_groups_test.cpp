@@ -177,11 +177,13 @@ TEST_P(StoreConformance, MembershipAddRemoveAndReactivate) {
   ASSERT_EQ(members.size(), 2u);
   EXPECT_EQ(members[0].id, m[0]);
   EXPECT_EQ(members[1].id, m[2]);
+  EXPECT_EQ(must(store().member_ids(g.id)), (std::vector<UserId>{m[0], m[2]}));
   EXPECT_EQ(must(store().get_group(g.id)).member_count, 2);
 
   EXPECT_EQ(status(store().add_member(GroupId(999), m[0])), "not_found");
   EXPECT_EQ(status(store().add_member(g.id, UserId(999))), "not_found");
   EXPECT_EQ(status(store().list_members(GroupId(999))), "not_found");
+  EXPECT_EQ(status(store().member_ids(GroupId(999))), "not_found");
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
   Status add_member(GroupId group, UserId user) override;
   Status remove_member(GroupId group, UserId user) override;
   Result<std::vector<User>> list_members(GroupId group) override;
+  Result<std::vector<UserId>> member_ids(GroupId group) override;
   Result<bool> is_member(GroupId group, UserId user) override;
 
   Result<SendOutcome> send_message(const NewMessage& message) override;

@@ -313,6 +313,22 @@ Result<std::vector<User>> SqliteStore::list_members(GroupId group) {
   });
 }
 
+Result<std::vector<UserId>> SqliteStore::member_ids(GroupId group) {
+  return read([&](Db& db) -> Result<std::vector<UserId>> {
+    MISSIVE_TRY_STATUS(require_group(db, group));
+    MISSIVE_SQL(stmt, db,
+                "SELECT u.id FROM user_group ug JOIN user u ON u.id = ug.user_id "
+                "WHERE ug.group_id = ? AND ug.is_active = 1 AND u.is_active = 1 ORDER BY u.id");
+    stmt.bind(group);
+    std::vector<UserId> ids;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) return ids;
+      ids.push_back(stmt.id<UserId>(0));
+    }
+  });
+}
+
 Result<bool> SqliteStore::is_member(GroupId group, UserId user) {
   return read([&](Db& db) -> Result<bool> {
     MISSIVE_TRY_STATUS(require_group(db, group));

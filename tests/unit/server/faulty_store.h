@@ -103,6 +103,10 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.list_members(group);
   }
+  Result<std::vector<UserId>> member_ids(GroupId group) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.member_ids(group);
+  }
   Result<bool> is_member(GroupId group, UserId user) override {
     MISSIVE_FAULT_POINT();
     return inner_.is_member(group, user);
