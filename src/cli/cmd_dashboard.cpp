@@ -28,15 +28,17 @@ Status list(const Context& context, Api& api, const DashboardOptions& o) {
   if (o.before > 0) target += fmt::format("&before={}", o.before);
   MISSIVE_TRY(const auto response, api.get(target));
   if (print_raw(context, response)) return {};
-  Table table({"ID", "SUBJECT", "SENT TO", "SENT", "RECIPIENTS", "READ", "READ %", "NEXT REMINDER"});
-  for (std::size_t c : {0, 4, 5, 6}) table.align_right(c);
+  Table table({"ID", "SUBJECT", "SENT TO", "SENT", "RECIPIENTS", "DELIVERED", "READ", "READ %",
+               "NEXT REMINDER"});
+  for (std::size_t c : {0, 4, 5, 6, 7}) table.align_right(c);
   if (const JsonValue* rows = member(response.json, "messages"); rows && rows->IsArray()) {
     for (const auto& m : rows->GetArray()) {
       table.add_row(
           {std::to_string(get_int(m, "id")), shorten(get_string(m, "subject"), 40),
            shorten(get_string(m, "sent_to"), 40), short_time(get_string(m, "create_date")),
-           std::to_string(get_int(m, "recipients")), std::to_string(get_int(m, "read_count")),
-           format_percent(get_double(m, "read_percent")), next_reminder(m)});
+           std::to_string(get_int(m, "recipients")), std::to_string(get_int(m, "delivered_count")),
+           std::to_string(get_int(m, "read_count")), format_percent(get_double(m, "read_percent")),
+           next_reminder(m)});
     }
   }
   if (table.empty()) {
@@ -64,7 +66,8 @@ Status report(const Context& context, Api& api, const DashboardOptions& o) {
     fmt::print("sent to {} on {}{}\n", get_string(*m, "sent_to"),
                short_time(get_string(*m, "create_date")),
                get_bool(*m, "active", true) ? "" : " (expired)");
-    fmt::print("read by {} of {} ({}%)\n", get_int(*m, "read_count"), get_int(*m, "recipients"),
+    fmt::print("delivered to {}, read by {} of {} ({}%)\n", get_int(*m, "delivered_count"),
+               get_int(*m, "read_count"), get_int(*m, "recipients"),
                format_percent(get_double(*m, "read_percent")));
     if (const JsonValue* r = member(*m, "reminders")) {
       const std::int64_t period = get_int(*r, "period_days");
@@ -94,7 +97,7 @@ Status report(const Context& context, Api& api, const DashboardOptions& o) {
   fmt::print("{}", groups.render());
 
   Table read({"HANDLE", "NAME", "VIA", "READ AT", "REMINDED"});
-  Table unread({"HANDLE", "NAME", "VIA", "REMINDED", "DEACTIVATED"});
+  Table unread({"HANDLE", "NAME", "VIA", "DELIVERED AT", "REMINDED", "DEACTIVATED"});
   std::size_t read_count = 0, unread_count = 0;
   if (const JsonValue* rows = member(response.json, "recipients"); rows && rows->IsArray()) {
     for (const auto& r : rows->GetArray()) {
@@ -104,7 +107,8 @@ Status report(const Context& context, Api& api, const DashboardOptions& o) {
                       short_time(get_string(r, "read_at")), reminded(r)});
         ++read_count;
       } else {
-        unread.add_row({get_string(r, "handle"), get_string(r, "full_name"), via, reminded(r),
+        unread.add_row({get_string(r, "handle"), get_string(r, "full_name"), via,
+                        short_time(get_string(r, "delivered_at")), reminded(r),
                         get_bool(r, "deactivated") ? short_time(get_string(r, "deactivated_at"))
                                                    : ""});
         ++unread_count;

@@ -93,6 +93,7 @@ void write_message_fields(JsonWriter& w, const Message& m, Timestamp now) {
 }
 
 void write_counters(JsonWriter& w, const Message& m) {
+  put_int(w, "delivered_count", m.delivered_count);
   put_int(w, "read_count", m.read_count);
   put_number(w, "read_percent", read_percent(m));
 }
@@ -277,6 +278,7 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
     w.Key("group_id");
     write_optional_id(w, r.group);
     put_string(w, "group_name", r.group_name);
+    put_time(w, "delivered_at", r.delivered_at);
     put_bool(w, "is_read", r.is_read);
     put_time(w, "read_at", r.read_at);
     if (!report.reminders) {

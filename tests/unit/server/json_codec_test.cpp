@@ -56,7 +56,8 @@ TEST(JsonCodec, CreatorViewHasCounters) {
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
             R"("metadata":{"k":[1,2]},"flags":["urgent"],"sent_to":"Ops","is_read":true,)"
             R"("read_at":null,"via_groups":[],"reminder_count":0,"last_reminded_at":null,)"
-            R"("final_reminder":false,"recipient_count":10,"read_count":3,"read_percent":30,)"
+            R"("final_reminder":false,"recipient_count":10,"delivered_count":0,"read_count":3,)"
+            R"("read_percent":30,)"
             R"("reminders":null})");
 }
 
@@ -93,13 +94,13 @@ TEST(JsonCodec, DashboardRowAndReport) {
   EXPECT_EQ(write_json([&](JsonWriter& w) { write_read_report(w, report, kLater); }),
             R"({"message":{"id":7,"subject":"Hi","sent_to":"Ops",)"
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
-            R"("recipients":10,"read_count":3,"read_percent":30,"reminders":null},)"
+            R"("recipients":10,"delivered_count":0,"read_count":3,"read_percent":30,"reminders":null},)"
             R"("groups":[{"group_id":2,"group_name":"Ops","recipients":10,"reads":3,"read_percent":30},)"
             R"({"group_id":null,"group_name":"","recipients":0,"reads":0,"read_percent":0}],)"
             R"("recipients":[{"user_id":4,"handle":"bob","full_name":"Bob B","group_id":2,)"
-            R"("group_name":"Ops","is_read":true,"read_at":"2026-09-21T14:13:20.123Z"},)"
+            R"("group_name":"Ops","delivered_at":null,"is_read":true,"read_at":"2026-09-21T14:13:20.123Z"},)"
             R"({"user_id":5,"handle":"eve","full_name":"Eve E","group_id":null,"group_name":"",)"
-            R"("is_read":false,"read_at":null}]})");
+            R"("delivered_at":null,"is_read":false,"read_at":null}]})");
 }
 
 TEST(JsonCodec, NonIntegralPercent) {
@@ -177,7 +178,7 @@ TEST(JsonCodec, MessageEntryCarriesTheCreatorsObjectForTheCreator) {
   EXPECT_TRUE(text.starts_with(R"({"seq":12,"kind":"message","conversation":3,"conv_seq":2,)"
                                R"("message_id":7,"message":{"id":7,)"))
       << text;
-  EXPECT_NE(text.find(R"("recipient_count":10,"read_count":3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("recipient_count":10,"delivered_count":0,"read_count":3)"), std::string::npos) << text;
   EXPECT_TRUE(text.ends_with(R"(},"at":"2026-09-21T14:13:20.123Z"})")) << text;
 }
 
