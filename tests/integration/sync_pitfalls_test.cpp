@@ -191,8 +191,12 @@ TEST_F(SyncPitfallsTest, ADeviceThatMissedAThousandMessagesCatchesUpInOrder) {
   auto sender = device(alice);
   std::vector<std::string> bodies;
   for (int i = 0; i < 1000; ++i) bodies.push_back(body_to_users({bob.id}, "missed " + std::to_string(i)));
-  const auto sent = send_pipelined(*sender, bodies, 50);
-  ASSERT_EQ(sent.back().seq, 1001);
+  // Pipelined sends commit in any order: together they take seqs 2..1001.
+  std::map<std::int64_t, std::int64_t> sent;  // conv_seq -> message id
+  for (const auto& s : send_pipelined(*sender, bodies, 50)) sent[s.seq] = s.id;
+  ASSERT_EQ(sent.size(), 1000u);
+  ASSERT_EQ(sent.begin()->first, 2);
+  ASSERT_EQ(sent.rbegin()->first, 1001);
 
   const int pulls_before = phone->pulls();
   must(phone->connect(), "reconnect");
@@ -204,7 +208,7 @@ TEST_F(SyncPitfallsTest, ADeviceThatMissedAThousandMessagesCatchesUpInOrder) {
   EXPECT_TRUE(contiguous_from(*phone, 1));
   const auto& conversation = phone->state().conversations().at(first.conversation);
   EXPECT_EQ(conversation.max_seq, 1001);
-  EXPECT_EQ(conversation.messages.at(1001), sent.back().id);
+  for (const auto& [seq, id] : sent) EXPECT_EQ(conversation.messages.at(seq), id) << seq;
 }
 
 // Pitfall 4: sending never leaves the sender an unread message, on any of their devices.
