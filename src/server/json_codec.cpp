@@ -244,6 +244,7 @@ void write_dashboard_row(JsonWriter& w, const Message& m, Timestamp now,
   put_bool(w, "active", m.is_active(now));
   put_int(w, "recipients", m.recipient_count);
   write_counters(w, m);
+  put_int(w, "delivered_count", m.delivered_count);
   w.Key("reminders");
   write_reminder_schedule(w, reminders);
   w.EndObject();
@@ -279,6 +280,7 @@ void write_read_report(JsonWriter& w, const ReadReport& report, Timestamp now) {
     put_string(w, "group_name", r.group_name);
     put_bool(w, "is_read", r.is_read);
     put_time(w, "read_at", r.read_at);
+    put_time(w, "delivered_at", r.delivered_at);
     if (!report.reminders) {
       w.EndObject();
       continue;

@@ -88,18 +88,20 @@ TEST(JsonCodec, ThreadNodesNest) {
 TEST(JsonCodec, DashboardRowAndReport) {
   ReadReport report{sample_message(),
                     {GroupReadStat{GroupId(2), "Ops", 10, 3}, GroupReadStat{GroupId(), "", 0, 0}},
-                    {RecipientStatus{UserId(4), "bob", "Bob B", GroupId(2), "Ops", true, kT},
-                     RecipientStatus{UserId(5), "eve", "Eve E", GroupId(), "", false, {}}}};
+                    {RecipientStatus{UserId(4), "bob", "Bob B", GroupId(2), "Ops", true, kT, kT},
+                     RecipientStatus{UserId(5), "eve", "Eve E", GroupId(), "", false, {}, {}}}};
+  report.message.delivered_count = 1;
   EXPECT_EQ(write_json([&](JsonWriter& w) { write_read_report(w, report, kLater); }),
             R"({"message":{"id":7,"subject":"Hi","sent_to":"Ops",)"
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
-            R"("recipients":10,"read_count":3,"read_percent":30,"reminders":null},)"
+            R"("recipients":10,"read_count":3,"read_percent":30,"delivered_count":1,"reminders":null},)"
             R"("groups":[{"group_id":2,"group_name":"Ops","recipients":10,"reads":3,"read_percent":30},)"
             R"({"group_id":null,"group_name":"","recipients":0,"reads":0,"read_percent":0}],)"
             R"("recipients":[{"user_id":4,"handle":"bob","full_name":"Bob B","group_id":2,)"
-            R"("group_name":"Ops","is_read":true,"read_at":"2026-09-21T14:13:20.123Z"},)"
+            R"("group_name":"Ops","is_read":true,"read_at":"2026-09-21T14:13:20.123Z",)"
+            R"("delivered_at":"2026-09-21T14:13:20.123Z"},)"
             R"({"user_id":5,"handle":"eve","full_name":"Eve E","group_id":null,"group_name":"",)"
-            R"("is_read":false,"read_at":null}]})");
+            R"("is_read":false,"read_at":null,"delivered_at":null}]})");
 }
 
 TEST(JsonCodec, NonIntegralPercent) {
