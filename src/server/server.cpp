@@ -265,6 +265,10 @@ struct Server::Impl {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
+        // Answers and pushes are small frames written one after another: without this, Nagle
+        // holds the second until the client's delayed ACK (~40 ms per request on Linux).
+        beast::error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);
         std::make_shared<Session>(std::move(s), shared, pool)->start();
       } else {
         spdlog::warn("accept failed: {}", ec.message());

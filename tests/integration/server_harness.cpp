@@ -136,4 +136,10 @@ int ServerProcess::stop() {
   return status;
 }
 
+void ServerProcess::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  reap();
+}
+
 }  // namespace missive::itest

@@ -39,6 +39,9 @@ class ServerProcess {
     stop();
     start();
   }
+  // SIGKILL and reap (a crash: nothing is flushed or closed); start() runs it again on the
+  // same data. No-op when not running.
+  void kill();
 
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
