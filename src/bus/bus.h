@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 #include "core/ids.h"
@@ -25,6 +26,8 @@ class Bus {
   virtual void publish(const std::vector<UserId>& users) = 0;
   // Every notice published after this call reaches the handler. Returns a subscription id.
   virtual int subscribe(Handler handler) = 0;
+  // After it returns the handler is never called again (so its owner may be destroyed). Not
+  // to be called from inside a handler.
   virtual void unsubscribe(int id) = 0;
 };
 
@@ -41,6 +44,7 @@ class LocalBus final : public Bus {
     std::shared_ptr<const Handler> handler;
   };
   std::mutex mutex_;
+  std::shared_mutex calling_;            // held shared while handlers run
   std::vector<Subscriber> subscribers_;  // guarded by mutex_
   int next_id_ = 1;                      // guarded by mutex_
 };

@@ -6,12 +6,13 @@ namespace missive {
 
 void LocalBus::publish(const std::vector<UserId>& users) {
   if (users.empty()) return;
+  std::shared_lock calling(calling_);
   std::vector<std::shared_ptr<const Handler>> handlers;
   {
     std::lock_guard lock(mutex_);
     for (const Subscriber& s : subscribers_) handlers.push_back(s.handler);
   }
-  // Called outside the lock, so a handler may subscribe or unsubscribe.
+  // Called outside mutex_, so a handler may subscribe.
   for (const auto& handler : handlers) (*handler)(users);
 }
 
@@ -23,8 +24,12 @@ int LocalBus::subscribe(Handler handler) {
 }
 
 void LocalBus::unsubscribe(int id) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(subscribers_, [id](const Subscriber& s) { return s.id == id; });
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(subscribers_, [id](const Subscriber& s) { return s.id == id; });
+  }
+  // Waits for publishes under way, which may still hold the removed handler.
+  std::unique_lock wait_for_calls(calling_);
 }
 
 }  // namespace missive

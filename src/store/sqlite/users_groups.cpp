@@ -307,7 +307,7 @@ Result<std::vector<User>> SqliteStore::list_members(GroupId group) {
     MISSIVE_SQL(stmt, db,
                 "SELECT " MISSIVE_USER_COLUMNS " FROM user_group ug "
                 "JOIN user u ON u.id = ug.user_id "
-                "WHERE ug.group_id = ? AND ug.is_active = 1 AND u.is_active = 1 ORDER BY u.id");
+                "WHERE ug.group_id = ? AND ug.is_active = 1 AND u.is_active = 1 ORDER BY ug.user_id");
     stmt.bind(group);
     return collect_users(stmt);
   });
@@ -318,7 +318,7 @@ Result<std::vector<UserId>> SqliteStore::member_ids(GroupId group) {
     MISSIVE_TRY_STATUS(require_group(db, group));
     MISSIVE_SQL(stmt, db,
                 "SELECT u.id FROM user_group ug JOIN user u ON u.id = ug.user_id "
-                "WHERE ug.group_id = ? AND ug.is_active = 1 AND u.is_active = 1 ORDER BY u.id");
+                "WHERE ug.group_id = ? AND ug.is_active = 1 AND u.is_active = 1 ORDER BY ug.user_id");
     stmt.bind(group);
     std::vector<UserId> ids;
     for (;;) {
