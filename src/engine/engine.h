@@ -363,6 +363,8 @@ class Engine {
   // --- multi-device sync (docs/protocol.md) ---
   // The caller's timeline after request.since. Message entries pulled are marked delivered.
   Result<SyncResponse> sync(const Caller& caller, const SyncRequest& request);
+  // The seq of the caller's newest entry (0: none yet): where live pushes start.
+  Result<SyncSeq> newest_entry(const Caller& caller);
   // A device received (by push) every entry up to `up_to`: their messages become delivered.
   // invalid when up_to is negative or past the caller's newest entry.
   Status acknowledge(const Caller& caller, SyncSeq up_to);

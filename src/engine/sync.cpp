@@ -45,6 +45,11 @@ Result<SyncResponse> Engine::sync(const Caller& caller, const SyncRequest& reque
   return response;
 }
 
+Result<SyncSeq> Engine::newest_entry(const Caller& caller) {
+  MISSIVE_TRY(const SyncState state, store_.sync_state(caller.id));
+  return state.last;
+}
+
 Status Engine::acknowledge(const Caller& caller, SyncSeq up_to) {
   if (up_to < 0) return fail(ErrorCode::invalid, "up_to must not be negative");
   MISSIVE_TRY(const SyncState state, store_.sync_state(caller.id));

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <limits>
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -170,15 +169,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   // --- pushes ---
 
-  // On the pool: pushes start after the user's newest entry now. A cursor past the newest
-  // entry is answered with a reset whose `next` is that entry.
+  // On the pool: pushes start after the user's newest entry now.
   void start_pushing() {
-    auto state = context_.engine.sync(caller_, SyncRequest{.since = std::numeric_limits<SyncSeq>::max(),
-                                                           .limit = 1,
-                                                           .mark_delivered = false});
-    if (!state) {
+    auto newest = context_.engine.newest_entry(caller_);
+    if (!newest) {
       spdlog::warn("websocket: cannot read the timeline of user {}: {}", caller_.id.value,
-                   state.error().message);
+                   newest.error().message);
       net::post(ws_.get_executor(), [self = shared_from_this()] {
         self->close(kCloseServerError, "cannot read the timeline; reconnect later");
       });
@@ -186,7 +182,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
     {
       std::lock_guard lock(push_mutex_);
-      pushed_ = state->next;
+      pushed_ = *newest;
       ready_ = true;
       if (!dirty_) return;
       fetching_ = true;

@@ -52,6 +52,8 @@ TEST_F(SyncTest, PagesAreContiguousAndEndWithHasMoreFalse) {
   for (int i = 0; i < 25; ++i) sent(ada, Addresses{.users = {bob.id}});
   auto entries = pull_all(bob, 0, 7);
   ASSERT_EQ(entries.size(), 25u);
+  EXPECT_EQ(engine_->newest_entry(bob), 25);
+  EXPECT_EQ(engine_->newest_entry(user("cyd")), 0);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].seq, static_cast<SyncSeq>(i + 1));
     EXPECT_EQ(entries[i].conv_seq, static_cast<Seq>(i + 1));
