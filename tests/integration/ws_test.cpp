@@ -234,6 +234,24 @@ TEST_F(WsTest, ASlowConsumerIsClosedWhileAFastOneKeepsReceiving) {
   EXPECT_EQ(slow->wait_closed(20s), 4000);
 }
 
+TEST_F(WsTest, AClientThatAnswersNoPingIsDroppedAndALiveOneStays) {
+  server_.stop();
+  server_.set_extra_args({"--ws-idle", "2"});
+  server_.start();
+  admin_ = client_with(admin_->token());
+  auto bob = person("bob");
+  // Frames left unread: the server's pings go unanswered.
+  auto silent = device(bob, WsConnectOptions{.read = false});
+  auto live = device(bob);
+  // Reading answers the server's pings, so the live connection stays past the idle limit.
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) live->receive(200ms);
+  silent->start_reading();
+  EXPECT_EQ(silent->wait_closed(10s), 1006);
+  ASSERT_TRUE(live->send(R"({"id":1,"type":"ping"})"));
+  EXPECT_EQ(live->receive(5s).value_or(""), R"({"id":1,"type":"pong"})");
+}
+
 TEST_F(WsTest, ServerShutdownCloses1001) {
   auto alice = person("alice");
   auto phone = device(alice);
