@@ -87,14 +87,18 @@ int main(int argc, char** argv) {
                                                         .expiry_date = *parse_time("2030-03-10"),
                                                         .reminders = ReminderSettings{1, false}}),
                          "send");
+  // Over --diffusion-limit: the recipients are written after the send; both are timed.
+  must(engine.run_fanout(), "fan-out");
   const double send_s = seconds_since(start);
 
   // Baseline: single-row write transactions, one at a time (what per-recipient writes cost).
   constexpr int kSingles = 1000;
   start = std::chrono::steady_clock::now();
   for (int i = 0; i < kSingles; ++i) {
-    must(store->set_expiry(sent.message.id, *parse_time("2030-03-10T23:59:59.999Z")),
-         "set_expiry");
+    must(store->create_session("bench-" + std::to_string(i),
+                               Session{.user = sent.message.creator, .created_at = 0,
+                                       .expires_at = 1}),
+         "create_session");
   }
   const double singles_s = seconds_since(start) * recipients / kSingles;
 
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
   }
 
   std::printf("%-58s %10s %8s\n", "phase", "seconds", "ratio");
-  std::printf("%-58s %10.3f %8.2f\n", "send to all recipients (baseline)", send_s, 1.0);
+  std::printf("%-58s %10.3f %8.2f\n", "send to all recipients, with its fan-out (baseline)", send_s, 1.0);
   std::printf("%-58s %10.3f %8.2f\n", "one reminder pass, all recipients (vs send)", pass_s,
               pass_s / send_s);
   std::printf("%-58s %10.3f %8.2f\n", "one write transaction per recipient (extrapolated)",

@@ -215,7 +215,7 @@ Result<Message> Engine::set_expiry(const Caller& caller, MessageId id,
   }
   MISSIVE_TRY(auto with_reminders, set_reminder_expiry(view.item.message, expiry));
   if (with_reminders) return std::move(*with_reminders);
-  return store_.set_expiry(id, expiry);
+  return store_.set_expiry(id, expiry, clock_.now());
 }
 
 Result<Message> Engine::withdraw(const Caller& caller, MessageId id) {

@@ -300,8 +300,10 @@ class Store {
   // filter are part of the query, applied before paging. Pages stay stable while messages
   // are added (later messages are not in a search already paged).
   virtual Result<SearchHits> search(const MessageSearch& search) = 0;
-  // Sets (or clears) the expiry date. not_found for an unknown message.
-  virtual Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) = 0;
+  // Sets (or clears) the expiry date; `now` dates the expiry entries. not_found for an unknown
+  // message.
+  virtual Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry,
+                                     Timestamp now) = 0;
 
   // --- read tracking ---
   // Marks every recipient record of (message, user) read and advances the user's watermark

@@ -358,13 +358,13 @@ TEST_P(StoreConformance, ExpiredMessagesLeaveTheInbox) {
   EXPECT_EQ(inbox_at(now_ + 999), 2u);
   EXPECT_EQ(inbox_at(now_ + 1000), 1u);  // expired at exactly its expiry date
 
-  Message cleared = must(store().set_expiry(gone.id, std::nullopt));
+  Message cleared = must(store().set_expiry(gone.id, std::nullopt, now_));
   EXPECT_EQ(cleared.expiry_date, std::nullopt);
   EXPECT_EQ(inbox_at(now_ + 5000), 2u);
-  Message set = must(store().set_expiry(stays.id, now_));
+  Message set = must(store().set_expiry(stays.id, now_, now_));
   EXPECT_EQ(set.expiry_date, std::optional<Timestamp>(now_));
   EXPECT_EQ(inbox_at(now_), 1u);
-  EXPECT_EQ(status(store().set_expiry(MessageId(999), now_)), "not_found");
+  EXPECT_EQ(status(store().set_expiry(MessageId(999), now_, now_)), "not_found");
 }
 
 TEST_P(StoreConformance, InboxItemIsTheRecipientsView) {

@@ -157,7 +157,7 @@ TEST_P(SearchConformance, HasReminderKeepsMessagesSentWithReminders) {
 TEST_P(SearchConformance, ExpiredMessagesAreFoundOnlyByTheirCreatorWhoAsks) {
   Message m = say(ada_.id, bob_.id, "s", "withdrawn announcement");
   EXPECT_EQ(find(bob_.id, "announcement"), Ids{m.id.value});
-  must(store().set_expiry(m.id, now_ - 1));
+  must(store().set_expiry(m.id, now_ - 1, now_));
   EXPECT_EQ(find(bob_.id, "announcement"), Ids{});
   EXPECT_EQ(find(ada_.id, "announcement"), Ids{});
   MessageSearch s = query(ada_.id, "announcement");

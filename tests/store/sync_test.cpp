@@ -138,7 +138,7 @@ TEST_P(StoreConformance, WithdrawalWritesExpiryEntriesAndMakesPlaceholders) {
   nm.recipients.push_back(RecipientRef{m[0], GroupId()});
   Message msg = send(nm);
   const SyncSeq ada_before = must(store().sync_state(ada.id)).last;
-  must(store().set_expiry(msg.id, now_ + 10));
+  must(store().set_expiry(msg.id, now_ + 10, now_));
   SyncTimeline t(store());
   const std::string expiry = fmt::format("expiry m{} {}", msg.id.value, now_ + 10);
   EXPECT_EQ(t.after(ada.id, ada_before, now_), lines({expiry}));
@@ -148,7 +148,7 @@ TEST_P(StoreConformance, WithdrawalWritesExpiryEntriesAndMakesPlaceholders) {
   const std::string entry = fmt::format("message c{}:1 m{}", msg.conversation.value, msg.id.value);
   EXPECT_EQ(t.after(m[1], 0, now_ + 9)[0], entry);
   EXPECT_EQ(t.after(m[1], 0, now_ + 10)[0], entry + " placeholder");
-  must(store().set_expiry(msg.id, std::nullopt));
+  must(store().set_expiry(msg.id, std::nullopt, now_));
   EXPECT_EQ(t.after(m[1], 2, now_), lines({fmt::format("expiry m{} none", msg.id.value)}));
 }
 

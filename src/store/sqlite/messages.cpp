@@ -309,13 +309,14 @@ Result<std::vector<InboxItem>> SqliteStore::inbox(const InboxQuery& q) {
   });
 }
 
-Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> expiry) {
+Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> expiry,
+                                        Timestamp now) {
   return write([&](Db& db) -> Result<Message> {
     MISSIVE_SQL(stmt, db, "UPDATE message SET expiry_date = ? WHERE id = ?");
     stmt.bind(expiry, id);
     MISSIVE_TRY_STATUS(stmt.run());
     if (db.changes() == 0) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
-    MISSIVE_TRY_STATUS(queue_expiry_entries(db, id, wall_clock_now()));
+    MISSIVE_TRY_STATUS(queue_expiry_entries(db, id, now));
     return load_message(db, id);
   });
 }

@@ -59,7 +59,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> get_thread(MessageId root) override;
   Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override;
   Result<SearchHits> search(const MessageSearch& search) override;
-  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override;
+  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry,
+                             Timestamp now) override;
 
   Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override;
   Result<ReadOutcome> mark_conversation_read(ConversationId id, UserId user, Seq up_to,

@@ -34,9 +34,6 @@ Status queue_read_entry(Db& db, ConversationId conversation, UserId user, Seq re
 // `message` and once for each of its recipients.
 Status queue_expiry_entries(Db& db, MessageId message, Timestamp at);
 
-// The system clock, for the entries of a write that is given no time (set_expiry).
-Timestamp wall_clock_now();
-
 // Writes the queued entries to sync_timeline with their seqs, empties the queue, and appends
 // their users to db.timeline_users(). Call at the end of each write job.
 Status flush_timeline(Db& db);

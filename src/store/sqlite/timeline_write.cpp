@@ -40,11 +40,6 @@ Status queue_expiry_entries(Db& db, MessageId message, Timestamp at) {
   return stmt.run();
 }
 
-Timestamp wall_clock_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status flush_timeline(Db& db) {
   {

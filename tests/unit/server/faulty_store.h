@@ -140,9 +140,10 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.search(search);
   }
-  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry) override {
+  Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry,
+                             Timestamp now) override {
     MISSIVE_FAULT_POINT();
-    return inner_.set_expiry(id, expiry);
+    return inner_.set_expiry(id, expiry, now);
   }
   Result<ReadOutcome> mark_message_read(MessageId id, UserId user, Timestamp now) override {
     MISSIVE_FAULT_POINT();
