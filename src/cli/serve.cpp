@@ -162,7 +162,7 @@ Status serve(const ServeOptions& options) {
                   }});
   reminders.start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
-  // commits; old timeline entries are pruned.
+  // commits; old timeline entries are pruned; the search index is merged in small steps.
   const std::int64_t prune_every_ms =
       std::min<std::int64_t>(engine_options.sync_retention_ms, 3'600'000);
   SyncWorker sync_worker(engine, SyncWorkerOptions{

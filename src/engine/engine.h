@@ -376,6 +376,9 @@ class Engine {
   Result<std::int64_t> run_fanout();
   // Deletes timeline entries older than the retention. Returns how many.
   Result<std::int64_t> prune_timeline();
+  // One bounded step of search index upkeep (Store::maintain_search_index, about `pages`
+  // pages written, a few milliseconds). true while more remains: call again later.
+  Result<bool> maintain_search_index(int pages);
 
   const Clock& clock() const { return clock_; }
 

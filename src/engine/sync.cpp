@@ -101,4 +101,8 @@ Result<std::int64_t> Engine::prune_timeline() {
   return store_.prune_timeline(clock_.now() - options_.sync_retention_ms);
 }
 
+Result<bool> Engine::maintain_search_index(int pages) {
+  return store_.maintain_search_index(pages);
+}
+
 }  // namespace missive

@@ -1,5 +1,6 @@
 #include "engine/sync_worker.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace missive {
@@ -36,10 +37,16 @@ void SyncWorker::wake() {
 void SyncWorker::run() {
   using Steady = std::chrono::steady_clock;
   Steady::time_point next_prune = Steady::now();
+  Steady::time_point next_merge = Steady::now();
+  Steady::time_point next_fanout = Steady::now();
   for (;;) {
-    // The first pass resumes the fan-outs a crash interrupted.
-    if (auto chunks = engine_.run_fanout(); !chunks && options_.on_error) {
-      options_.on_error("fan-out", chunks.error());
+    // The first pass resumes the fan-outs a crash interrupted; later ones run when woken or
+    // every poll interval (not on every merge step).
+    if (Steady::now() >= next_fanout) {
+      if (auto chunks = engine_.run_fanout(); !chunks && options_.on_error) {
+        options_.on_error("fan-out", chunks.error());
+      }
+      next_fanout = Steady::now() + std::chrono::milliseconds(options_.poll_ms);
     }
     if (Steady::now() >= next_prune) {
       if (auto pruned = engine_.prune_timeline(); !pruned && options_.on_error) {
@@ -47,11 +54,20 @@ void SyncWorker::run() {
       }
       next_prune = Steady::now() + std::chrono::milliseconds(options_.prune_every_ms);
     }
+    if (options_.merge_pages > 0 && Steady::now() >= next_merge) {
+      auto more = engine_.maintain_search_index(options_.merge_pages);
+      if (!more && options_.on_error) options_.on_error("search index merge", more.error());
+      next_merge = Steady::now() + std::chrono::milliseconds(more && *more ? options_.merge_busy_ms
+                                                                           : options_.merge_idle_ms);
+    }
+    Steady::time_point until = next_fanout;
+    if (options_.merge_pages > 0) until = std::min(until, next_merge);
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                 [this] { return stop_ || woken_; });
-    if (stop_) return;
-    woken_ = false;
+    if (cv_.wait_until(lock, until, [this] { return stop_ || woken_; })) {
+      if (stop_) return;
+      woken_ = false;
+      next_fanout = Steady::now();  // a deferred send committed: fan out now
+    }
   }
 }
 

@@ -300,6 +300,11 @@ class Store {
   // filter are part of the query, applied before paging. Pages stay stable while messages
   // are added (later messages are not in a search already paged).
   virtual Result<SearchHits> search(const MessageSearch& search) = 0;
+  // One bounded step of background upkeep of the search index (SQLite: an FTS5 incremental
+  // merge writing about `pages` pages, in a transaction of its own). Returns true while the
+  // index has more merging to do: call again (later) until false. Never changes what a
+  // search finds; a backend without such upkeep returns false.
+  virtual Result<bool> maintain_search_index(int pages) = 0;
   // Sets (or clears) the expiry date; `now` dates the expiry entries. not_found for an unknown
   // message.
   virtual Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry,

@@ -119,6 +119,7 @@ Status Db::exec(const char* sql) {
 }
 
 std::int64_t Db::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Db::total_changes() const { return sqlite3_total_changes64(db_); }
 
 bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 

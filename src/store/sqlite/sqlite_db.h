@@ -117,6 +117,8 @@ class Db {
   Status exec(const char* sql);
 
   std::int64_t changes() const;
+  // Rows changed by every statement since the connection opened (sqlite3_total_changes64).
+  std::int64_t total_changes() const;
   bool in_transaction() const;
   // The connection's current error as an Error: unique/primary-key violations -> conflict,
   // foreign-key violations -> not_found, anything else -> unavailable.

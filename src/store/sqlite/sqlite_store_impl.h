@@ -59,6 +59,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> get_thread(MessageId root) override;
   Result<std::vector<InboxItem>> inbox(const InboxQuery& query) override;
   Result<SearchHits> search(const MessageSearch& search) override;
+  Result<bool> maintain_search_index(int pages) override;
   Result<Message> set_expiry(MessageId id, std::optional<Timestamp> expiry,
                              Timestamp now) override;
 
@@ -98,6 +99,21 @@ class SqliteStore final : public Store {
       out.emplace(f(db));
       if (!*out) return std::unexpected(out->error());
       return flush_timeline(db);
+    });
+    if (!status) return std::unexpected(std::move(status).error());
+    return std::move(*out);
+  }
+
+  // Runs `f(Db&) -> Result<T>` as a maintenance job: alone, in a plain transaction of its
+  // own (Writer::submit_alone). No timeline entries.
+  template <class F>
+  auto write_alone(F&& f) -> std::invoke_result_t<F, Db&> {
+    using R = std::invoke_result_t<F, Db&>;
+    std::optional<R> out;
+    Status status = writer_.submit_alone([&](Db& db) -> Status {
+      out.emplace(f(db));
+      if (!*out) return std::unexpected(out->error());
+      return Status{};
     });
     if (!status) return std::unexpected(std::move(status).error());
     return std::move(*out);

@@ -23,7 +23,16 @@ Writer::~Writer() {
 }
 
 Status Writer::submit(const Job& job) {
-  Pending p{&job, {}, false, {}};
+  Pending p{&job, {}, false, {}, false};
+  return enqueue(p);
+}
+
+Status Writer::submit_alone(const Job& job) {
+  Pending p{&job, {}, false, {}, true};
+  return enqueue(p);
+}
+
+Status Writer::enqueue(Pending& p) {
   std::unique_lock lock(mutex_);
   if (stop_) return fail(ErrorCode::unavailable, "the store is shutting down");
   queue_.push_back(&p);
@@ -64,12 +73,22 @@ void Writer::run() {
       std::unique_lock lock(mutex_);
       work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_ is set and nothing is left to do
-      while (!queue_.empty() && batch.size() < max_batch_) {
+      if (queue_.front()->alone) {
         batch.push_back(queue_.front());
         queue_.pop_front();
+      } else {
+        // A batch ends before the next maintenance job: that one runs alone, after it.
+        while (!queue_.empty() && batch.size() < max_batch_ && !queue_.front()->alone) {
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
       }
     }
-    apply(batch);
+    if (batch.front()->alone) {
+      apply_alone(*batch.front());
+    } else {
+      apply(batch);
+    }
     {
       // Completed under the lock: once `done` is seen the caller's stack frame (and the
       // Pending on it) may vanish, so nothing may touch it after the unlock.
@@ -83,17 +102,20 @@ void Writer::run() {
   }
 }
 
+Status Writer::call_job(Pending& p) {
+  try {
+    return (*p.job)(*db_);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, fmt::format("write failed: {}", e.what()));
+  } catch (...) {
+    return fail(ErrorCode::internal, "write failed");
+  }
+}
+
 Status Writer::run_job(Pending& p) {
   MISSIVE_TRY_STATUS(db_->exec("SAVEPOINT job"));
   const std::size_t users_before = db_->timeline_users().size();
-  Status result;
-  try {
-    result = (*p.job)(*db_);
-  } catch (const std::exception& e) {
-    result = fail(ErrorCode::internal, fmt::format("write failed: {}", e.what()));
-  } catch (...) {
-    result = fail(ErrorCode::internal, "write failed");
-  }
+  Status result = call_job(p);
   if (!db_->in_transaction()) return result;  // SQLite rolled the whole transaction back
   if (!result) db_->timeline_users().resize(users_before);  // its entries are rolled back
   Status closed = result ? db_->exec("RELEASE job") : db_->exec("ROLLBACK TO job");
@@ -135,6 +157,38 @@ void Writer::apply(std::deque<Pending*>& batch) {
   if (!committed) {
     if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
     fail_all(committed.error());
+    db_->timeline_users().clear();
+    return;
+  }
+  notify_committed();
+}
+
+void Writer::apply_alone(Pending& p) {
+  db_->timeline_users().clear();
+  if (auto begun = db_->exec("BEGIN IMMEDIATE"); !begun) {
+    p.result = std::unexpected(Error{ErrorCode::unavailable, begun.error().message});
+    return;
+  }
+  p.result = call_job(p);
+  if (!db_->in_transaction()) {  // SQLite rolled the transaction back (I/O error, full disk)
+    if (p.result) {
+      p.result = fail(ErrorCode::unavailable,
+                      "database error: the transaction was rolled back; retry");
+    }
+    db_->timeline_users().clear();
+    return;
+  }
+  if (!p.result) {
+    (void)db_->exec("ROLLBACK");
+    db_->timeline_users().clear();
+    return;
+  }
+  bool injected = fault_ && fault_(1);
+  Status committed = injected ? fail(ErrorCode::unavailable, "database error: injected commit failure")
+                              : db_->exec("COMMIT");
+  if (!committed) {
+    if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+    p.result = std::unexpected(Error{ErrorCode::unavailable, committed.error().message});
     db_->timeline_users().clear();
     return;
   }

@@ -22,7 +22,11 @@ namespace missive::sqlite {
 // After each successful COMMIT, and before its jobs are answered, the commit listener (if
 // any) is told the distinct users the committed jobs gave timeline entries
 // (Db::timeline_users), on the writer thread and outside every lock.
-// Thread-safety: submit() may be called from any thread concurrently.
+// A maintenance job (submit_alone) runs by itself, between batches, in its own plain
+// transaction (BEGIN IMMEDIATE ... COMMIT, no SAVEPOINT, no other job in it): for work such as
+// FTS5 index merges that must not share a transaction or a savepoint with other writes. Jobs
+// queued before it run in earlier batches, jobs queued after it in later ones.
+// Thread-safety: submit() and submit_alone() may be called from any thread concurrently.
 class Writer {
  public:
   // A job runs on the writer thread inside the batch's transaction. An error return rolls
@@ -41,6 +45,9 @@ class Writer {
 
   // Blocks until the job has committed (ok) or failed (its own error, or unavailable).
   Status submit(const Job& job);
+  // As submit, but the job runs alone in a plain transaction (see above). An error return
+  // rolls the transaction back.
+  Status submit_alone(const Job& job);
   // Replaces the commit listener; takes effect from the next commit.
   void set_commit_listener(CommitListener listener);
 
@@ -50,10 +57,14 @@ class Writer {
     Status result;
     bool done = false;
     std::condition_variable cv;
+    bool alone = false;  // a maintenance job: its own transaction, no savepoint
   };
 
+  Status enqueue(Pending& p);
   void run();
   void apply(std::deque<Pending*>& batch);
+  void apply_alone(Pending& p);
+  Status call_job(Pending& p);
   void notify_committed();
   Status run_job(Pending& p);
 

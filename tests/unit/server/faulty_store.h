@@ -215,6 +215,10 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.conversation_messages(range);
   }
+  Result<bool> maintain_search_index(int pages) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.maintain_search_index(pages);
+  }
   Result<std::int64_t> prune_timeline(Timestamp before) override {
     MISSIVE_FAULT_POINT();
     return inner_.prune_timeline(before);
