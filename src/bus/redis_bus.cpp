@@ -239,7 +239,9 @@ struct RedisBus::Impl {
         if (!want && subscribed.contains(user)) remove.push_back(user);
       }
     }
-    for (const auto& [command, list] : {std::pair{"SUBSCRIBE", &add}, std::pair{"UNSUBSCRIBE", &remove}}) {
+    // Unsubscribes first: once a later subscription is confirmed, the earlier ones are gone.
+    for (const auto& [command, list] :
+         {std::pair{"UNSUBSCRIBE", &remove}, std::pair{"SUBSCRIBE", &add}}) {
       for (std::size_t start = 0; start < list->size(); start += kPipelineBatch) {
         const std::size_t end = std::min(list->size(), start + kPipelineBatch);
         std::vector<std::string> args{command};

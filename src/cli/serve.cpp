@@ -84,8 +84,8 @@ Result<std::unique_ptr<Bus>> make_bus(const std::string& spec) {
         if (connected) {
           spdlog::info("bus: connected to {}", where);
         } else {
-          spdlog::warn("bus: {} unreachable ({}); pushes wait for it, devices pull meanwhile; "
-                       "retrying with backoff",
+          spdlog::warn("bus: {} unreachable ({}); until it is back, notices reach only this "
+                       "node's devices (the others catch up then); retrying with backoff",
                        where, detail);
         }
       }});
