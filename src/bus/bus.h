@@ -25,7 +25,8 @@ class Bus {
 
   virtual ~Bus() = default;
   virtual void publish(const std::vector<UserId>& users) = 0;
-  // Every notice published after this call reaches the handler. Returns a subscription id.
+  // Every notice published after this call reaches the handler (with a bus that carries
+  // notices between nodes: every notice naming a user watched here). Returns a subscription id.
   virtual int subscribe(Handler handler) = 0;
   // After it returns the handler is never called again (so its owner may be destroyed). Not
   // to be called from inside a handler.

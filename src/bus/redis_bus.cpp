@@ -3,6 +3,7 @@
 // writer thread never waits for the network.
 #include "bus/redis_bus.h"
 
+#include <fmt/format.h>
 #include <hiredis.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -18,8 +19,6 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 namespace missive {
 
@@ -64,9 +63,9 @@ bool flush(redisContext* context) {
 
 Result<RedisAddress> parse_redis_url(std::string_view url) {
   const auto bad = [&] {
-    return fail(ErrorCode::invalid,
-                fmt::format("\"{}\": expected redis://HOST[:PORT], e.g. redis://127.0.0.1:6379",
-                            url));
+    return fail(
+        ErrorCode::invalid,
+        fmt::format("\"{}\": expected redis://HOST[:PORT], e.g. redis://127.0.0.1:6379", url));
   };
   constexpr std::string_view kScheme = "redis://";
   if (!url.starts_with(kScheme)) return bad();
@@ -93,7 +92,8 @@ Result<RedisAddress> parse_redis_url(std::string_view url) {
   if (host.empty() || host.find_first_of("/@?#") != std::string_view::npos) return bad();
   if (!port_text.empty()) {
     int port = 0;
-    const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    const auto [ptr, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 ||
         port > 65535) {
       return bad();
@@ -354,8 +354,7 @@ struct RedisBus::Impl {
       // "message": a node published for the user; "subscribe": the subscription took effect,
       // so whatever was committed before it may have gone unannounced here.
       if (kind != "message" && kind != "subscribe") continue;
-      const auto user =
-          user_of(std::string_view(reply->element[1]->str, reply->element[1]->len));
+      const auto user = user_of(std::string_view(reply->element[1]->str, reply->element[1]->len));
       if (user) users.push_back(*user);
     }
     std::sort(users.begin(), users.end());
@@ -371,10 +370,10 @@ struct RedisBus::Impl {
   std::atomic<std::uint64_t> dropped = 0;
 
   std::mutex mutex;
-  bool stopping = false;                             // guarded by mutex
-  std::unordered_set<std::int64_t> pending;          // guarded by mutex: to publish
-  std::unordered_map<std::int64_t, int> watched;     // guarded by mutex: user -> watch count
-  std::unordered_set<std::int64_t> changed;          // guarded by mutex: watch state changed
+  bool stopping = false;                          // guarded by mutex
+  std::unordered_set<std::int64_t> pending;       // guarded by mutex: to publish
+  std::unordered_map<std::int64_t, int> watched;  // guarded by mutex: user -> watch count
+  std::unordered_set<std::int64_t> changed;       // guarded by mutex: watch state changed
 
   // Bus thread only.
   Context pub;

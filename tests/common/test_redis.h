@@ -53,7 +53,8 @@ class TestRedis {
   }
 
  private:
-  TestRedis(std::string dir, std::string script) : dir_(std::move(dir)), script_(std::move(script)) {}
+  TestRedis(std::string dir, std::string script)
+      : dir_(std::move(dir)), script_(std::move(script)) {}
 
   void run(const std::string& action) const {
     const std::string command = script_ + " " + action + " " + dir_;

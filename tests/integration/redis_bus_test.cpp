@@ -1,12 +1,11 @@
 // `missive serve --bus redis://...` against the test run's private redis-server: a device's
 // connection subscribes the node to its user's channel, a message sent over HTTP comes back
 // as a push through Redis, and pushes resume when Redis is restarted mid-test.
-#include "fixture.h"
-#include "ws_test_client.h"
-
 #include <thread>
 
+#include "fixture.h"
 #include "test_redis.h"
+#include "ws_test_client.h"
 
 namespace missive::itest {
 namespace {
