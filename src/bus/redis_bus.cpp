@@ -315,7 +315,8 @@ struct RedisBus::Impl {
     pollfd fds[3] = {{.fd = wake_fd, .events = POLLIN, .revents = 0},
                      {.fd = sub ? sub->fd : -1, .events = POLLIN, .revents = 0},
                      {.fd = pub ? pub->fd : -1, .events = POLLIN, .revents = 0}};
-    int timeout_ms = -1;
+    // Connected, the eventfd wakes it; the bounded wait only guards against a missed wake.
+    int timeout_ms = 1000;
     if (!pub) {
       const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_attempt - Clock::now());
       timeout_ms = static_cast<int>(std::max<std::int64_t>(0, wait.count()));
