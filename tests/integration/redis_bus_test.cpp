@@ -89,15 +89,24 @@ TEST_F(RedisServeTest, APushMakesTheRoundTripThroughRedisAndResumesAfterARestart
   EXPECT_EQ(after, (std::vector<std::string>{"two", "three"}));
 }
 
-TEST_F(RedisServeTest, TheNodeUnsubscribesWhenTheLastDeviceOfAUserLeaves) {
+TEST_F(RedisServeTest, TheNodeStaysSubscribedUntilTheLastDeviceOfAUserLeaves) {
+  auto alice = person("alice");
   auto bob = person("bob");
-  {
-    WsTestClient phone;
-    WsTestClient laptop;
-    ASSERT_EQ(phone.connect(server_.port(), bob.api->token()), 101);
-    ASSERT_EQ(laptop.connect(server_.port(), bob.api->token()), 101);
-    ASSERT_TRUE(wait_subscribers(bob.id, 1));
-  }
+  auto phone = std::make_unique<WsTestClient>();
+  auto laptop = std::make_unique<WsTestClient>();
+  ASSERT_EQ(phone->connect(server_.port(), bob.api->token()), 101);
+  ASSERT_EQ(laptop->connect(server_.port(), bob.api->token()), 101);
+  ASSERT_TRUE(wait_subscribers(bob.id, 1));
+
+  laptop.reset();
+  // Time for the server to see the laptop go (were it to unsubscribe then, the push below
+  // would not come).
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(alice.api->send_to_users({bob.id}, "still here").status, 201);
+  EXPECT_EQ(await_message(*phone, "still here"), std::vector<std::string>{"still here"});
+  EXPECT_EQ(subscribers(bob.id), 1);
+
+  phone.reset();
   EXPECT_TRUE(wait_subscribers(bob.id, 0));
 }
 
