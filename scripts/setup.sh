@@ -8,6 +8,7 @@ packages=(
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql-15
   curl
 )
 
