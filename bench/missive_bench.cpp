@@ -108,8 +108,9 @@ class Report {
   void fact(std::string key, double value) { facts_.emplace_back(std::move(key), value); }
 
   static void print_row(const Row& r) {
-    std::printf("  %-30s %-9s %9.0f/s  p50 %8.3f  p99 %8.3f  p99.9 %8.3f  max %8.3f ms  n=%llu %s\n",
-                r.workload.c_str(), r.system.c_str(), r.per_second(), r.latency.quantile_ms(0.5),
+    const std::string rate = r.seconds > 0 ? fmt::format("{:9.0f}/s", r.per_second()) : "        -  ";
+    std::printf("  %-30s %-9s %s  p50 %8.3f  p99 %8.3f  p99.9 %8.3f  max %8.3f ms  n=%llu %s\n",
+                r.workload.c_str(), r.system.c_str(), rate.c_str(), r.latency.quantile_ms(0.5),
                 r.latency.quantile_ms(0.99), r.latency.quantile_ms(0.999), r.latency.max_ms(),
                 static_cast<unsigned long long>(r.ops), r.note.c_str());
     std::fflush(stdout);
@@ -860,6 +861,7 @@ int check_json(const std::string& path) {
 
 int main(int argc, char** argv) {
   using namespace missive::bench;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress through a pipe or a log file
   Config config;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
