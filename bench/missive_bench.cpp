@@ -8,6 +8,7 @@
 // a fixed rate with 1,000 devices, sync catch-up of 10,000 missed entries, mark-read, the
 // dashboard of a 100,000-recipient message, memory per idle device at 10,000 connections.
 // Usage: missive-bench [--smoke] [--pg CONNINFO] [--json FILE] [--seconds S] [--rate R]
+//                      [--conns N] [--depth D]   (WebSocket senders, requests in flight each)
 //        missive-bench --check-json FILE   (parses a result file; exit 1 when malformed)
 #include <sys/resource.h>
 
@@ -557,12 +558,19 @@ class Suite {
   }
 
   // (3) Send -> push at a fixed offered rate with `devices` connected devices.
+  // At the target rate, then at a fifth of it (a rate the server sustains on a busy machine,
+  // where the latencies are not those of a backlog).
   void send_to_push() {
-    std::printf("\n3. send -> push: %d devices, %d direct messages/s offered for %.0f s (WS x%d)\n",
-                c_.devices, c_.rate, c_.seconds, c_.ws_conns);
     ensure_device_fleet();
     device_fleet_->connect(tokens_of(devices_, 0, std::size_t(c_.devices)));
-    const std::int64_t total = std::int64_t(c_.rate * c_.seconds);
+    send_to_push_at(c_.rate);
+    send_to_push_at(std::max(1, c_.rate / 5));
+  }
+
+  void send_to_push_at(int rate) {
+    std::printf("\n3. send -> push: %d devices, %d direct messages/s offered for %.0f s (WS x%d)\n",
+                c_.devices, rate, c_.seconds, c_.ws_conns);
+    const std::int64_t total = std::int64_t(rate * c_.seconds);
     std::vector<std::int64_t> dues(std::size_t(total) + 1);
     Histogram ack;
     std::atomic<std::uint64_t> answered{0}, errors{0};
@@ -580,7 +588,7 @@ class Suite {
       pushes_ = 0;
     }
     const std::int64_t start = now_ns() + 20'000'000;
-    const double interval = 1e9 / c_.rate;
+    const double interval = 1e9 / rate;
     {
       Progress progress("send -> push", answered);
       for (std::int64_t k = 0; k < total; ++k) {
@@ -596,7 +604,7 @@ class Suite {
     const double seconds = double(now_ns() - start) / 1e9;
     senders.stop();
     if (errors) throw std::runtime_error(fmt::format("send -> push: {} errors", errors.load()));
-    Row ack_row{.workload = fmt::format("send-ack at {}/s", c_.rate), .system = "missive",
+    Row ack_row{.workload = fmt::format("send-ack at {}/s", rate), .system = "missive",
                 .ops = answered, .seconds = seconds, .latency = ack, .note = "(from when due)"};
     Histogram push_copy;
     {
@@ -609,13 +617,14 @@ class Suite {
     report_.add(ack_row);
     report_.add(push_row);
     const double p99_push = push_copy.quantile_ms(0.99), p99_ack = ack.quantile_ms(0.99);
-    report_.ratio({.name = fmt::format("send->push p99 / send-ack p99 at {}/s", c_.rate),
+    report_.ratio({.name = fmt::format("send->push p99 / send-ack p99 at {}/s", rate),
                    .target = "<=2x",
                    .missive = p99_push,
                    .baseline = p99_ack,
                    .ratio = p99_push / p99_ack,
-                   .met = p99_push <= 2 * p99_ack});
-    report_.fact("send->push: achieved sends/s", ack_row.per_second());
+                   // Met only when the server kept up with the offered rate.
+                   .met = p99_push <= 2 * p99_ack && ack_row.per_second() >= 0.9 * rate});
+    report_.fact(fmt::format("send->push: achieved sends/s of {} offered", rate), ack_row.per_second());
   }
 
   // (7) Memory per idle connected device.
@@ -882,12 +891,16 @@ int main(int argc, char** argv) {
       config.seconds = std::atof(value().c_str());
     } else if (args[i] == "--rate") {
       config.rate = std::atoi(value().c_str());
+    } else if (args[i] == "--conns") {
+      config.ws_conns = std::max(1, std::atoi(value().c_str()));
+    } else if (args[i] == "--depth") {
+      config.ws_depth = std::max(1, std::atoi(value().c_str()));
     } else if (args[i] == "--check-json") {
       return check_json(value());
     } else {
       std::fprintf(stderr,
                    "usage: missive-bench [--smoke] [--pg CONNINFO] [--json FILE] [--seconds S] "
-                   "[--rate R] | --check-json FILE\n");
+                   "[--rate R] [--conns N] [--depth D] | --check-json FILE\n");
       return 2;
     }
   }
