@@ -4,7 +4,8 @@
 // send text frames (queued per device and written in order, so requests can be pipelined).
 //
 // Thread-safety: connect() and stop() from the owner's thread; send() from any thread
-// (including the callback); the callback runs on the fleet's thread.
+// (including the callback) but not while connect() runs; the callback runs on the fleet's
+// thread.
 
 #include <cstdint>
 #include <functional>
