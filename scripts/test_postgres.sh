@@ -71,7 +71,7 @@ start() {
     port=$(free_port)
     if as_pg "$PGBIN/pg_ctl" -D "$data/pg" -l "$data/pg/log" -w -t 30 start -o \
       "-p $port -k $data/sock -c listen_addresses=127.0.0.1 -c max_connections=200 \
-       -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+       -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c deadlock_timeout=100ms" >/dev/null; then
       echo "postgres://postgres@127.0.0.1:$port/postgres" >"$dir/url"
       echo "test_postgres: $(cat "$dir/url")"
       return 0
