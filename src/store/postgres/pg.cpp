@@ -90,6 +90,16 @@ std::vector<const char*> Params::pointers() const {
   return out;
 }
 
+Params& Params::add(const std::vector<std::int64_t>& v) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) text += ',';
+    text += std::to_string(v[i]);
+  }
+  text += '}';
+  return add_text(std::move(text));
+}
+
 // --- Conn ---
 
 Result<std::unique_ptr<Conn>> Conn::open(const std::string& url) {
@@ -126,6 +136,9 @@ Result<Rows> Conn::check(PGresult* result, std::string_view sql) {
   if (message.empty()) message = trimmed(PQerrorMessage(conn_));
   if (last_sqlstate_ == "23505") {
     return fail(ErrorCode::conflict, fmt::format("already exists ({})", message));
+  }
+  if (last_sqlstate_ == "23503") {
+    return fail(ErrorCode::not_found, "a referenced user, group or message does not exist");
   }
   if (broken() || connection_state(last_sqlstate_)) {
     return fail(ErrorCode::unavailable, fmt::format("the database is unavailable: {}", message));

@@ -5,6 +5,7 @@
 //
 // Error mapping (pg_error in pg.cpp), the same for every statement:
 //   23505 unique_violation            -> conflict
+//   23503 foreign_key_violation       -> not_found
 //   class 08 (connection), 57P01..03,
 //   a connection found broken         -> unavailable ("the database is unavailable ...")
 //   40001 serialization_failure,
@@ -83,6 +84,8 @@ class Params {
   Params& add(std::string_view v) { return add_text(std::string(v)); }
   Params& add(const std::string& v) { return add_text(v); }
   Params& add(const char* v) { return add_text(v); }
+  // A bigint[] literal ("{1,2,3}"): bind as $n::bigint[] (for unnest in multi-row writes).
+  Params& add(const std::vector<std::int64_t>& v);
   Params& add(std::nullopt_t) {
     values_.emplace_back();
     return *this;

@@ -11,8 +11,8 @@ Pool::Lease::~Lease() {
   if (conn_ != nullptr && pool_ != nullptr) pool_->release(std::move(conn_));
 }
 
-Pool::Pool(std::string url, int size, std::chrono::milliseconds wait)
-    : url_(std::move(url)), size_(std::max(1, size)), wait_(wait) {}
+Pool::Pool(std::string url, int size, std::chrono::milliseconds wait, std::string init)
+    : url_(std::move(url)), size_(std::max(1, size)), wait_(wait), init_(std::move(init)) {}
 
 Result<Pool::Lease> Pool::acquire() {
   {
@@ -30,6 +30,9 @@ Result<Pool::Lease> Pool::acquire() {
     ++open_;  // a slot reserved for the connection opened below, outside the lock
   }
   auto opened = Conn::open(url_);
+  if (opened && !init_.empty()) {
+    if (Status ready = (*opened)->run(init_); !ready) opened = std::unexpected(ready.error());
+  }
   if (!opened) {
     std::lock_guard lock(mutex_);
     --open_;

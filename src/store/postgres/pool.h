@@ -35,7 +35,10 @@ class Pool {
     std::unique_ptr<Conn> conn_;
   };
 
-  Pool(std::string url, int size, std::chrono::milliseconds wait = std::chrono::seconds(10));
+  // `init`: SQL run on every new connection before its first use (session setup, e.g. the
+  // temporary tables of timeline.h); empty for none.
+  Pool(std::string url, int size, std::chrono::milliseconds wait = std::chrono::seconds(10),
+       std::string init = {});
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
@@ -50,6 +53,7 @@ class Pool {
   const std::string url_;
   const int size_;
   const std::chrono::milliseconds wait_;
+  const std::string init_;
 
   std::mutex mutex_;
   std::condition_variable returned_;

@@ -11,6 +11,7 @@
 
 #include "store/postgres/pool.h"
 #include "store/postgres/postgres_store.h"
+#include "store/postgres/timeline.h"
 #include "store/postgres/transaction.h"
 
 namespace missive::postgres {
@@ -20,7 +21,7 @@ namespace missive::postgres {
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(const PostgresOptions& options)
-      : pool_(options.url, options.connections) {}
+      : pool_(options.url, options.connections, std::chrono::seconds(10), kTimelineSessionSql) {}
 
   Result<User> create_user(const NewUser& user) override;
   Result<User> get_user(UserId id) override;
@@ -87,12 +88,23 @@ class PostgresStore final : public Store {
 
  private:
   // Runs `f(Tx&) -> Result<T>` as one write transaction (retried on serialization failures
-  // and deadlocks) and returns its result once committed; then tells the timeline listener
-  // which users got entries (tx.timeline_users).
+  // and deadlocks) and returns its result once committed. The timeline entries f queued are
+  // written last, in its transaction; after the commit the timeline listener learns which
+  // users got entries (tx.timeline_users).
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F, Tx&> {
-    return with_transaction(pool_, TxMode::write, std::forward<F>(f),
-                            [this](Tx& tx) { notify(tx.timeline_users); });
+    using R = std::invoke_result_t<F, Tx&>;
+    return with_transaction(
+        pool_, TxMode::write,
+        [&](Tx& tx) -> R {
+          R out = f(tx);
+          if (!out) return out;
+          if (Status flushed = flush_timeline(tx); !flushed) {
+            return std::unexpected(std::move(flushed).error());
+          }
+          return out;
+        },
+        [this](Tx& tx) { notify(tx.timeline_users); });
   }
 
   // Runs `f(Tx&) -> Result<T>` in one read-only snapshot.

@@ -1,6 +1,7 @@
 #include "store/postgres/rows.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/json_values.h"
 
@@ -73,6 +74,35 @@ Group group_from_row(const Rows& rows, int row, int first) {
   g.created_at = rows.int64(row, first + 5);
   g.member_count = g.rule ? 0 : rows.int64(row, first + 6);
   return g;
+}
+
+std::vector<GroupId> parse_groups(std::string_view text) {
+  std::vector<GroupId> groups;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    std::int64_t value = 0;
+    std::from_chars(part.data(), part.data() + part.size(), value);
+    if (value > 0) groups.emplace_back(value);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  return groups;
+}
+
+Result<InboxItem> inbox_item_from_row(const Rows& rows, int row) {
+  MISSIVE_TRY(Message m, message_from_row(rows, row));
+  InboxItem item;
+  item.message = std::move(m);
+  item.is_read = rows.boolean(row, kMessageColumns);
+  if (item.is_read) item.read_at = rows.opt_int64(row, kMessageColumns + 1);
+  item.via_groups = parse_groups(rows.text(row, kMessageColumns + 2));
+  item.reminder_count = rows.int64(row, kMessageColumns + 3);
+  item.last_reminded_at = rows.opt_int64(row, kMessageColumns + 4);
+  item.final_reminder = item.reminder_count > 0 && rows.boolean(row, kMessageColumns + 5);
+  return item;
 }
 
 std::string_view kind_name(ConversationKind kind) {

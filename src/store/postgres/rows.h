@@ -27,10 +27,31 @@ inline constexpr int kMessageColumns = 17;
   " WHERE ug.group_id = g.id AND ug.is_active AND mu.is_active)"
 inline constexpr int kGroupColumns = 7;
 
+// The caller's reminders of inbox row (m, r): count, latest sent_at, whether the latest was
+// the final one. Spliced after an inbox query's other columns (group by m.id, r.recipient_id).
+#define MISSIVE_PG_INBOX_REMINDER_COLUMNS                                                  \
+  "(SELECT count(*) FROM reminder x WHERE x.message_id = m.id "                            \
+  " AND x.recipient_id = r.recipient_id), "                                                \
+  "(SELECT max(x.sent_at) FROM reminder x WHERE x.message_id = m.id "                      \
+  " AND x.recipient_id = r.recipient_id), "                                                \
+  "(SELECT x.is_final FROM reminder x WHERE x.message_id = m.id "                          \
+  " AND x.recipient_id = r.recipient_id ORDER BY x.number DESC LIMIT 1)"
+
+// The recipient's view of a message: message columns, then all-read, latest read_at, the
+// groups (comma-separated), and the reminder columns. From message m JOIN message_recipient r
+// grouped by m.id, r.recipient_id.
+#define MISSIVE_PG_INBOX_COLUMNS                                                            \
+  MISSIVE_PG_MESSAGE_COLUMNS ", bool_and(r.is_read), max(r.read_at), "                      \
+  "string_agg(r.recipient_group_id::text, ','), " MISSIVE_PG_INBOX_REMINDER_COLUMNS
+
 Result<User> user_from_row(const Rows& rows, int row, int first = 0);
 Result<std::vector<User>> users_from_rows(const Rows& rows);
 Result<Message> message_from_row(const Rows& rows, int row, int first = 0);
 Group group_from_row(const Rows& rows, int row, int first = 0);
+// A row of MISSIVE_PG_INBOX_COLUMNS.
+Result<InboxItem> inbox_item_from_row(const Rows& rows, int row);
+// "3,0,5" -> the non-zero group ids, ascending, distinct.
+std::vector<GroupId> parse_groups(std::string_view text);
 
 std::string_view kind_name(ConversationKind kind);
 ConversationKind kind_from_name(std::string_view name);
