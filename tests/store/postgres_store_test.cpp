@@ -237,7 +237,7 @@ TEST_F(PostgresStoreTest, ConcurrentCreatesGetDistinctIdsAndOneWinsAHandle) {
 
 TEST_F(PostgresStoreTest, UnportedOperationsSayso) {
   auto store = must(open_postgres_store(url_));
-  auto r = store->sync_state(UserId(1));
+  auto r = store->fan_out_next(10, 0);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::internal);
   EXPECT_EQ(r.error().message, "not implemented on PostgreSQL yet");
