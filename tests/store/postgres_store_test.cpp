@@ -237,7 +237,7 @@ TEST_F(PostgresStoreTest, ConcurrentCreatesGetDistinctIdsAndOneWinsAHandle) {
 
 TEST_F(PostgresStoreTest, UnportedOperationsSayso) {
   auto store = must(open_postgres_store(url_));
-  auto r = store->due_reminder_schedules(0, 10);
+  auto r = store->maintain_search_index(10);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::internal);
   EXPECT_EQ(r.error().message, "not implemented on PostgreSQL yet");
