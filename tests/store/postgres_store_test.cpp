@@ -235,9 +235,16 @@ TEST_F(PostgresStoreTest, ConcurrentCreatesGetDistinctIdsAndOneWinsAHandle) {
   EXPECT_EQ(must(store->count_users()), 81);
 }
 
+TEST_F(PostgresStoreTest, SearchIndexNeedsNoUpkeep) {
+  auto store = must(open_postgres_store(url_));
+  EXPECT_FALSE(must(store->maintain_search_index(100)));
+}
+
 TEST_F(PostgresStoreTest, UnportedOperationsSayso) {
   auto store = must(open_postgres_store(url_));
-  auto r = store->maintain_search_index(10);
+  MessageSearch search;
+  search.user = must(store->create_user(new_user("ada"))).id;
+  auto r = store->search(search);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::internal);
   EXPECT_EQ(r.error().message, "not implemented on PostgreSQL yet");
