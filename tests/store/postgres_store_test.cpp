@@ -195,7 +195,9 @@ TEST_F(PostgresStoreTest, DeadlockedTransactionsAreRetried) {
   t2.join();
   EXPECT_TRUE(one) << (one ? "" : one.error().message);
   EXPECT_TRUE(two) << (two ? "" : two.error().message);
-  EXPECT_EQ(attempts.load(), 3);  // one retry
+  // At least one retry (PostgreSQL may abort both sides when their deadlock checks run at
+  // once; both are then retried).
+  EXPECT_GE(attempts.load(), 3);
   auto conn = must(Conn::open(url_));
   Rows sums = must(conn->query("SELECT sum(n) FROM acct"));
   EXPECT_EQ(sums.int64(0, 0), 4);  // each committed once: nothing of the aborted try kept
