@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
   libfmt-dev libspdlog-dev libcli11-dev
+  libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
 )
@@ -21,5 +22,11 @@ echo "setup: installing ${missing[*]}"
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own PostgreSQL (scripts/test_postgres.sh): keep Debian's package from
+# creating (and starting) a system-wide cluster on port 5432.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  $sudo_cmd mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | $sudo_cmd tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 $sudo_cmd apt-get update -qq
 $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
