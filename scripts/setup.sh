@@ -22,11 +22,5 @@ echo "setup: installing ${missing[*]}"
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 export DEBIAN_FRONTEND=noninteractive
-# The tests start their own PostgreSQL (scripts/test_postgres.sh): keep Debian's package from
-# creating (and starting) a system-wide cluster on port 5432.
-if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-  $sudo_cmd mkdir -p /etc/postgresql-common
-  echo "create_main_cluster = false" | $sudo_cmd tee /etc/postgresql-common/createcluster.conf >/dev/null
-fi
 $sudo_cmd apt-get update -qq
 $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
