@@ -9,7 +9,6 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev
   libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpq-dev postgresql-15
   curl
 )
 
