@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
   libfmt-dev libspdlog-dev libcli11-dev
+  libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
   libhiredis-dev redis-server

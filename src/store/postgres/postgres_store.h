@@ -1,0 +1,28 @@
+#pragma once
+// The PostgreSQL backend of the Store (libpq): a bounded connection pool, one transaction per
+// operation retried on serialization failures and deadlocks, gap-free sequences under row
+// locks. Several server nodes may share one database. Layout: store/postgres/README.md.
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace missive {
+
+struct PostgresOptions {
+  // A libpq connection URI or key=value string, e.g. postgres://missive@db:5432/missive.
+  // Tables live in the first schema of the connection's search_path (options=-csearch_path=).
+  std::string url;
+  int connections = 8;  // at most this many connections are open at once
+};
+
+// Connects, creates or upgrades the schema, and returns the store. unavailable if the
+// database cannot be reached, a migration fails, or the schema is newer than this build.
+Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
+inline Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
+  return open_postgres_store(PostgresOptions{url});
+}
+
+}  // namespace missive

@@ -1,0 +1,256 @@
+// The PostgreSQL backend: its conformance instantiation, plus what only it has — the pool,
+// transactions retried on deadlock, error mapping and migrations.
+//
+// The server: MISSIVE_TEST_PG (a URL), or the file named by MISSIVE_TEST_PG_FILE holding one
+// (ctest starts a private server with scripts/test_postgres.sh and sets it). Without either,
+// every test here is skipped. Each store gets a schema of its own (named after its test
+// directory, so reopening finds the same data); the schemas are dropped when the process
+// ends.
+
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "store/postgres/migrations.h"
+#include "store/postgres/pg.h"
+#include "store/postgres/pool.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/transaction.h"
+#include "store_test_support.h"
+
+namespace missive::testing {
+namespace {
+
+using postgres::Conn;
+using postgres::Pool;
+using postgres::Rows;
+using postgres::Tx;
+using postgres::TxMode;
+
+std::string server_url() {
+  if (const char* url = std::getenv("MISSIVE_TEST_PG"); url != nullptr && *url != '\0') return url;
+  if (const char* file = std::getenv("MISSIVE_TEST_PG_FILE"); file != nullptr && *file != '\0') {
+    std::ifstream in(file);
+    std::string url;
+    std::getline(in, url);
+    return url;
+  }
+  return "";
+}
+
+// The server URL with the schema first on the search_path (public after it: extensions).
+std::string url_with_schema(const std::string& schema) {
+  std::string url = server_url();
+  char sep = url.find('?') == std::string::npos ? '?' : '&';
+  return fmt::format("{}{}options=-csearch_path%3D{},public", url, sep, schema);
+}
+
+// Schemas created by this process, dropped at its end.
+std::mutex schemas_mutex;
+std::vector<std::string> schemas;
+
+Result<std::string> make_schema(const std::filesystem::path& dir) {
+  std::string schema = "t_";
+  for (char c : dir.filename().string()) {
+    schema += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  }
+  MISSIVE_TRY(std::unique_ptr<Conn> conn, Conn::open(server_url()));
+  MISSIVE_TRY_STATUS(conn->run(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", schema)));
+  std::lock_guard lock(schemas_mutex);
+  if (std::find(schemas.begin(), schemas.end(), schema) == schemas.end()) schemas.push_back(schema);
+  return schema;
+}
+
+class PostgresEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (server_url().empty()) {
+      GTEST_SKIP() << "no PostgreSQL: set MISSIVE_TEST_PG or MISSIVE_TEST_PG_FILE";
+    }
+  }
+  void TearDown() override {
+    if (server_url().empty()) return;
+    auto conn = Conn::open(server_url());
+    if (!conn) return;
+    std::lock_guard lock(schemas_mutex);
+    for (const std::string& s : schemas) {
+      (void)(*conn)->run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", s));
+    }
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+Result<std::unique_ptr<Store>> open_in(const std::filesystem::path& dir) {
+  MISSIVE_TRY(std::string schema, make_schema(dir));
+  return open_postgres_store(url_with_schema(schema));
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
+                         ::testing::Values(StoreBackend{"Postgres", open_in}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    schema_ = must(make_schema(dir_.path()));
+    url_ = url_with_schema(schema_);
+  }
+
+  TempDir dir_;
+  std::string schema_;
+  std::string url_;
+};
+
+NewUser new_user(const std::string& handle) { return NewUser{handle, "F", "L", "x", {}, false, 1}; }
+
+TEST_F(PostgresStoreTest, ReopeningKeepsTheDataAndTheSchemaVersion) {
+  UserId ada;
+  {
+    auto store = must(open_postgres_store(url_));
+    ada = must(store->create_user(new_user("ada"))).id;
+  }
+  auto store = must(open_postgres_store(url_));
+  EXPECT_EQ(must(store->get_user(ada)).handle, "ada");
+  EXPECT_EQ(must(store->create_user(new_user("bob"))).id.value, ada.value + 1);
+  auto conn = must(Conn::open(url_));
+  EXPECT_EQ(must(postgres::schema_version(*conn)), postgres::latest_schema_version());
+}
+
+TEST_F(PostgresStoreTest, ANewerSchemaIsRefused) {
+  must(open_postgres_store(url_));
+  auto conn = must(Conn::open(url_));
+  must(conn->run("INSERT INTO schema_version (version) VALUES (99)"));
+  auto reopened = open_postgres_store(url_);
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(status(reopened), "unavailable");
+  EXPECT_NE(reopened.error().message.find("newer"), std::string::npos) << reopened.error().message;
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsUnavailable) {
+  // Port 1 on 127.0.0.1: nothing listens there.
+  auto store = open_postgres_store("postgres://postgres@127.0.0.1:1/postgres?connect_timeout=2");
+  EXPECT_EQ(status(store), "unavailable");
+}
+
+TEST_F(PostgresStoreTest, ErrorsMapToCodes) {
+  auto conn = must(Conn::open(url_));
+  must(conn->run("CREATE TABLE t (k integer PRIMARY KEY)"));
+  must(conn->query("INSERT INTO t VALUES ($1::integer)", 1));
+  auto dup = conn->query("INSERT INTO t VALUES ($1::integer)", 1);
+  EXPECT_EQ(status(dup), "conflict");
+  EXPECT_EQ(conn->last_sqlstate(), "23505");
+  auto bad = conn->query("SELECT no_such_column FROM t");
+  EXPECT_EQ(status(bad), "unavailable");
+  EXPECT_FALSE(conn->retryable());
+  // The connection is still good.
+  EXPECT_EQ(must(conn->query("SELECT count(*) FROM t")).int64(0, 0), 1);
+}
+
+TEST_F(PostgresStoreTest, ParametersRoundTripNullsAndText) {
+  auto conn = must(Conn::open(url_));
+  std::optional<std::string> none;
+  Rows rows = must(conn->query("SELECT $1::text, $2::text IS NULL, $3::bigint, $4::boolean",
+                               std::string("naïve 'quoted' \"text\""), none,
+                               std::int64_t{-9'000'000'000'000}, true));
+  EXPECT_EQ(rows.text(0, 0), "naïve 'quoted' \"text\"");
+  EXPECT_TRUE(rows.boolean(0, 1));
+  EXPECT_EQ(rows.int64(0, 2), -9'000'000'000'000);
+  EXPECT_TRUE(rows.boolean(0, 3));
+}
+
+// Two transactions lock two rows in opposite orders: PostgreSQL aborts one with a deadlock,
+// with_transaction runs it again, and both commit.
+TEST_F(PostgresStoreTest, DeadlockedTransactionsAreRetried) {
+  {
+    auto conn = must(Conn::open(url_));
+    must(conn->run("CREATE TABLE acct (id integer PRIMARY KEY, n integer NOT NULL);"
+                   "INSERT INTO acct VALUES (1, 0), (2, 0);"));
+  }
+  Pool pool(url_, 2);
+  std::atomic<int> attempts{0};
+  std::atomic<int> arrived{0};
+  auto transfer = [&](int first, int second) {
+    return postgres::with_transaction(pool, TxMode::write, [&](Tx& tx) -> Status {
+      int attempt = ++attempts;
+      MISSIVE_TRY(Rows a, tx.query("UPDATE acct SET n = n + 1 WHERE id = $1::integer", first));
+      if (attempt <= 2) {  // the first two attempts meet while each holds its first row
+        ++arrived;
+        while (arrived < 2) std::this_thread::yield();
+      }
+      MISSIVE_TRY(Rows b, tx.query("UPDATE acct SET n = n + 1 WHERE id = $1::integer", second));
+      return {};
+    });
+  };
+  Status one, two;
+  std::thread t1([&] { one = transfer(1, 2); });
+  std::thread t2([&] { two = transfer(2, 1); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(one) << (one ? "" : one.error().message);
+  EXPECT_TRUE(two) << (two ? "" : two.error().message);
+  // At least one retry (PostgreSQL may abort both sides when their deadlock checks run at
+  // once; both are then retried).
+  EXPECT_GE(attempts.load(), 3);
+  auto conn = must(Conn::open(url_));
+  Rows sums = must(conn->query("SELECT sum(n) FROM acct"));
+  EXPECT_EQ(sums.int64(0, 0), 4);  // each committed once: nothing of the aborted try kept
+}
+
+TEST_F(PostgresStoreTest, PoolOpensAtMostItsSizeAndWaits) {
+  Pool pool(url_, 2, std::chrono::milliseconds(200));
+  auto a = must(pool.acquire());
+  auto b = must(pool.acquire());
+  auto c = pool.acquire();  // none free within 200 ms
+  EXPECT_EQ(status(c), "unavailable");
+  std::thread giver([lease = std::move(a)]() mutable {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto done = std::move(lease);
+  });
+  Pool::Lease d = must(pool.acquire());  // gets the returned one
+  giver.join();
+  EXPECT_EQ(must(d.conn().query("SELECT 1")).int64(0, 0), 1);
+}
+
+TEST_F(PostgresStoreTest, ConcurrentCreatesGetDistinctIdsAndOneWinsAHandle) {
+  auto store = must(open_postgres_store(PostgresOptions{url_, 4}));
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (store->create_user(new_user(fmt::format("u{}-{}", t, i)))) ++created;
+        auto same = store->create_user(new_user("contested"));
+        if (!same && same.error().code == ErrorCode::conflict) ++conflicts;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), 80);
+  EXPECT_EQ(conflicts.load(), 79);
+  EXPECT_EQ(must(store->count_users()), 81);
+}
+
+TEST_F(PostgresStoreTest, SearchIndexNeedsNoUpkeep) {
+  auto store = must(open_postgres_store(url_));
+  EXPECT_FALSE(must(store->maintain_search_index(100)));
+}
+
+TEST_F(PostgresStoreTest, UnportedOperationsSayso) {
+  auto store = must(open_postgres_store(url_));
+  MessageSearch search;
+  search.user = must(store->create_user(new_user("ada"))).id;
+  auto r = store->search(search);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::internal);
+  EXPECT_EQ(r.error().message, "not implemented on PostgreSQL yet");
+}
+
+}  // namespace
+}  // namespace missive::testing
