@@ -28,9 +28,14 @@ namespace missive::server {
 
 class WsSession;
 
-// user -> their live connections.
+// user -> their live connections, and how many connection slots each user holds (a slot is
+// taken before the handshake, so racing upgrades cannot exceed the limit).
 class WsRegistry {
  public:
+  // Takes one of `user`'s `limit` slots (limit <= 0: no limit); false when all are taken.
+  bool reserve(UserId user, int limit);
+  // Gives back a slot taken by reserve().
+  void release(UserId user);
   void add(UserId user, const std::shared_ptr<WsSession>& session);
   void remove(UserId user, const WsSession* session);
   // The users' timelines grew: each of their connections fetches and pushes the new entries.
@@ -44,6 +49,7 @@ class WsRegistry {
   // guarded by mutex_
   std::unordered_map<std::int64_t, std::vector<std::pair<const WsSession*, std::weak_ptr<WsSession>>>>
       users_;
+  std::unordered_map<std::int64_t, int> slots_;  // user -> slots held
 };
 
 // What every WebSocket connection shares; outlives them all.
@@ -56,7 +62,8 @@ struct WsContext {
 };
 
 // Completes the handshake of `request` (a WebSocket upgrade authenticated as `caller` with
-// `token`) on `socket` and serves the connection until it closes.
+// `token`) on `socket` and serves the connection until it closes. The caller has reserved a
+// slot for the user (WsRegistry::reserve); the session releases it when the connection ends.
 void start_ws_session(WsContext& context, boost::asio::ip::tcp::socket socket,
                       boost::beast::http::request<boost::beast::http::string_body> request,
                       const Caller& caller, std::string token);
