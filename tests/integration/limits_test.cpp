@@ -85,7 +85,8 @@ TEST_F(LimitsTest, RecipientsLimitCountsGroupMembersAndIs422) {
   EXPECT_EQ(reply.outcome(), "422 unprocessable");
   EXPECT_EQ(reply.error_message(), "the message would reach 3 recipients; the limit is 2");
   const auto group = admin().create_group("three");
-  for (auto id : {bob.id, cy.id, dee.id}) admin().add_member(group, id);
+  // The sender is a member too, and is not counted among the recipients.
+  for (auto id : {ada.id, bob.id, cy.id, dee.id}) admin().add_member(group, id);
   EXPECT_EQ(ada.api->send_to_group(group).outcome(), "422 unprocessable");
   for (const auto* p : {&bob, &cy, &dee}) EXPECT_TRUE(p->api->inbox_ids().empty()) << p->handle;
   EXPECT_EQ(ada.api->send_to_users({bob.id, cy.id}).outcome(), "201");
