@@ -39,18 +39,18 @@ struct ServeOptions {
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
   int ws_idle_seconds = 60;
-  // Limits (docs/security.md).
-  std::size_t request_body_limit = 1 << 20;
-  std::size_t subject_limit = 1000;
-  std::size_t message_body_limit = 64 << 10;
-  std::int64_t recipients_limit = 1'000'000;
-  int ws_connections_per_user = 16;
-  double send_rate = 10;
-  double send_burst = 30;
-  int login_failures_per_account = 5;
-  int login_failures_per_address = 50;
-  std::int64_t login_window_seconds = 900;
-  std::int64_t session_ttl_seconds = 30LL * 24 * 3600;
+  // Limits (docs/security.md); the defaults are the option structs' own.
+  std::size_t request_body_limit = server::ServerOptions{}.body_limit;
+  std::size_t subject_limit = EngineOptions{}.subject_limit;
+  std::size_t message_body_limit = EngineOptions{}.body_limit;
+  std::int64_t recipients_limit = EngineOptions{}.recipients_limit;
+  int ws_connections_per_user = server::ServerOptions{}.ws_connections_per_user;
+  double send_rate = server::SendLimitOptions{}.per_second;
+  double send_burst = server::SendLimitOptions{}.burst;
+  int login_failures_per_account = server::LoginThrottleOptions{}.account_failures;
+  int login_failures_per_address = server::LoginThrottleOptions{}.address_failures;
+  std::int64_t login_window_seconds = server::LoginThrottleOptions{}.window_ms / 1000;
+  std::int64_t session_ttl_seconds = EngineOptions{}.session_ttl_ms / 1000;
 };
 
 struct ListenAddress {

@@ -340,10 +340,7 @@ void WsRegistry::add(UserId user, const std::shared_ptr<WsSession>& session) {
 bool WsRegistry::reserve(UserId user, int limit) {
   std::lock_guard lock(mutex_);
   int& held = slots_[user.value];
-  if (limit > 0 && held >= limit) {
-    if (held == 0) slots_.erase(user.value);
-    return false;
-  }
+  if (limit > 0 && held >= limit) return false;  // held >= 1: the entry stays
   ++held;
   return true;
 }
