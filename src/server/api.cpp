@@ -95,9 +95,10 @@ HttpResponse Api::handle(const HttpRequest& request) const {
   try {
     return dispatch(request);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: unhandled exception: {}", request.method, request.target, e.what());
+    spdlog::error("{} {}: unhandled exception: {}", request.method,
+                  loggable_target(request.target), e.what());
   } catch (...) {
-    spdlog::error("{} {}: unhandled exception", request.method, request.target);
+    spdlog::error("{} {}: unhandled exception", request.method, loggable_target(request.target));
   }
   return error_response(Error{ErrorCode::internal, "internal error"});
 }
