@@ -41,6 +41,18 @@ struct ServeOptions {
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
   int ws_idle_seconds = 60;
+  // Limits (docs/security.md); the defaults are the option structs' own.
+  std::size_t request_body_limit = server::ServerOptions{}.body_limit;
+  std::size_t subject_limit = EngineOptions{}.subject_limit;
+  std::size_t message_body_limit = EngineOptions{}.body_limit;
+  std::int64_t recipients_limit = EngineOptions{}.recipients_limit;
+  int ws_connections_per_user = server::ServerOptions{}.ws_connections_per_user;
+  double send_rate = server::SendLimitOptions{}.per_second;
+  double send_burst = server::SendLimitOptions{}.burst;
+  int login_failures_per_account = server::LoginThrottleOptions{}.account_failures;
+  int login_failures_per_address = server::LoginThrottleOptions{}.address_failures;
+  std::int64_t login_window_seconds = server::LoginThrottleOptions{}.window_ms / 1000;
+  std::int64_t session_ttl_seconds = EngineOptions{}.session_ttl_ms / 1000;
 };
 
 struct ListenAddress {
@@ -114,6 +126,10 @@ Status serve(const ServeOptions& options) {
   engine_options.reminder_minutes = *reminder_minutes;
   engine_options.diffusion_limit = options.diffusion_limit;
   engine_options.sync_retention_ms = options.sync_retention_seconds * 1000;
+  engine_options.session_ttl_ms = options.session_ttl_seconds * 1000;
+  engine_options.subject_limit = options.subject_limit;
+  engine_options.body_limit = options.message_body_limit;
+  engine_options.recipients_limit = options.recipients_limit;
   // Checked before anything starts: a mistyped --bus must not leave a half-started server.
   if (options.bus != "local" && !parse_redis_url(options.bus)) {
     return fail(ErrorCode::invalid, "--bus " + parse_redis_url(options.bus).error().message +
@@ -169,6 +185,12 @@ Status serve(const ServeOptions& options) {
   server_options.ws_queue_bytes = options.ws_queue_bytes;
   server_options.ws_queue_frames = options.ws_queue_frames;
   server_options.ws_idle_seconds = options.ws_idle_seconds;
+  server_options.ws_connections_per_user = options.ws_connections_per_user;
+  server_options.body_limit = options.request_body_limit;
+  server_options.limits.send = {.per_second = options.send_rate, .burst = options.send_burst};
+  server_options.limits.login = {.account_failures = options.login_failures_per_account,
+                                 .address_failures = options.login_failures_per_address,
+                                 .window_ms = options.login_window_seconds * 1000};
   server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
@@ -285,6 +307,65 @@ void register_serve(CLI::App& app, Context& context) {
                   "never); the server pings at half of it")
       ->envname("MISSIVE_WS_IDLE")
       ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
+  cmd->add_option("--ws-connections-per-user", options->ws_connections_per_user,
+                  "WebSocket connections one user may hold at once; more are refused with 429 "
+                  "(0: no limit)")
+      ->envname("MISSIVE_WS_CONNECTIONS_PER_USER")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  cmd->add_option("--request-body-limit", options->request_body_limit,
+                  "largest HTTP request body, in bytes (larger: 413)")
+      ->envname("MISSIVE_REQUEST_BODY_LIMIT")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--subject-limit", options->subject_limit,
+                  "largest message subject, in bytes (larger: 422)")
+      ->envname("MISSIVE_SUBJECT_LIMIT")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+  cmd->add_option("--message-body-limit", options->message_body_limit,
+                  "largest message body, in bytes (larger: 422)")
+      ->envname("MISSIVE_MESSAGE_BODY_LIMIT")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--recipients-limit", options->recipients_limit,
+                  "most distinct recipients one message may reach, group members included "
+                  "(more: 422)")
+      ->envname("MISSIVE_RECIPIENTS_LIMIT")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}))
+      ->capture_default_str();
+  cmd->add_option("--send-rate", options->send_rate,
+                  "sends and replies per user per second, on average (more: 429); 0: no limit")
+      ->envname("MISSIVE_SEND_RATE")
+      ->check(CLI::Range(0.0, 1'000'000.0))
+      ->capture_default_str();
+  cmd->add_option("--send-burst", options->send_burst,
+                  "sends and replies one user may make at once after a pause")
+      ->envname("MISSIVE_SEND_BURST")
+      ->check(CLI::Range(1.0, 1'000'000.0))
+      ->capture_default_str();
+  cmd->add_option("--login-failures-per-account", options->login_failures_per_account,
+                  "failed logins for one handle within --login-window before further attempts "
+                  "get 429 (0: no limit)")
+      ->envname("MISSIVE_LOGIN_FAILURES_PER_ACCOUNT")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--login-failures-per-address", options->login_failures_per_address,
+                  "failed logins from one client address within --login-window before further "
+                  "attempts get 429 (0: no limit)")
+      ->envname("MISSIVE_LOGIN_FAILURES_PER_ADDRESS")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--login-window", options->login_window_seconds,
+                  "seconds over which failed logins are counted, from the first failure")
+      ->envname("MISSIVE_LOGIN_WINDOW")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{7} * 24 * 3600))
+      ->capture_default_str();
+  cmd->add_option("--session-ttl", options->session_ttl_seconds,
+                  "seconds a login token stays valid")
+      ->envname("MISSIVE_SESSION_TTL")
+      ->check(CLI::Range(std::int64_t{60}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }

@@ -94,6 +94,7 @@ struct HttpClient::Impl {
     HttpResponse out;
     out.status = static_cast<int>(response.result_int());
     out.content_type = std::string(response[http::field::content_type]);
+    out.retry_after = std::string(response[http::field::retry_after]);
     out.body = std::move(response.body());
     if (!response.keep_alive()) disconnect();
     return out;

@@ -17,6 +17,7 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::string retry_after;  // the Retry-After header (seconds) of a 429, empty when absent
 };
 
 class HttpClient {

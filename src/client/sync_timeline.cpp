@@ -100,7 +100,8 @@ Result<std::vector<Entry>> entries_from(const Value& object) {
 ErrorCode error_code_from_name(std::string_view name) {
   for (ErrorCode code : {ErrorCode::invalid, ErrorCode::unauthenticated, ErrorCode::forbidden,
                          ErrorCode::not_found, ErrorCode::conflict, ErrorCode::too_large,
-                         ErrorCode::unprocessable, ErrorCode::unavailable}) {
+                         ErrorCode::unprocessable, ErrorCode::rate_limited,
+                         ErrorCode::unavailable}) {
     if (error_code_name(code) == name) return code;
   }
   return ErrorCode::internal;

@@ -11,6 +11,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::too_large: return "too_large";
     case ErrorCode::unprocessable: return "unprocessable";
+    case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::internal: return "internal";
   }

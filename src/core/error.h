@@ -1,6 +1,7 @@
 #pragma once
 // Error and Result<T>: how every layer reports failure. Exceptions never cross a layer.
 
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ enum class ErrorCode {
   conflict,         // uniqueness violated, e.g. a handle already taken (409)
   too_large,        // request body over the limit (413)
   unprocessable,    // well-formed but semantically wrong: no recipients, bad rule (422)
+  rate_limited,     // too many sends, failed logins or connections; retry later (429)
   unavailable,      // the database or disk failed; retry later (503)
   internal,         // a bug (500)
 };
@@ -26,6 +28,8 @@ std::string_view error_code_name(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
+  // rate_limited: whole seconds to wait before trying again (0: not known).
+  std::int64_t retry_after_seconds = 0;
 };
 
 template <class T>

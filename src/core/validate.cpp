@@ -167,10 +167,10 @@ Status validate_password(std::string_view password) {
   return {};
 }
 
-Status validate_subject(std::string_view subject) {
+Status validate_subject(std::string_view subject, std::size_t max_bytes) {
   if (!is_valid_utf8(subject)) return fail(ErrorCode::invalid, "subject is not valid UTF-8");
-  if (subject.size() > Limits::kSubjectMax) {
-    return too_long(ErrorCode::unprocessable, "subject", subject.size(), Limits::kSubjectMax);
+  if (subject.size() > max_bytes) {
+    return too_long(ErrorCode::unprocessable, "subject", subject.size(), max_bytes);
   }
   if (trim(subject).empty()) return fail(ErrorCode::invalid, "subject is empty");
   if (has_control_character(subject)) {
@@ -179,10 +179,10 @@ Status validate_subject(std::string_view subject) {
   return {};
 }
 
-Status validate_body(std::string_view body) {
+Status validate_body(std::string_view body, std::size_t max_bytes) {
   if (!is_valid_utf8(body)) return fail(ErrorCode::invalid, "body is not valid UTF-8");
-  if (body.size() > Limits::kBodyMax) {
-    return too_long(ErrorCode::unprocessable, "body", body.size(), Limits::kBodyMax);
+  if (body.size() > max_bytes) {
+    return too_long(ErrorCode::unprocessable, "body", body.size(), max_bytes);
   }
   // Text keeps its tabs and line breaks; other C0 controls (NUL above all) are never text.
   for (const char ch : body) {

@@ -15,8 +15,8 @@ struct Limits {
   static constexpr std::size_t kNameMax = 200;          // first/last/group names, bytes
   static constexpr std::size_t kPasswordMin = 8;
   static constexpr std::size_t kPasswordMax = 1024;
-  static constexpr std::size_t kSubjectMax = 1000;      // bytes
-  static constexpr std::size_t kBodyMax = 64 * 1024;    // bytes
+  static constexpr std::size_t kSubjectMax = 1000;      // bytes (default; configurable)
+  static constexpr std::size_t kBodyMax = 64 * 1024;    // bytes (default; configurable)
   static constexpr std::size_t kMetadataMax = 16 * 1024;
   static constexpr std::size_t kFlagsMax = 32;
   static constexpr std::size_t kFlagMax = 64;
@@ -37,10 +37,11 @@ Status validate_handle(std::string_view handle);
 // valid UTF-8, no control characters, at most kNameMax bytes. `field` names it in errors.
 Status validate_name(std::string_view field, std::string_view value);
 Status validate_password(std::string_view password);
-// Subject (non-empty, <= kSubjectMax) and body (<= kBodyMax): valid UTF-8.
+// Subject (non-empty, <= max_bytes) and body (<= max_bytes): valid UTF-8. The limits are the
+// server's (--subject-limit, --message-body-limit); Limits::kSubjectMax/kBodyMax by default.
 // unprocessable when over a limit; invalid when not UTF-8 or the subject is empty.
-Status validate_subject(std::string_view subject);
-Status validate_body(std::string_view body);
+Status validate_subject(std::string_view subject, std::size_t max_bytes = Limits::kSubjectMax);
+Status validate_body(std::string_view body, std::size_t max_bytes = Limits::kBodyMax);
 // Message metadata: one JSON object (see validate_json_object), at most kMetadataMax bytes.
 // unprocessable when over the limit; invalid otherwise.
 Status validate_metadata(std::string_view metadata_json);

@@ -44,6 +44,7 @@ Result<LoginResult> Engine::login(const std::string& handle, const std::string& 
   auto credentials = store_.get_credentials(handle);
   if (!credentials) {
     if (credentials.error().code == ErrorCode::not_found) {
+      (void)verify_password(password, decoy_hash());
       return fail(ErrorCode::unauthenticated, "wrong handle or password");
     }
     return std::unexpected(credentials.error());
@@ -74,6 +75,15 @@ Result<Caller> Engine::authenticate(const std::string& token) {
   MISSIVE_TRY(const User user, store_.get_user(session->user));
   if (!user.is_active) return fail(ErrorCode::unauthenticated, "this account is deactivated");
   return Caller{.id = user.id, .is_admin = user.is_admin};
+}
+
+const std::string& Engine::decoy_hash() {
+  std::call_once(decoy_once_, [this] {
+    auto hash = hash_password(new_password(), options_.password_cost);
+    // Out of memory: an empty hash fails verification at once; the login still fails.
+    if (hash) decoy_hash_ = std::move(*hash);
+  });
+  return decoy_hash_;
 }
 
 Status Engine::logout(const std::string& token) {

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,7 +36,13 @@ enum class PasswordCost {
 
 struct EngineOptions {
   PasswordCost password_cost = PasswordCost::interactive;
-  Timestamp session_ttl_ms = 30LL * 24 * 3600 * 1000;
+  Timestamp session_ttl_ms = 30LL * 24 * 3600 * 1000;  // a login's token expires after this
+  // Message limits (docs/security.md): subject and body in bytes (over: unprocessable), and the
+  // distinct recipients one send or reply may reach (users and group members after
+  // resolution; over: unprocessable, nothing written).
+  std::size_t subject_limit = 1000;
+  std::size_t body_limit = 64 * 1024;
+  std::int64_t recipients_limit = 1'000'000;
   int reminder_minutes = kDefaultReminderMinutes;  // time of day (UTC) reminders go out
   // Audiences (distinct recipients) above this size are fanned out after the send commits.
   int diffusion_limit = 500;
@@ -291,7 +298,8 @@ class Engine {
   // given, or a random one when `password` is empty (to be printed once). Returns nullopt
   // when users already exist. unprocessable if the given password is too short.
   Result<std::optional<std::string>> bootstrap_admin(const std::string& password);
-  // unauthenticated for an unknown handle, wrong password or deactivated user.
+  // unauthenticated for an unknown handle, wrong password or deactivated user. An unknown
+  // handle costs the same password check as a known one, so timing does not tell them apart.
   Result<LoginResult> login(const std::string& handle, const std::string& password);
   // unauthenticated unless `token` is a live session of an active user.
   Result<Caller> authenticate(const std::string& token);
@@ -396,10 +404,16 @@ class Engine {
   // Large audiences (over diffusion_limit) are fanned out after the commit.
   Result<SendResult> commit_send(NewMessage message);
 
+  // A hash at options_.password_cost that no password matches, checked against when a login
+  // names an unknown handle. Computed once, on first use.
+  const std::string& decoy_hash();
+
   Store& store_;
   const Clock& clock_;
   const EngineOptions options_;
   std::function<void()> fanout_signal_;  // set before serving
+  std::once_flag decoy_once_;
+  std::string decoy_hash_;  // written once under decoy_once_
 };
 
 }  // namespace missive

@@ -1,6 +1,8 @@
 // Sending and replying: validate, authorise, resolve the audience, then one store write.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "core/validate.h"
 #include "engine/audience.h"
 #include "engine/engine.h"
@@ -19,9 +21,9 @@ struct Content {
   const std::optional<std::string>& client_msg_id;
 };
 
-Status validate_content(const Content& content, Timestamp now) {
-  MISSIVE_TRY_STATUS(validate_subject(content.subject));
-  MISSIVE_TRY_STATUS(validate_body(content.body));
+Status validate_content(const Content& content, Timestamp now, const EngineOptions& options) {
+  MISSIVE_TRY_STATUS(validate_subject(content.subject, options.subject_limit));
+  MISSIVE_TRY_STATUS(validate_body(content.body, options.body_limit));
   MISSIVE_TRY_STATUS(validate_flags(content.flags));
   MISSIVE_TRY_STATUS(validate_metadata(content.metadata_json));
   if (content.client_msg_id) MISSIVE_TRY_STATUS(validate_client_msg_id(*content.client_msg_id));
@@ -55,10 +57,10 @@ std::int64_t distinct_users(const std::vector<RecipientRef>& recipients) {
   return std::unique(users.begin(), users.end()) - users.begin();
 }
 
-std::string reply_subject(const std::string& parent_subject) {
+std::string reply_subject(const std::string& parent_subject, std::size_t limit) {
   if (parent_subject.starts_with("Re: ")) return parent_subject;
   std::string subject = "Re: " + parent_subject;
-  return subject.size() <= Limits::kSubjectMax ? subject : parent_subject;
+  return subject.size() <= limit ? subject : parent_subject;
 }
 
 }  // namespace
@@ -78,7 +80,13 @@ Result<std::optional<SendResult>> Engine::earlier_send(
 // The writer re-checks the client_msg_id inside the transaction: of racing retries one writes,
 // the others get the original (and its schedule) back.
 Result<SendResult> Engine::commit_send(NewMessage message) {
-  message.defer_fanout = distinct_users(message.recipients) > options_.diffusion_limit;
+  const std::int64_t audience = distinct_users(message.recipients);
+  if (audience > options_.recipients_limit) {
+    return fail(ErrorCode::unprocessable,
+                fmt::format("the message would reach {} recipients; the limit is {}", audience,
+                            options_.recipients_limit));
+  }
+  message.defer_fanout = audience > options_.diffusion_limit;
   MISSIVE_TRY(auto outcome, store_.send_message(message));
   if (message.defer_fanout && !outcome.duplicate && fanout_signal_) fanout_signal_();
   std::optional<ReminderSchedule> reminders = message.reminders;
@@ -102,7 +110,7 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
   }
   const Content content{request.subject,       request.body,  expiry,
                         request.metadata_json, request.flags, request.client_msg_id};
-  MISSIVE_TRY_STATUS(validate_content(content, now));
+  MISSIVE_TRY_STATUS(validate_content(content, now, options_));
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.reminders = reminders;
@@ -115,7 +123,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   MISSIVE_TRY(const MessageView parent, get_message(caller, request.parent));
   const Message& original = parent.item.message;
   const Timestamp now = clock_.now();
-  const std::string subject = request.subject.value_or(reply_subject(original.subject));
+  const std::string subject = request.subject.value_or(reply_subject(original.subject, options_.subject_limit));
   std::optional<Timestamp> expiry = request.expiry_date;
   std::optional<ReminderSchedule> reminders;
   if (request.reminders) {
@@ -124,7 +132,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   }
   const Content content{subject,       request.body,  expiry, request.metadata_json,
                         request.flags, request.client_msg_id};
-  MISSIVE_TRY_STATUS(validate_content(content, now));
+  MISSIVE_TRY_STATUS(validate_content(content, now, options_));
 
   Audience audience;
   const bool to_everyone = request.reply_all || original.creator == caller.id;

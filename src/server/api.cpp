@@ -55,6 +55,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::conflict: return 409;
     case ErrorCode::too_large: return 413;
     case ErrorCode::unprocessable: return 422;
+    case ErrorCode::rate_limited: return 429;
     case ErrorCode::unavailable: return 503;
     case ErrorCode::internal: return 500;
   }
@@ -66,6 +67,9 @@ HttpResponse error_response(const Error& error) {
   if (error.code == ErrorCode::unauthenticated) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
   }
+  if (error.retry_after_seconds > 0) {
+    response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
+  }
   return response;
 }
 
@@ -76,7 +80,8 @@ Result<std::string> HandlerContext::path_text(std::string_view name, std::string
   return fail(ErrorCode::internal, fmt::format("route has no parameter {}", name));
 }
 
-Api::Api(Engine& engine) : engine_(engine) {
+Api::Api(Engine& engine, RateLimits limits)
+    : engine_(engine), sends_(limits.send), logins_(limits.login) {
   const auto& table = route_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (!router_.add(table[i].method, table[i].path, i)) {
@@ -90,9 +95,10 @@ HttpResponse Api::handle(const HttpRequest& request) const {
   try {
     return dispatch(request);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: unhandled exception: {}", request.method, request.target, e.what());
+    spdlog::error("{} {}: unhandled exception: {}", request.method,
+                  loggable_target(request.target), e.what());
   } catch (...) {
-    spdlog::error("{} {}: unhandled exception", request.method, request.target);
+    spdlog::error("{} {}: unhandled exception", request.method, loggable_target(request.target));
   }
   return error_response(Error{ErrorCode::internal, "internal error"});
 }
@@ -135,7 +141,13 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
     caller = *authenticated;
   }
 
-  const HandlerContext context{engine_, request, match.params, *query, caller, token};
+  if (route.quota == Quota::send) {
+    if (const auto wait = sends_.acquire(caller.id.value, engine_.clock().now()); wait > 0) {
+      return error_response(sends_.refusal(wait));
+    }
+  }
+
+  const HandlerContext context{engine_, request, match.params, *query, caller, token, logins_};
   auto response = route.handler(context);
   if (!response) return error_response(response.error());
   return std::move(*response);

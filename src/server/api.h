@@ -11,23 +11,26 @@
 #include "core/error.h"
 #include "engine/engine.h"
 #include "server/http_types.h"
+#include "server/rate_limit.h"
 #include "server/router.h"
 
 namespace missive::server {
 
 // invalid 400, unauthenticated 401, forbidden 403, not_found 404, conflict 409, too_large 413,
-// unprocessable 422, unavailable 503, internal 500.
+// unprocessable 422, rate_limited 429, unavailable 503, internal 500.
 int http_status(ErrorCode code);
 
 // "Bearer <token>" (scheme case-insensitive, RFC 7235) -> token; empty when absent or malformed.
 std::string_view bearer_token(std::string_view header);
 
-// The JSON error response for `error`: {"error":{"code":"...","message":"..."}}.
+// The JSON error response for `error`: {"error":{"code":"...","message":"..."}}; with
+// error.retry_after_seconds also "retry_after" in the error object and a Retry-After header.
 HttpResponse error_response(const Error& error);
 
 class Api {
  public:
-  explicit Api(Engine& engine);
+  // The limits measure time with engine.clock().
+  explicit Api(Engine& engine, RateLimits limits = {});
 
   // Never throws: an exception escaping a handler answers 500 internal.
   HttpResponse handle(const HttpRequest& request) const;
@@ -37,6 +40,9 @@ class Api {
 
   Engine& engine_;
   Router router_;
+  // Thread-safe themselves; mutable because handle() is const.
+  mutable SendLimiter sends_;
+  mutable LoginThrottle logins_;
 };
 
 }  // namespace missive::server

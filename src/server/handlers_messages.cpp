@@ -130,11 +130,11 @@ Result<HttpResponse> withdraw(const HandlerContext& ctx) {
 
 std::vector<RouteDef> message_routes() {
   return {
-      {"POST", "/v1/messages", Auth::required, send},
+      {"POST", "/v1/messages", Auth::required, send, Quota::send},
       {"GET", "/v1/messages/{id}", Auth::required, get_message},
       {"PATCH", "/v1/messages/{id}", Auth::required, set_expiry},
       {"POST", "/v1/messages/{id}/withdraw", Auth::required, withdraw},
-      {"POST", "/v1/messages/{id}/replies", Auth::required, reply},
+      {"POST", "/v1/messages/{id}/replies", Auth::required, reply, Quota::send},
       {"GET", "/v1/messages/{id}/thread", Auth::required, thread},
   };
 }

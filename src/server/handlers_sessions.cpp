@@ -21,13 +21,23 @@ Result<HttpResponse> login(const HandlerContext& ctx) {
   const JsonFields fields(doc);
   MISSIVE_TRY(auto handle, fields.required_string("handle"));
   MISSIVE_TRY(auto password, fields.required_string("password"));
-  MISSIVE_TRY(auto session, ctx.engine.login(handle, password));
+  // Checked before the password, so a throttled guess costs no hashing and learns nothing.
+  const auto& address = ctx.request.client_address;
+  MISSIVE_TRY_STATUS(ctx.logins.check(handle, address, ctx.now()));
+  auto session = ctx.engine.login(handle, password);
+  if (!session) {
+    if (session.error().code == ErrorCode::unauthenticated) {
+      ctx.logins.failed(handle, address, ctx.now());
+    }
+    return std::unexpected(std::move(session).error());
+  }
+  ctx.logins.succeeded(handle);
   return json_ok(201, [&](JsonWriter& w) {
     w.StartObject();
-    put_string(w, "token", session.token);
-    put_time(w, "expires_at", session.expires_at);
+    put_string(w, "token", session->token);
+    put_time(w, "expires_at", session->expires_at);
     w.Key("user");
-    write_user(w, session.user);
+    write_user(w, session->user);
     w.EndObject();
   });
 }

@@ -16,6 +16,7 @@ struct HttpRequest {
   std::string target;         // "/v1/inbox?limit=10" as received
   std::string authorization;  // the Authorization header, empty when absent
   std::string body;
+  std::string client_address;  // the peer's IP address ("127.0.0.1"); empty when unknown
 };
 
 struct HttpResponse {

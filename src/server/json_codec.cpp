@@ -427,13 +427,18 @@ void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, T
   w.EndObject();
 }
 
-std::string error_body(std::string_view code, std::string_view message) {
+std::string error_body(std::string_view code, std::string_view message,
+                       std::int64_t retry_after_seconds) {
   return write_json([&](JsonWriter& w) {
     w.StartObject();
     w.Key("error");
     w.StartObject();
     put_string(w, "code", code);
     put_string(w, "message", message);
+    if (retry_after_seconds > 0) {
+      w.Key("retry_after");
+      w.Int64(retry_after_seconds);
+    }
     w.EndObject();
     w.EndObject();
   });

@@ -88,9 +88,11 @@ void write_sync_entry(JsonWriter& w, const SyncEntry& entry, UserId viewer, Time
 void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, Timestamp now);
 
 // {"error":{"code":"<code name>","message":"..."}}
-std::string error_body(std::string_view code, std::string_view message);
+// {"error":{"code":..,"message":..}}, with "retry_after" (seconds) when it is positive.
+std::string error_body(std::string_view code, std::string_view message,
+                       std::int64_t retry_after_seconds = 0);
 inline std::string error_body(const Error& error) {
-  return error_body(error_code_name(error.code), error.message);
+  return error_body(error_code_name(error.code), error.message, error.retry_after_seconds);
 }
 
 }  // namespace missive::server

@@ -1,5 +1,6 @@
 #include "server/request_parsing.h"
 
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -267,6 +268,35 @@ Result<bool> query_bool(const QueryParams& query, std::string_view name, bool fa
   if (*text == "true" || *text == "1") return true;
   if (*text == "false" || *text == "0") return false;
   return fail(ErrorCode::invalid, fmt::format("{} must be true or false", name));
+}
+
+std::string loggable_target(std::string_view target) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, question + 1));
+  std::string_view rest = target.substr(question + 1);
+  bool first = true;
+  while (true) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto equals = pair.find('=');
+    // Names compared raw and case-insensitively: a client that encodes or capitalises the
+    // name gets it redacted too.
+    std::string name(pair.substr(0, equals));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!first) out += '&';
+    first = false;
+    if (equals != std::string_view::npos &&
+        (name == "token" || name == "access_token" || name == "password")) {
+      out += pair.substr(0, equals + 1);
+      out += "REDACTED";
+    } else {
+      out += pair;
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
 }
 
 }  // namespace missive::server

@@ -78,4 +78,8 @@ Result<int> query_limit(const QueryParams& query, int fallback, int max = 200); 
 Result<std::optional<std::int64_t>> query_count(const QueryParams& query, std::string_view name);
 Result<bool> query_bool(const QueryParams& query, std::string_view name, bool fallback);
 
+// `target` as it may be logged: the value of every query parameter that can carry a secret
+// (token, access_token, password) replaced by "REDACTED" ("/ws?token=REDACTED&x=1").
+std::string loggable_target(std::string_view target);
+
 }  // namespace missive::server

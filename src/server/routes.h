@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "server/http_types.h"
 #include "server/json_codec.h"
+#include "server/rate_limit.h"
 #include "server/request_parsing.h"
 #include "server/router.h"
 
@@ -26,6 +27,7 @@ struct HandlerContext {
   const QueryParams& query;
   Caller caller;           // the authenticated user (routes with Auth::required)
   std::string_view token;  // the bearer token, empty when none was sent
+  LoginThrottle& logins;   // failed logins per account and address (the login route)
 
   Timestamp now() const { return engine.clock().now(); }
 
@@ -52,11 +54,16 @@ using Handler = Result<HttpResponse> (*)(const HandlerContext&);
 
 enum class Auth { none, required };
 
+// What a request of the route spends before its handler runs. send: a token of the caller's
+// send bucket (--send-rate, --send-burst); without one it is answered 429 and not run.
+enum class Quota { none, send };
+
 struct RouteDef {
   const char* method;
   const char* path;  // pattern, as documented in docs/openapi.yaml
   Auth auth;
   Handler handler;
+  Quota quota = Quota::none;
 };
 
 // Builds a JSON response body with a writer: json_ok(200, [&](JsonWriter& w) { ... }).

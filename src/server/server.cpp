@@ -48,7 +48,7 @@ class Session;
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
   Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
+      : api(e, opts.limits), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
 
   Api api;
   Engine& engine;
@@ -61,7 +61,11 @@ struct Shared {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Shared& shared, net::thread_pool& pool)
-      : stream_(std::move(socket)), shared_(shared), pool_(pool) {}
+      : stream_(std::move(socket)), shared_(shared), pool_(pool) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_address_ = peer.address().to_string();
+  }
 
   ~Session() {
     std::lock_guard lock(shared_.mutex);
@@ -136,8 +140,9 @@ class Session : public std::enable_shared_from_this<Session> {
       r.authorization = std::string(auth->value());
     }
     r.body = std::move(request.body());
+    r.client_address = client_address_;
     method_ = r.method;
-    target_ = r.target;
+    target_ = loggable_target(r.target);
     version_ = request.version();
     const bool keep_alive = request.keep_alive();
 
@@ -158,6 +163,17 @@ class Session : public std::enable_shared_from_this<Session> {
       net::post(self->stream_.get_executor(), [self, request = std::move(request),
                                                caller = std::move(caller)]() mutable {
         if (!caller) return self->respond(error_response(caller.error()), false);
+        // The slot is the new session's from here; it gives it back when it ends.
+        const int limit = self->shared_.options.ws_connections_per_user;
+        if (!self->shared_.ws.registry.reserve(caller->first.id, limit)) {
+          return self->respond(
+              error_response(Error{ErrorCode::rate_limited,
+                                   fmt::format("too many WebSocket connections: this user "
+                                               "already has {} open, the most allowed; close "
+                                               "one first",
+                                               limit)}),
+              false);
+        }
         spdlog::debug("GET /ws -> 101 (user {})", caller->first.id.value);
         start_ws_session(self->shared_.ws, self->stream_.release_socket(), std::move(request),
                          caller->first, std::move(caller->second));
@@ -249,6 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string target_;
   std::chrono::steady_clock::time_point started_;
   std::array<char, 8192> scratch_{};
+  std::string client_address_;  // the peer's IP address, for per-address login limits
 };
 
 }  // namespace

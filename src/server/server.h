@@ -15,6 +15,7 @@
 #include "bus/bus.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "server/rate_limit.h"
 
 namespace missive::server {
 
@@ -30,6 +31,9 @@ struct ServerOptions {
   std::size_t ws_queue_bytes = 1 << 20;    // outbound bytes queued per connection; over: 4000
   std::size_t ws_queue_frames = 1000;      // outbound frames queued per connection; over: 4000
   int ws_idle_seconds = 60;                // nothing received for this long: dropped; 0: never
+  int ws_connections_per_user = 16;        // more WebSocket upgrades of one user: 429; 0: none
+  // Sends per user (token bucket) and failed logins per account and address (docs/security.md).
+  RateLimits limits;
 };
 
 // One registered route, as documented in docs/openapi.yaml ("/v1/users/{id}").

@@ -48,7 +48,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         caller_(caller),
         authorization_("Bearer " + token) {}
 
-  ~WsSession() { context_.registry.remove(caller_.id, this); }
+  ~WsSession() {
+    context_.registry.remove(caller_.id, this);
+    release_slot();
+  }
 
   void run(http::request<http::string_body> request) {
     const auto& options = context_.options;
@@ -127,6 +130,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       closing_ = true;  // frames still arriving from the pool are dropped
       closed_ = true;
       context_.registry.remove(caller_.id, this);
+      // The connection is over: the user may open another at once, before this object goes.
+      release_slot();
       return;
     }
     std::string text = beast::buffers_to_string(buffer_.data());
@@ -234,6 +239,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
   }
 
+  // Once: on the strand, or in the destructor (after every handler has run).
+  void release_slot() {
+    if (!slot_held_) return;
+    slot_held_ = false;
+    context_.registry.release(caller_.id);
+  }
+
   // --- writing ---
 
   // On the strand. A frame is always taken when nothing is queued, however large.
@@ -307,6 +319,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   bool closing_ = false;
   int inflight_ = 0;
   bool read_paused_ = false;
+  bool slot_held_ = true;  // the user's connection slot (WsRegistry::reserve)
   websocket::close_reason close_reason_;
 
   // Read by pool threads to stop fetching for a closed connection.
@@ -326,6 +339,21 @@ void WsRegistry::add(UserId user, const std::shared_ptr<WsSession>& session) {
   auto& sessions = users_[user.value];
   if (sessions.empty()) bus_.watch(user);
   sessions.emplace_back(session.get(), session);
+}
+
+bool WsRegistry::reserve(UserId user, int limit) {
+  std::lock_guard lock(mutex_);
+  int& held = slots_[user.value];
+  if (limit > 0 && held >= limit) return false;  // held >= 1: the entry stays
+  ++held;
+  return true;
+}
+
+void WsRegistry::release(UserId user) {
+  std::lock_guard lock(mutex_);
+  const auto it = slots_.find(user.value);
+  if (it == slots_.end()) return;
+  if (--it->second <= 0) slots_.erase(it);
 }
 
 void WsRegistry::remove(UserId user, const WsSession* session) {

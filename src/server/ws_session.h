@@ -28,10 +28,16 @@ namespace missive::server {
 
 class WsSession;
 
-// user -> their live connections. The bus is told to watch a user while they have one here.
+// user -> their live connections, and how many connection slots each user holds (a slot is
+// taken before the handshake, so racing upgrades cannot exceed the limit). The bus is told to
+// watch a user while they have a connection here.
 class WsRegistry {
  public:
   explicit WsRegistry(Bus& bus) : bus_(bus) {}
+  // Takes one of `user`'s `limit` slots (limit <= 0: no limit); false when all are taken.
+  bool reserve(UserId user, int limit);
+  // Gives back a slot taken by reserve().
+  void release(UserId user);
   void add(UserId user, const std::shared_ptr<WsSession>& session);
   // No-op when `session` is not registered (it may be removed twice: on close and when freed).
   void remove(UserId user, const WsSession* session);
@@ -47,6 +53,7 @@ class WsRegistry {
   // guarded by mutex_
   std::unordered_map<std::int64_t, std::vector<std::pair<const WsSession*, std::weak_ptr<WsSession>>>>
       users_;
+  std::unordered_map<std::int64_t, int> slots_;  // user -> slots held
 };
 
 // What every WebSocket connection shares; outlives them all.
@@ -59,7 +66,8 @@ struct WsContext {
 };
 
 // Completes the handshake of `request` (a WebSocket upgrade authenticated as `caller` with
-// `token`) on `socket` and serves the connection until it closes.
+// `token`) on `socket` and serves the connection until it closes. The caller has reserved a
+// slot for the user (WsRegistry::reserve); the session releases it when the connection ends.
 void start_ws_session(WsContext& context, boost::asio::ip::tcp::socket socket,
                       boost::beast::http::request<boost::beast::http::string_body> request,
                       const Caller& caller, std::string token);

@@ -45,6 +45,7 @@ void ServerProcess::start() {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -55,6 +56,7 @@ void ServerProcess::start() {
   env_strings.push_back(std::string("MISSIVE_ADMIN_PASSWORD=") + kAdminPassword);
   env_strings.push_back("MISSIVE_PASSWORD_COST=minimal");
   env_strings.push_back("MISSIVE_LOG_LEVEL=warn");
+  env_strings.push_back("MISSIVE_SEND_RATE=0");
   std::vector<std::string> args = {MISSIVE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
                                    dir_.string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
@@ -117,6 +119,11 @@ void ServerProcess::read_output(int fd) {
   std::lock_guard lock(mutex_);
   eof_ = true;
   changed_.notify_all();
+}
+
+std::string ServerProcess::output() {
+  std::lock_guard lock(mutex_);
+  return output_;
 }
 
 void ServerProcess::reap() {

@@ -1,6 +1,8 @@
 #pragma once
 // The real `missive serve` as a subprocess on 127.0.0.1:0 with a fresh data directory, for
-// black-box tests over HTTP. The process can be stopped (SIGTERM) and restarted on the same
+// black-box tests over HTTP. Its stdout and stderr (the log, at `warn` unless a test passes
+// --log-level) are captured. The per-user send rate is off (MISSIVE_SEND_RATE=0) so tests can
+// send in bulk; a test of the limit passes --send-rate, which wins over the environment. The process can be stopped (SIGTERM) and restarted on the same
 // data; it is killed and its directory removed on destruction.
 //
 // Thread-safety: one owner thread.
@@ -44,6 +46,8 @@ class ServerProcess {
   void kill();
 
   std::uint16_t port() const { return port_; }
+  // Everything the process wrote to stdout and stderr (its log) so far.
+  std::string output();
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return dir_; }
 
@@ -59,7 +63,7 @@ class ServerProcess {
   std::condition_variable changed_;
   std::uint16_t port_ = 0;  // guarded by mutex_ while the reader runs
   bool eof_ = false;        // guarded by mutex_
-  std::string output_;      // guarded by mutex_: what the process printed (for diagnostics)
+  std::string output_;      // guarded by mutex_: what the process printed (stdout and stderr)
 };
 
 }  // namespace missive::itest

@@ -50,6 +50,7 @@ Reply TestApi::call(std::string_view method, std::string_view target, std::strin
   Reply reply;
   reply.status = response->status;
   reply.body = std::move(response->body);
+  reply.retry_after = std::move(response->retry_after);
   if (!reply.body.empty()) reply.json.Parse(reply.body.c_str(), reply.body.size());
   if (reply.json.HasParseError()) reply.json.SetNull();
   return reply;

@@ -33,6 +33,7 @@ std::string id_list(const std::vector<std::int64_t>& ids);
 struct Reply {
   int status = 0;
   std::string body;
+  std::string retry_after;   // the Retry-After header, empty when absent
   rapidjson::Document json;  // null when the body is empty or not JSON
 
   // "<status>" or "<status> <error code>": one string for an exact assertion.

@@ -6,6 +6,29 @@
 namespace missive::testing {
 namespace {
 
+// Passwords are hashed with Argon2id at libsodium's interactive limits (64 MiB, 2 passes),
+// with a random salt: two hashes of one password differ, and both verify.
+TEST(PasswordHash, IsArgon2idAtTheInteractiveLimits) {
+  auto first = hash_password("correct horse", PasswordCost::interactive);
+  auto second = hash_password("correct horse", PasswordCost::interactive);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(first->starts_with("$argon2id$v=19$m=65536,t=2,p=1$")) << *first;
+  EXPECT_NE(*first, *second);
+  EXPECT_TRUE(verify_password("correct horse", *first));
+  EXPECT_FALSE(verify_password("correct horsf", *first));
+  EXPECT_FALSE(verify_password("correct horse", "not a hash"));
+}
+
+TEST_F(EngineTest, AnUnknownHandleAndAWrongPasswordAnswerAlike) {
+  user("ada");
+  auto unknown = engine_->login("nobody", "password-ada");
+  auto wrong = engine_->login("ada", "password-bob");
+  ASSERT_FALSE(unknown);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(unknown.error().code, ErrorCode::unauthenticated);
+  EXPECT_EQ(unknown.error().message, wrong.error().message);
+}
+
 TEST_F(EngineTest, AdminIsCreatedOnlyOnTheFirstStart) {
   auto again = engine_->bootstrap_admin("another-password");
   ASSERT_TRUE(again);

@@ -5,6 +5,45 @@
 namespace missive::testing {
 namespace {
 
+// The server's message limits (--subject-limit, --message-body-limit, --recipients-limit):
+// over each, unprocessable with the sizes, and nothing is written.
+TEST_F(EngineTest, ConfiguredMessageLimitsRefuseAndWriteNothing) {
+  const Caller boss = user("boss");
+  const Caller ada = user("ada");
+  const Caller bob = user("bob");
+  const Caller cyd = user("cyd");
+  Engine limited(*store_, clock_,
+                 EngineOptions{.password_cost = PasswordCost::minimal,
+                               .subject_limit = 5,
+                               .body_limit = 8,
+                               .recipients_limit = 2});
+  const auto outcome = [&](const SendRequest& request) {
+    auto result = limited.send(boss, request);
+    return result ? std::string("ok") : result.error().message;
+  };
+  const Addresses two{.users = {ada.id, bob.id}};
+  EXPECT_EQ(outcome({.to = two, .subject = "123456", .body = "b"}),
+            "subject is 6 bytes; the limit is 5");
+  EXPECT_EQ(outcome({.to = two, .subject = "s", .body = "123456789"}),
+            "body is 9 bytes; the limit is 8");
+  EXPECT_EQ(outcome({.to = {.users = {ada.id, bob.id, cyd.id}}, .subject = "s", .body = "b"}),
+            "the message would reach 3 recipients; the limit is 2");
+  const GroupId team = group(boss, "team", {boss, ada, bob, cyd});
+  EXPECT_EQ(outcome({.to = {.groups = {team}}, .subject = "s", .body = "b"}),
+            "the message would reach 3 recipients; the limit is 2");
+  for (const Caller& c : {ada, bob, cyd}) {
+    auto inbox = engine_->inbox(c, InboxRequest{});
+    ASSERT_TRUE(inbox);
+    EXPECT_TRUE(inbox->items.empty());
+  }
+  EXPECT_EQ(outcome({.to = two, .subject = "12345", .body = "12345678"}), "ok");
+  // The defaults are those of docs/security.md.
+  const EngineOptions defaults;
+  EXPECT_EQ(defaults.subject_limit, 1000u);
+  EXPECT_EQ(defaults.body_limit, 65536u);
+  EXPECT_EQ(defaults.recipients_limit, 1'000'000);
+}
+
 TEST_F(EngineTest, GroupOfTenYieldsTenRecipientRecords) {
   const Caller boss = user("boss");
   std::vector<Caller> members;

@@ -254,6 +254,24 @@ TEST_F(DeferredFanoutTest, LargeAudienceIsWrittenAfterTheSendAndEndsTheSame) {
   EXPECT_EQ(*again, 0);
 }
 
+// --diffusion-limit is a threshold, not a refusal: an audience of exactly the limit is written
+// in the send; one more is accepted and fanned out after it (docs/security.md).
+TEST_F(DeferredFanoutTest, TheLimitItselfIsWrittenInTheSendOneMoreIsDeferred) {
+  Caller ada = user("ada");
+  std::vector<Caller> members;
+  for (int i = 0; i < 4; ++i) members.push_back(user("member" + std::to_string(i)));
+  sent(ada, Addresses{.users = {members[0].id, members[1].id, members[2].id}});
+  EXPECT_EQ(signals_, 0);
+  EXPECT_EQ(pull_all(members[0]).size(), 1u);
+  Message four = sent(ada, Addresses{.users = {members[0].id, members[1].id, members[2].id,
+                                               members[3].id}});
+  EXPECT_EQ(signals_, 1);
+  EXPECT_EQ(four.recipient_count, 4);
+  EXPECT_TRUE(pull_all(members[3]).empty());
+  ASSERT_TRUE(engine_->run_fanout());
+  EXPECT_EQ(pull_all(members[3]).size(), 1u);
+}
+
 TEST_F(DeferredFanoutTest, SmallAudienceIsNotDeferred) {
   Caller ada = user("ada"), bob = user("bob");
   sent(ada, Addresses{.users = {bob.id}});

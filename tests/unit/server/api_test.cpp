@@ -144,5 +144,58 @@ TEST_F(ApiTest, UserAttributesPatchAndNullRemoves) {
             "attributes.x must be a string, a number or a boolean, not an array");
 }
 
+// The send bucket runs on the engine's clock: moving the clock by hand refills it.
+TEST_F(ApiTest, SendsOverTheRateAre429UntilTheClockRefillsTheBucket) {
+  create_user("ada");
+  const auto bob = create_user("bob");
+  const auto token = login("ada", "password-ada");
+  server::Api limited(*engine_, server::RateLimits{.send = {.per_second = 1, .burst = 2}, .login = {}});
+  const auto send = [&] {
+    return limited.handle(server::HttpRequest{
+        "POST", "/v1/messages", "Bearer " + token,
+        R"({"to":{"users":[)" + std::to_string(bob) + R"(]},"subject":"s","body":"b"})", {}});
+  };
+  EXPECT_EQ(send().status, 201);
+  EXPECT_EQ(send().status, 201);
+  const auto refused = send();
+  EXPECT_EQ(status_of(refused), "429 rate_limited");
+  EXPECT_EQ(refused.body,
+            R"({"error":{"code":"rate_limited","message":"too many messages: at most 1 per second )"
+            R"((bursts of 2); retry in 1 s","retry_after":1}})");
+  ASSERT_EQ(refused.headers.size(), 1u);
+  EXPECT_EQ(refused.headers[0].first, "Retry-After");
+  EXPECT_EQ(refused.headers[0].second, "1");
+  clock_.advance(1000);
+  EXPECT_EQ(send().status, 201);
+  EXPECT_EQ(send().status, 429);
+}
+
+// Login attempts are throttled per handle and per client address before the password is
+// checked; the handle's count is cleared by a success.
+TEST_F(ApiTest, FailedLoginsAre429UntilTheWindowPasses) {
+  create_user("ada");
+  server::Api limited(*engine_, server::RateLimits{
+                                    .send = {},
+                                    .login = {.account_failures = 2, .address_failures = 3,
+                                              .window_ms = 10'000}});
+  const auto attempt = [&](const std::string& handle, const std::string& password,
+                           const std::string& address) {
+    return status_of(limited.handle(server::HttpRequest{
+        "POST", "/v1/sessions", "",
+        R"({"handle":")" + handle + R"(","password":")" + password + R"("})", address}));
+  };
+  EXPECT_EQ(attempt("ada", "wrong-one", "10.0.0.1"), "401 unauthenticated");
+  EXPECT_EQ(attempt("ada", "wrong-two", "10.0.0.2"), "401 unauthenticated");
+  EXPECT_EQ(attempt("ada", "password-ada", "10.0.0.3"), "429 rate_limited");
+  clock_.advance(10'000);
+  EXPECT_EQ(attempt("ada", "password-ada", "10.0.0.3"), "201");
+  // Per address: three failures on any handles, then everyone from there waits.
+  EXPECT_EQ(attempt("x", "wrong-one", "10.0.0.9"), "401 unauthenticated");
+  EXPECT_EQ(attempt("y", "wrong-one", "10.0.0.9"), "401 unauthenticated");
+  EXPECT_EQ(attempt("z", "wrong-one", "10.0.0.9"), "401 unauthenticated");
+  EXPECT_EQ(attempt("ada", "password-ada", "10.0.0.9"), "429 rate_limited");
+  EXPECT_EQ(attempt("ada", "password-ada", "10.0.0.8"), "201");
+}
+
 }  // namespace
 }  // namespace missive::testing

@@ -128,5 +128,14 @@ TEST(PositiveId, RejectsEverythingButDigits) {
   }
 }
 
+TEST(LoggableTarget, HidesEveryParameterThatCanCarryASecret) {
+  EXPECT_EQ(loggable_target("/v1/inbox?limit=10"), "/v1/inbox?limit=10");
+  EXPECT_EQ(loggable_target("/ws?token=abc.def"), "/ws?token=REDACTED");
+  EXPECT_EQ(loggable_target("/ws?x=1&TOKEN=abc&password=hunter22&access_token=z&y"),
+            "/ws?x=1&TOKEN=REDACTED&password=REDACTED&access_token=REDACTED&y");
+  EXPECT_EQ(loggable_target("/v1/me"), "/v1/me");
+  EXPECT_EQ(loggable_target("/v1/search?q=token"), "/v1/search?q=token");
+}
+
 }  // namespace
 }  // namespace missive::server

@@ -40,6 +40,12 @@ TEST(WsProtocol, RequestsBecomeHttpRequests) {
             R"(6 ack: POST /v1/sync/ack {"id":6,"type":"ack","up_to":4})");
 }
 
+TEST(WsProtocol, ARateLimitedAnswerCarriesRetryAfter) {
+  EXPECT_EQ(ws_error("7", Error{ErrorCode::rate_limited, "slow down", 3}),
+            R"({"id":7,"type":"error","status":429,"error":{"code":"rate_limited",)"
+            R"("message":"slow down","retry_after":3}})");
+}
+
 TEST(WsProtocol, PingIsAnsweredAtOnce) {
   EXPECT_EQ(describe(R"({"id":7,"type":"ping"})"), R"(answer: {"id":7,"type":"pong"})");
 }
