@@ -95,6 +95,9 @@ Result<std::unique_ptr<Store>> open_in(const std::filesystem::path& dir) {
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
                          ::testing::Values(StoreBackend{"Postgres", open_in}),
                          [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Postgres, SearchConformance,
+                         ::testing::Values(StoreBackend{"Postgres", open_in}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 class PostgresStoreTest : public ::testing::Test {
  protected:
