@@ -95,9 +95,27 @@ Result<std::unique_ptr<Store>> open_in(const std::filesystem::path& dir) {
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
                          ::testing::Values(StoreBackend{"Postgres", open_in}),
                          [](const auto& param_info) { return param_info.param.name; });
-INSTANTIATE_TEST_SUITE_P(Postgres, SearchConformance,
-                         ::testing::Values(StoreBackend{"Postgres", open_in}),
-                         [](const auto& param_info) { return param_info.param.name; });
+// Search with the automatic plan choice and with each statement forced.
+Result<std::unique_ptr<Store>> open_with_plan(const std::filesystem::path& dir,
+                                              PostgresSearchPlan plan) {
+  MISSIVE_TRY(std::string schema, make_schema(dir));
+  PostgresOptions options{url_with_schema(schema)};
+  options.search_plan = plan;
+  return open_postgres_store(options);
+}
+INSTANTIATE_TEST_SUITE_P(
+    Postgres, SearchConformance,
+    ::testing::Values(
+        StoreBackend{"Automatic", open_in},
+        StoreBackend{"HitsFirst",
+                     [](const std::filesystem::path& dir) {
+                       return open_with_plan(dir, PostgresSearchPlan::hits_first);
+                     }},
+        StoreBackend{"VisibleFirst",
+                     [](const std::filesystem::path& dir) {
+                       return open_with_plan(dir, PostgresSearchPlan::visible_first);
+                     }}),
+    [](const auto& param_info) { return param_info.param.name; });
 
 class PostgresStoreTest : public ::testing::Test {
  protected:

@@ -36,32 +36,57 @@ constexpr const char* kTermQueries =
     "SELECT phraseto_tsquery('missive_search', u.t)::text "
     "FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) ORDER BY u.i";
 
-// The newest $4 visible hits with ids <= $3 that pass every filter, newest first.
+// A user who sees fewer messages than this is served visible first (see Searcher::plan).
+constexpr int kFewVisible = 4000;
+
+// Parameters of both candidate statements:
 //   $1 tsquery  $2 user  $3 highest id  $4 how many  $5 now  $6 include own expired
 //   $7 sender  $8 group  $9 conversation  $10 from  $11 to  $12 unread only  $13 thread top
 //   $14 rank weights  $15 sent with reminders only
-constexpr const char* kCandidates =
-    "SELECT m.id, -ts_rank($14::float4[], m.search, $1::tsquery, 1) FROM message m"
+#define MISSIVE_PG_SEARCH_SCORE "-ts_rank($14::float4[], m.search, $1::tsquery, 1)"
+#define MISSIVE_PG_SEARCH_FILTERS                                                          \
+  " AND (m.expiry_date IS NULL OR m.expiry_date > $5::bigint"                              \
+  "      OR ($6::boolean AND m.creator_id = $2::bigint))"                                  \
+  " AND ($7::bigint IS NULL OR m.creator_id = $7::bigint)"                                 \
+  " AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM message_recipient g"                  \
+  "      WHERE g.message_id = m.id AND g.recipient_group_id = $8::bigint"                  \
+  "      AND (g.recipient_id = $2::bigint OR m.creator_id = $2::bigint)))"                 \
+  " AND ($9::bigint IS NULL OR m.conversation_id = $9::bigint)"                            \
+  " AND ($10::bigint IS NULL OR m.create_date >= $10::bigint)"                             \
+  " AND ($11::bigint IS NULL OR m.create_date < $11::bigint)"                              \
+  " AND (NOT $12::boolean OR EXISTS (SELECT 1 FROM message_recipient u"                    \
+  "      WHERE u.message_id = m.id AND u.recipient_id = $2::bigint AND NOT u.is_read))"    \
+  " AND ($13::bigint IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT $13::bigint"    \
+  "      UNION ALL SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id)"           \
+  "      SELECT id FROM sub))"                                                             \
+  " AND (NOT $15::boolean OR EXISTS (SELECT 1 FROM reminder_schedule h"                    \
+  "      WHERE h.message_id = m.id))"                                                      \
+  " ORDER BY m.id DESC LIMIT $4::bigint"
+
+// Hits first: the newest $4 hits (GIN index, or the primary key walked backwards with the
+// match checked per row, as the planner prefers) that the user may see.
+constexpr const char* kHitsFirst =
+    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE " FROM message m"
     " WHERE m.search @@ $1::tsquery AND m.id <= $3::bigint"
     " AND (m.creator_id = $2::bigint OR EXISTS (SELECT 1 FROM message_recipient v"
-    "      WHERE v.message_id = m.id AND v.recipient_id = $2::bigint))"
-    " AND (m.expiry_date IS NULL OR m.expiry_date > $5::bigint"
-    "      OR ($6::boolean AND m.creator_id = $2::bigint))"
-    " AND ($7::bigint IS NULL OR m.creator_id = $7::bigint)"
-    " AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM message_recipient g"
-    "      WHERE g.message_id = m.id AND g.recipient_group_id = $8::bigint"
-    "      AND (g.recipient_id = $2::bigint OR m.creator_id = $2::bigint)))"
-    " AND ($9::bigint IS NULL OR m.conversation_id = $9::bigint)"
-    " AND ($10::bigint IS NULL OR m.create_date >= $10::bigint)"
-    " AND ($11::bigint IS NULL OR m.create_date < $11::bigint)"
-    " AND (NOT $12::boolean OR EXISTS (SELECT 1 FROM message_recipient u"
-    "      WHERE u.message_id = m.id AND u.recipient_id = $2::bigint AND NOT u.is_read))"
-    " AND ($13::bigint IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT $13::bigint"
-    "      UNION ALL SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id)"
-    "      SELECT id FROM sub))"
-    " AND (NOT $15::boolean OR EXISTS (SELECT 1 FROM reminder_schedule h"
-    "      WHERE h.message_id = m.id))"
-    " ORDER BY m.id DESC LIMIT $4::bigint";
+    "      WHERE v.message_id = m.id AND v.recipient_id = $2::bigint))" MISSIVE_PG_SEARCH_FILTERS;
+
+// Visible first: the user's received and sent messages (by their indexes), each checked
+// against the tsquery. Its cost is bounded by what the user sees, however common the words.
+constexpr const char* kVisibleFirst =
+    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE " FROM message m"
+    " WHERE m.id IN (SELECT r.message_id FROM message_recipient r"
+    "      WHERE r.recipient_id = $2::bigint AND r.message_id <= $3::bigint"
+    "      UNION ALL SELECT s.id FROM message s"
+    "      WHERE s.creator_id = $2::bigint AND s.id <= $3::bigint)"
+    " AND m.search @@ $1::tsquery" MISSIVE_PG_SEARCH_FILTERS;
+
+// How many messages the user sees with ids <= $2, counted up to $3 (by the indexes alone).
+constexpr const char* kCountVisible =
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM message_recipient"
+    "        WHERE recipient_id = $1::bigint AND message_id <= $2::bigint LIMIT $3::bigint) a)"
+    "     + (SELECT count(*) FROM (SELECT 1 FROM message"
+    "        WHERE creator_id = $1::bigint AND id <= $2::bigint LIMIT $3::bigint) b)";
 
 // The user's view of each hit ($1: ids, $2: user): for their own messages, read.
 constexpr const char* kLoadHits =
@@ -145,7 +170,8 @@ struct Candidate {
 
 class Searcher {
  public:
-  Searcher(Tx& tx, const MessageSearch& search) : tx_(tx), search_(search) {}
+  Searcher(Tx& tx, const MessageSearch& search, PostgresSearchPlan plan)
+      : tx_(tx), search_(search), plan_(plan) {}
 
   Result<SearchHits> run() {
     MISSIVE_TRY(std::optional<std::string> tsquery, compile_query());
@@ -213,9 +239,21 @@ class Searcher {
     }
   }
 
+  // Whether to walk the user's messages rather than the hits: for a user who sees few
+  // messages that bounds the work whatever the words; for the others the planner's choice
+  // over the hits (GIN for rare words) is the better one.
+  Result<bool> visible_first(std::int64_t upper) {
+    if (plan_ != PostgresSearchPlan::automatic) return plan_ == PostgresSearchPlan::visible_first;
+    MISSIVE_TRY(Rows rows, tx_.query(kCountVisible, search_.user, upper,
+                                     static_cast<std::int64_t>(kFewVisible)));
+    return !rows.empty() && rows.int64(0, 0) < kFewVisible;
+  }
+
+  // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
     const MessageSearch& s = search_;
-    MISSIVE_TRY(Rows rows, tx_.query(kCandidates, tsquery_, s.user, upper,
+    MISSIVE_TRY(bool by_visible, visible_first(upper));
+    MISSIVE_TRY(Rows rows, tx_.query(by_visible ? kVisibleFirst : kHitsFirst, tsquery_, s.user, upper,
                                      static_cast<std::int64_t>(count), s.now, s.include_expired,
                                      s.sender, s.group, s.conversation, s.from, s.to,
                                      s.unread_only, s.thread, kRankWeights, s.has_reminder));
@@ -251,13 +289,14 @@ class Searcher {
 
   Tx& tx_;
   const MessageSearch& search_;
+  const PostgresSearchPlan plan_;
   std::string tsquery_;
 };
 
 }  // namespace
 
 Result<SearchHits> PostgresStore::search(const MessageSearch& search) {
-  return read([&](Tx& tx) { return Searcher(tx, search).run(); });
+  return read([&](Tx& tx) { return Searcher(tx, search, search_plan_).run(); });
 }
 
 // GIN keeps itself: autovacuum merges its pending list. Nothing to do in steps.
