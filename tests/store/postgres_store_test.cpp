@@ -269,7 +269,7 @@ TEST_F(PostgresStoreTest, SearchWithoutLexemesFindsNothing) {
   auto store = must(open_postgres_store(url_));
   MessageSearch search;
   search.user = must(store->create_user(new_user("ada"))).id;
-  for (const char* text : {"", " ", "...", "&|!", "<->", ":*"}) {
+  for (std::string text : {"", " ", "...", "&|!", "<->", ":*", "\"\\", "{,}"}) {
     search.match.term.text = text;
     for (bool prefix : {false, true}) {
       search.match.term.prefix = prefix;
@@ -279,6 +279,31 @@ TEST_F(PostgresStoreTest, SearchWithoutLexemesFindsNothing) {
       EXPECT_FALSE(r->next);
     }
   }
+}
+
+// A NUL byte in a term (valid UTF-8, so the parser lets it through) is a separator, not the
+// end of the statement's parameter.
+TEST_F(PostgresStoreTest, SearchTermWithNulByteIsAnswered) {
+  auto store = must(open_postgres_store(url_));
+  const UserId ada = must(store->create_user(new_user("ada"))).id;
+  const UserId bob = must(store->create_user(new_user("bob"))).id;
+  NewMessage nm;
+  nm.creator = ada;
+  nm.subject = "s";
+  nm.body = "alpha beta";
+  nm.create_date = 1;
+  nm.conversation.kind = ConversationKind::direct;
+  nm.conversation.low = std::min(ada, bob);
+  nm.conversation.high = std::max(ada, bob);
+  nm.recipients = {RecipientRef{bob, GroupId()}};
+  must(store->send_message(nm));
+  MessageSearch search;
+  search.user = bob;
+  search.now = 2;
+  search.match.term.text = std::string("alpha\0beta", 10);
+  auto r = store->search(search);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->hits.size(), 1u);
 }
 
 }  // namespace

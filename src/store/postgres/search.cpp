@@ -96,7 +96,8 @@ constexpr const char* kLoadHits =
     " ON r.message_id = m.id AND r.recipient_id = $2::bigint"
     " WHERE m.id = ANY($1::bigint[]) GROUP BY m.id, r.recipient_id";
 
-// A text[] literal: every element double-quoted, with " and \ escaped.
+// A text[] literal: every element double-quoted, with " and \ escaped. A NUL byte (which a
+// text parameter cannot carry: libpq would cut the literal there) becomes a space.
 std::string text_array(const std::vector<std::string>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -104,7 +105,7 @@ std::string text_array(const std::vector<std::string>& values) {
     out += '"';
     for (char c : values[i]) {
       if (c == '"' || c == '\\') out += '\\';
-      out += c;
+      out += c == '\0' ? ' ' : c;
     }
     out += '"';
   }
@@ -296,7 +297,13 @@ class Searcher {
 }  // namespace
 
 Result<SearchHits> PostgresStore::search(const MessageSearch& search) {
-  return read([&](Tx& tx) { return Searcher(tx, search, search_plan_).run(); });
+  return read([&](Tx& tx) -> Result<SearchHits> {
+    // Plan each statement with its values: a generic plan (which PostgreSQL switches a
+    // prepared statement to after five runs) cannot tell a rare word from a common one and
+    // would pick one way of finding hits for both.
+    MISSIVE_TRY_STATUS(tx.conn.run("SET LOCAL plan_cache_mode = force_custom_plan"));
+    return Searcher(tx, search, search_plan_).run();
+  });
 }
 
 // GIN keeps itself: autovacuum merges its pending list. Nothing to do in steps.
