@@ -13,8 +13,6 @@
 #include <limits>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/search_text.h"
@@ -27,7 +25,7 @@ constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
 // ts_rank's weights, in the order D, C, B, A: tails (C) 0.5, body (B) 1, subject (A) 3 as
 // SQLite's columns weigh, scaled to ts_rank's range (at most 1). D is not used.
 constexpr const char* kRankWeights = "{0.1,0.16666667,0.33333333,1.0}";
-// ts_rank normalisation 1: the score divided by 1 + log(words in the message), so that a
+// ts_rank normalisation 1: the score divided by log2(1 + words in the message), so that a
 // word in a short message counts more than in a long one (BM25's length normalisation).
 // Lower is better, as in the SQLite store: the score is -ts_rank.
 
@@ -36,7 +34,7 @@ constexpr const char* kTermQueries =
     "SELECT phraseto_tsquery('missive_search', u.t)::text "
     "FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) ORDER BY u.i";
 
-// A user who sees fewer messages than this is served visible first (see Searcher::plan).
+// A user who sees fewer messages than this is served visible first (see Searcher::visible_first).
 constexpr int kFewVisible = 4000;
 
 // Parameters of both candidate statements:
@@ -179,7 +177,7 @@ class Searcher {
     SearchHits out;
     if (!tsquery) return out;  // nothing can match
     tsquery_ = std::move(*tsquery);
-    const int limit = clamp_limit(search_.limit);
+    const int limit = std::max(1, clamp_limit(search_.limit));  // a page has room for a hit
     std::vector<Candidate> page;
     if (search_.sort == SearchSort::date) {
       const std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
