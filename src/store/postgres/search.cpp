@@ -42,29 +42,30 @@ constexpr int kFewVisible = 4000;
 //   $7 sender  $8 group  $9 conversation  $10 from  $11 to  $12 unread only  $13 thread top
 //   $14 rank weights  $15 sent with reminders only
 #define MISSIVE_PG_SEARCH_SCORE "-ts_rank($14::float4[], m.search, $1::tsquery, 1)"
-#define MISSIVE_PG_SEARCH_FILTERS                                                          \
-  " AND (m.expiry_date IS NULL OR m.expiry_date > $5::bigint"                              \
-  "      OR ($6::boolean AND m.creator_id = $2::bigint))"                                  \
-  " AND ($7::bigint IS NULL OR m.creator_id = $7::bigint)"                                 \
-  " AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM message_recipient g"                  \
-  "      WHERE g.message_id = m.id AND g.recipient_group_id = $8::bigint"                  \
-  "      AND (g.recipient_id = $2::bigint OR m.creator_id = $2::bigint)))"                 \
-  " AND ($9::bigint IS NULL OR m.conversation_id = $9::bigint)"                            \
-  " AND ($10::bigint IS NULL OR m.create_date >= $10::bigint)"                             \
-  " AND ($11::bigint IS NULL OR m.create_date < $11::bigint)"                              \
-  " AND (NOT $12::boolean OR EXISTS (SELECT 1 FROM message_recipient u"                    \
-  "      WHERE u.message_id = m.id AND u.recipient_id = $2::bigint AND NOT u.is_read))"    \
-  " AND ($13::bigint IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT $13::bigint"    \
-  "      UNION ALL SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id)"           \
-  "      SELECT id FROM sub))"                                                             \
-  " AND (NOT $15::boolean OR EXISTS (SELECT 1 FROM reminder_schedule h"                    \
-  "      WHERE h.message_id = m.id))"                                                      \
+#define MISSIVE_PG_SEARCH_FILTERS                                                       \
+  " AND (m.expiry_date IS NULL OR m.expiry_date > $5::bigint"                           \
+  "      OR ($6::boolean AND m.creator_id = $2::bigint))"                               \
+  " AND ($7::bigint IS NULL OR m.creator_id = $7::bigint)"                              \
+  " AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM message_recipient g"               \
+  "      WHERE g.message_id = m.id AND g.recipient_group_id = $8::bigint"               \
+  "      AND (g.recipient_id = $2::bigint OR m.creator_id = $2::bigint)))"              \
+  " AND ($9::bigint IS NULL OR m.conversation_id = $9::bigint)"                         \
+  " AND ($10::bigint IS NULL OR m.create_date >= $10::bigint)"                          \
+  " AND ($11::bigint IS NULL OR m.create_date < $11::bigint)"                           \
+  " AND (NOT $12::boolean OR EXISTS (SELECT 1 FROM message_recipient u"                 \
+  "      WHERE u.message_id = m.id AND u.recipient_id = $2::bigint AND NOT u.is_read))" \
+  " AND ($13::bigint IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT $13::bigint" \
+  "      UNION ALL SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id)"        \
+  "      SELECT id FROM sub))"                                                          \
+  " AND (NOT $15::boolean OR EXISTS (SELECT 1 FROM reminder_schedule h"                 \
+  "      WHERE h.message_id = m.id))"                                                   \
   " ORDER BY m.id DESC LIMIT $4::bigint"
 
 // Hits first: the newest $4 hits (GIN index, or the primary key walked backwards with the
 // match checked per row, as the planner prefers) that the user may see.
 constexpr const char* kHitsFirst =
-    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE " FROM message m"
+    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE
+    " FROM message m"
     " WHERE m.search @@ $1::tsquery AND m.id <= $3::bigint"
     " AND (m.creator_id = $2::bigint OR EXISTS (SELECT 1 FROM message_recipient v"
     "      WHERE v.message_id = m.id AND v.recipient_id = $2::bigint))" MISSIVE_PG_SEARCH_FILTERS;
@@ -72,7 +73,8 @@ constexpr const char* kHitsFirst =
 // Visible first: the user's received and sent messages (by their indexes), each checked
 // against the tsquery. Its cost is bounded by what the user sees, however common the words.
 constexpr const char* kVisibleFirst =
-    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE " FROM message m"
+    "SELECT m.id, " MISSIVE_PG_SEARCH_SCORE
+    " FROM message m"
     " WHERE m.id IN (SELECT r.message_id FROM message_recipient r"
     "      WHERE r.recipient_id = $2::bigint AND r.message_id <= $3::bigint"
     "      UNION ALL SELECT s.id FROM message s"
@@ -88,7 +90,8 @@ constexpr const char* kCountVisible =
 
 // The user's view of each hit ($1: ids, $2: user): for their own messages, read.
 constexpr const char* kLoadHits =
-    "SELECT " MISSIVE_PG_MESSAGE_COLUMNS ", coalesce(bool_and(r.is_read), true), max(r.read_at),"
+    "SELECT " MISSIVE_PG_MESSAGE_COLUMNS
+    ", coalesce(bool_and(r.is_read), true), max(r.read_at),"
     " coalesce(string_agg(r.recipient_group_id::text, ','), ''), " MISSIVE_PG_INBOX_REMINDER_COLUMNS
     " FROM message m LEFT JOIN message_recipient r"
     " ON r.message_id = m.id AND r.recipient_id = $2::bigint"
@@ -131,7 +134,8 @@ std::optional<std::string> compile(const SearchNode& node, const std::vector<Pre
     return "(" + text + ")";
   }
   std::vector<std::optional<std::string>> parts;
-  for (const SearchNode& child : node.children) parts.push_back(compile(child, terms, lexemes, next));
+  for (const SearchNode& child : node.children)
+    parts.push_back(compile(child, terms, lexemes, next));
   switch (node.kind) {
     case SearchNode::Kind::all_of: {
       std::string out;
@@ -252,10 +256,10 @@ class Searcher {
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
     const MessageSearch& s = search_;
     MISSIVE_TRY(bool by_visible, visible_first(upper));
-    MISSIVE_TRY(Rows rows, tx_.query(by_visible ? kVisibleFirst : kHitsFirst, tsquery_, s.user, upper,
-                                     static_cast<std::int64_t>(count), s.now, s.include_expired,
-                                     s.sender, s.group, s.conversation, s.from, s.to,
-                                     s.unread_only, s.thread, kRankWeights, s.has_reminder));
+    MISSIVE_TRY(Rows rows, tx_.query(by_visible ? kVisibleFirst : kHitsFirst, tsquery_, s.user,
+                                     upper, static_cast<std::int64_t>(count), s.now,
+                                     s.include_expired, s.sender, s.group, s.conversation, s.from,
+                                     s.to, s.unread_only, s.thread, kRankWeights, s.has_reminder));
     std::vector<Candidate> found;
     found.reserve(static_cast<std::size_t>(rows.size()));
     for (int r = 0; r < rows.size(); ++r) {
