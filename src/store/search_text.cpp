@@ -72,6 +72,16 @@ std::string index_tails(std::string_view text) {
   return out;
 }
 
+std::string ascii_words(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+    if (u < 0x80 && !alnum) c = ' ';
+  }
+  return out;
+}
+
 PreparedTerm prepare_term(const SearchTerm& term) {
   const std::vector<Piece> pieces = split(term.text);
   PreparedTerm out;

@@ -24,6 +24,13 @@ std::string index_text(std::string_view text);
 // The `tails` column for `text`: the last character of each unspaced run, space-separated.
 std::string index_tails(std::string_view text);
 
+// `text` with every ASCII character other than a letter or a digit replaced by a space. FTS5's
+// unicode61 separates words at each of them; PostgreSQL's parser instead keeps e-mail
+// addresses, URLs, host names, paths and numbers like 1.2.3 as single tokens, so the
+// PostgreSQL store passes its indexed text and its query terms through this first, and both
+// backends split `ada@example.com` into `ada example com`. Other bytes are kept.
+std::string ascii_words(std::string_view text);
+
 // A query term prepared like index_text: `text` is searched as a phrase (its words, or
 // bigrams, next to each other in order); `prefix`: its last word may be a prefix.
 struct PreparedTerm {

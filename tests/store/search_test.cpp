@@ -81,6 +81,17 @@ TEST_P(SearchConformance, QueryTextIsNeverFts5Syntax) {
   EXPECT_EQ(find(bob_.id, "NEAR(the end)"), Ids{m.id.value});
 }
 
+// Words are separated at ASCII punctuation on both backends: addresses, URLs and version
+// numbers are found by their parts as well as whole.
+TEST_P(SearchConformance, PunctuationSeparatesWords) {
+  Message m = say(ada_.id, bob_.id, "s", "mail ada@example.com, see https://wiki.corp/x_y or v1.2.3");
+  for (const char* q : {"example", "ada@example.com", "wiki", "corp", "\"wiki corp\"", "x", "y",
+                        "v1", "2", "v1.2.3", "https", "e-x-a-m-p-l-e OR v1"}) {
+    EXPECT_EQ(find(bob_.id, q), Ids{m.id.value}) << q;
+  }
+  EXPECT_EQ(find(bob_.id, "example.org"), Ids{});
+}
+
 // PostgreSQL's tsquery and array-literal syntax, SQL quoting, backslashes: all plain text.
 TEST_P(SearchConformance, QueryTextIsNeverTsqueryOrSqlSyntax) {
   Message m = say(ada_.id, bob_.id, "it's a\\b {x,y}", "cost & time | scope !done <-> plan:* 'q' O'Brien");

@@ -137,8 +137,10 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     recipient_users.push_back(recipients[i].user.value);
     recipient_groups.push_back(recipients[i].group.valid() ? recipients[i].group.value : 0);
   }
-  const std::string search_subject = index_text(nm.subject);
-  const std::string search_body = index_text(nm.body);
+  // Prepared as for FTS5, then ASCII punctuation as spaces so that PostgreSQL's parser splits
+  // words where unicode61 does (store/search_text.h).
+  const std::string search_subject = ascii_words(index_text(nm.subject));
+  const std::string search_body = ascii_words(index_text(nm.body));
   const std::string search_tails = index_tails(nm.subject + "\n" + nm.body);
 
   auto sent = write([&](Tx& tx) -> Result<SendOutcome> {

@@ -203,7 +203,7 @@ class Searcher {
     std::vector<PreparedTerm> terms;
     collect_terms(search_.match, terms);
     std::vector<std::string> texts;
-    for (const PreparedTerm& t : terms) texts.push_back(t.text);
+    for (const PreparedTerm& t : terms) texts.push_back(ascii_words(t.text));  // as indexed
     MISSIVE_TRY(Rows rows, tx_.query(kTermQueries, text_array(texts)));
     std::vector<std::string> lexemes;
     for (int r = 0; r < rows.size(); ++r) lexemes.emplace_back(rows.text(r, 0));
