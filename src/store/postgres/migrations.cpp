@@ -13,8 +13,8 @@ namespace {
 // message_recipient / message_group_stat means "sent directly", as in SQLite.
 //
 // Search: the send fills search_subject / search_body / search_tails with the text prepared
-// as for SQLite's FTS5 (unspaced scripts as bigrams, run-final characters in tails: see
-// store/search_text.h), and PostgreSQL keeps the tsvector `search` (weights A/B/C) in
+// as for SQLite's FTS5 (unspaced scripts as bigrams, run-final characters in tails, ASCII
+// punctuation as spaces: see store/search_text.h), and PostgreSQL keeps the tsvector `search` (weights A/B/C) in
 // step, indexed by GIN. The text search configuration missive_search is `simple` with
 // diacritics removed (unaccent) from words, including words with digits, like FTS5's
 // unicode61 remove_diacritics. Search (search.cpp) matches tsqueries against it.
