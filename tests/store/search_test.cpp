@@ -81,6 +81,60 @@ TEST_P(SearchConformance, QueryTextIsNeverFts5Syntax) {
   EXPECT_EQ(find(bob_.id, "NEAR(the end)"), Ids{m.id.value});
 }
 
+// Words are separated at ASCII punctuation on both backends: addresses, URLs and version
+// numbers are found by their parts as well as whole.
+TEST_P(SearchConformance, PunctuationSeparatesWords) {
+  Message m = say(ada_.id, bob_.id, "s", "mail ada@example.com, see https://wiki.corp/x_y or v1.2.3");
+  for (const char* q : {"example", "ada@example.com", "wiki", "corp", "\"wiki corp\"", "x", "y",
+                        "v1", "2", "v1.2.3", "https", "e-x-a-m-p-l-e OR v1"}) {
+    EXPECT_EQ(find(bob_.id, q), Ids{m.id.value}) << q;
+  }
+  EXPECT_EQ(find(bob_.id, "example.org"), Ids{});
+}
+
+// PostgreSQL's tsquery and array-literal syntax, SQL quoting, backslashes: all plain text.
+TEST_P(SearchConformance, QueryTextIsNeverTsqueryOrSqlSyntax) {
+  Message m = say(ada_.id, bob_.id, "it's a\\b {x,y}", "cost & time | scope !done <-> plan:* 'q' O'Brien");
+  for (const char* q : {"it's", "a\\b", "{x,y}", "\"{x\"", "&", "cost & time", "time | scope",
+                        "!done", "<->", "plan:*", "'q'", "O'Brien", "'; DROP TABLE message; --",
+                        "\\", "\\\"", "x\\\" OR y", "$1", "E'\\x00'", "a:*b", "(:*)"}) {
+    auto parsed = SearchQuery::parse(q);
+    if (!parsed) continue;
+    EXPECT_EQ(status(store().search(query(bob_.id, q))), "ok") << q;
+  }
+  EXPECT_EQ(find(bob_.id, "O'Brien"), Ids{m.id.value});
+  EXPECT_EQ(find(bob_.id, "\"cost & time\""), Ids{m.id.value});
+  EXPECT_EQ(find(bob_.id, "!done"), Ids{m.id.value});
+  EXPECT_EQ(find(bob_.id, "plan:*"), Ids{m.id.value});
+  EXPECT_EQ(find(bob_.id, "{x,y}"), Ids{m.id.value});
+  EXPECT_EQ(find(bob_.id, "'; DROP TABLE message; --"), Ids{});
+  EXPECT_EQ(find(bob_.id, "scope"), Ids{m.id.value});  // the table is still there
+}
+
+// The parser bounds queries (1,000 bytes, 32 terms); the store copes with more all the same.
+TEST_P(SearchConformance, HugeQueriesAreAnsweredNotFailed) {
+  Message m = say(ada_.id, bob_.id, "s", "haystack with one needle");
+  MessageSearch s = query(bob_.id, "needle");
+  s.match.term.text = std::string(10'000, 'n');  // one 10 KB word
+  EXPECT_EQ(status(store().search(s)), "ok");
+  s.match.term.text = "needle " + std::string(10'000, 'x');  // a 10 KB phrase
+  EXPECT_EQ(status(store().search(s)), "ok");
+  SearchNode any;
+  any.kind = SearchNode::Kind::any_of;
+  for (int i = 0; i < 200; ++i) {
+    SearchNode t;
+    t.term.text = fmt::format("w{} \"'&|!", i);
+    any.children.push_back(t);
+  }
+  SearchNode hit;
+  hit.term.text = "needle";
+  any.children.push_back(hit);
+  s.match = any;
+  EXPECT_EQ(find(s), Ids{m.id.value});
+  auto big = SearchQuery::parse(std::string(10'000, 'q'));
+  EXPECT_FALSE(big.has_value());  // rejected before any store sees it
+}
+
 TEST_P(SearchConformance, EveryFilterAndCombinations) {
   const Timestamp t0 = clock_;
   Group ops = group("Ops", ada_.id, {bob_.id, cyd_.id});

@@ -10,7 +10,7 @@
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/timeline.h"
-#include "store/sqlite/search_text.h"
+#include "store/search_text.h"
 
 namespace missive::postgres {
 namespace {
@@ -137,9 +137,11 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     recipient_users.push_back(recipients[i].user.value);
     recipient_groups.push_back(recipients[i].group.valid() ? recipients[i].group.value : 0);
   }
-  const std::string search_subject = sqlite::index_text(nm.subject);
-  const std::string search_body = sqlite::index_text(nm.body);
-  const std::string search_tails = sqlite::index_tails(nm.subject + "\n" + nm.body);
+  // Prepared as for FTS5, then ASCII punctuation as spaces so that PostgreSQL's parser splits
+  // words where unicode61 does (store/search_text.h).
+  const std::string search_subject = ascii_words(index_text(nm.subject));
+  const std::string search_body = ascii_words(index_text(nm.body));
+  const std::string search_tails = index_tails(nm.subject + "\n" + nm.body);
 
   auto sent = write([&](Tx& tx) -> Result<SendOutcome> {
     if (nm.client_msg_id) {

@@ -13,10 +13,11 @@ namespace {
 // message_recipient / message_group_stat means "sent directly", as in SQLite.
 //
 // Search: the send fills search_subject / search_body / search_tails with the text prepared
-// as for SQLite's FTS5 (unspaced scripts as bigrams, run-final characters in tails: see
-// store/sqlite/search_text.h), and PostgreSQL keeps the tsvector `search` (weights A/B/C) in
+// as for SQLite's FTS5 (unspaced scripts as bigrams, run-final characters in tails, ASCII
+// punctuation as spaces: see store/search_text.h), and PostgreSQL keeps the tsvector `search` (weights A/B/C) in
 // step, indexed by GIN. The text search configuration missive_search is `simple` with
-// diacritics removed (unaccent), like FTS5's unicode61 remove_diacritics.
+// diacritics removed (unaccent) from words, including words with digits, like FTS5's
+// unicode61 remove_diacritics. Search (search.cpp) matches tsqueries against it.
 //
 // Sequences: conversation.max_seq and sync_user.last_seq are the last numbers handed out;
 // a write takes the next one under the row's lock (SELECT ... FOR UPDATE or UPDATE ...
@@ -27,7 +28,8 @@ constexpr const char* kV1 = R"sql(
 CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 CREATE TEXT SEARCH CONFIGURATION missive_search (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION missive_search
-  ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+  ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part,
+                    numword, numhword, hword_numpart
   WITH public.unaccent, simple;
 
 CREATE TABLE users (

@@ -11,11 +11,16 @@
 
 namespace missive {
 
+// How a search finds the visible hits (store/postgres/search.cpp): chosen per query, or forced
+// (for tests, so that both statements run on small data).
+enum class PostgresSearchPlan { automatic, hits_first, visible_first };
+
 struct PostgresOptions {
   // A libpq connection URI or key=value string, e.g. postgres://missive@db:5432/missive.
   // Tables live in the first schema of the connection's search_path (options=-csearch_path=).
   std::string url;
   int connections = 8;  // at most this many connections are open at once
+  PostgresSearchPlan search_plan = PostgresSearchPlan::automatic;
 };
 
 // Connects, creates or upgrades the schema, and returns the store. unavailable if the

@@ -21,7 +21,8 @@ namespace missive::postgres {
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(const PostgresOptions& options)
-      : pool_(options.url, options.connections, std::chrono::seconds(10), kTimelineSessionSql) {}
+      : pool_(options.url, options.connections, std::chrono::seconds(10), kTimelineSessionSql),
+        search_plan_(options.search_plan) {}
 
   Result<User> create_user(const NewUser& user) override;
   Result<User> get_user(UserId id) override;
@@ -121,6 +122,7 @@ class PostgresStore final : public Store {
   }
 
   Pool pool_;
+  const PostgresSearchPlan search_plan_;
   TimelineListener listener_;  // set once before concurrent use
 };
 

@@ -125,8 +125,4 @@ ConversationKind kind_from_name(std::string_view name) {
 
 int clamp_limit(int limit) { return std::clamp(limit, 0, 1000); }
 
-Error not_implemented() {
-  return Error{ErrorCode::internal, "not implemented on PostgreSQL yet"};
-}
-
 }  // namespace missive::postgres

@@ -59,7 +59,4 @@ ConversationKind kind_from_name(std::string_view name);
 // Limits a caller-supplied page size to what one query may return (as SQLite: 0..1000).
 int clamp_limit(int limit);
 
-// The error every operation not yet ported to PostgreSQL returns.
-Error not_implemented();
-
 }  // namespace missive::postgres
