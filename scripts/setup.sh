@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
-  libfmt-dev libspdlog-dev libcli11-dev
+  libfmt-dev libspdlog-dev libcli11-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
 )
