@@ -39,6 +39,8 @@ struct ServeOptions {
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
   int ws_idle_seconds = 60;
+  std::string tls_cert;  // both or neither: HTTPS and WSS instead of HTTP and WS
+  std::string tls_key;
 };
 
 struct ListenAddress {
@@ -93,6 +95,12 @@ Status serve(const ServeOptions& options) {
   engine_options.reminder_minutes = *reminder_minutes;
   engine_options.diffusion_limit = options.diffusion_limit;
   engine_options.sync_retention_ms = options.sync_retention_seconds * 1000;
+  const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
+    return fail(ErrorCode::invalid, "--tls-cert and --tls-key must be given together");
+  }
+  // Checked before the database is touched: a bad certificate stops the start at once.
+  if (tls) MISSIVE_TRY_STATUS(server::check_tls_files(options.tls_cert, options.tls_key));
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -141,6 +149,8 @@ Status serve(const ServeOptions& options) {
   server_options.ws_queue_bytes = options.ws_queue_bytes;
   server_options.ws_queue_frames = options.ws_queue_frames;
   server_options.ws_idle_seconds = options.ws_idle_seconds;
+  server_options.tls_cert_file = options.tls_cert;
+  server_options.tls_key_file = options.tls_key;
   server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
@@ -174,8 +184,8 @@ Status serve(const ServeOptions& options) {
   engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
   sync_worker.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
-  fmt::print("missive: listening on http://{}{}{}:{}\n", v6 ? "[" : "", listen.host, v6 ? "]" : "",
-             *port);
+  fmt::print("missive: listening on {}://{}{}{}:{}\n", tls ? "https" : "http", v6 ? "[" : "",
+             listen.host, v6 ? "]" : "", *port);
   std::fflush(stdout);
 
   int received = 0;
@@ -253,6 +263,13 @@ void register_serve(CLI::App& app, Context& context) {
       ->envname("MISSIVE_WS_IDLE")
       ->check(CLI::Range(0, 86'400))
       ->capture_default_str();
+  cmd->add_option("--tls-cert", options->tls_cert,
+                  "PEM certificate chain: serve HTTPS and WSS (TLS 1.2+) on the --listen port; "
+                  "needs --tls-key")
+      ->envname("MISSIVE_TLS_CERT");
+  cmd->add_option("--tls-key", options->tls_key,
+                  "PEM private key (unencrypted) of --tls-cert")
+      ->envname("MISSIVE_TLS_KEY");
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
 
