@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "client/ws_client.h"
 
@@ -153,7 +154,7 @@ TEST_F(TlsTest, TheCliLogsInOverHttpsWithACaFileAndKeepsUsingIt) {
   EXPECT_NE(whoami.output.find("admin"), std::string::npos) << whoami.output;
 }
 
-TEST_F(TlsTest, AWssDeviceReceivesAPush) {
+TEST_F(TlsTest, AWssDeviceReceivesAPushAndTheShutdownClose) {
   auto alice = person("alice");
   auto bob = person("bob");
   client::WsClient device(client::WsOptions{.tls = trusting()});
@@ -170,7 +171,16 @@ TEST_F(TlsTest, AWssDeviceReceivesAPush) {
              (*frame)->find("pushed over WSS") != std::string::npos;
   }
   EXPECT_TRUE(pushed);
-  EXPECT_TRUE(device.close());
+
+  // A stopping server closes the WSS connection with 1001 like a plain one (the device is
+  // reading meanwhile, so it answers the close frame).
+  int stopped = -1;
+  std::thread stopper([&] { stopped = server_.stop(); });
+  const auto after = device.receive(10s);
+  stopper.join();
+  EXPECT_FALSE(after.has_value());
+  EXPECT_EQ(device.close_code(), client::kCloseGoingAway) << device.close_reason();
+  EXPECT_EQ(stopped, 0);
 }
 
 TEST_F(TlsTest, PlainHttpOnTheTlsPortIsClosedAndTlsClientsKeepWorking) {
