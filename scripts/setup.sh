@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
-  libfmt-dev libspdlog-dev libcli11-dev libssl-dev openssl
+  libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
+  libssl-dev openssl
 )
 
 missing=()
