@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
   libhiredis-dev redis-server
+  libssl-dev openssl
 )
 
 missing=()

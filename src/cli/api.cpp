@@ -19,16 +19,20 @@ ErrorCode code_from_name(std::string_view name) {
   return ErrorCode::internal;
 }
 
-// The form a server URL is compared and saved in: "http://host:port".
+// The form a server URL is compared and saved in: "http://host:port" or "https://host:port".
 std::string canonical_url(const client::ServerAddress& address) {
   const bool v6 = address.host.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", address.host, v6 ? "]" : "", address.port);
+  return fmt::format("{}://{}{}{}:{}", address.tls ? "https" : "http", v6 ? "[" : "",
+                     address.host, v6 ? "]" : "", address.port);
 }
 
 }  // namespace
 
-Api::Api(std::string server_url, client::ServerAddress address)
-    : server_url_(std::move(server_url)), address_(address), http_(address.host, address.port) {}
+Api::Api(std::string server_url, client::ServerAddress address, client::TlsOptions tls)
+    : server_url_(std::move(server_url)),
+      address_(address),
+      tls_(tls),
+      http_(address.host, address.port, std::move(tls)) {}
 
 Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_token) {
   auto loaded = load_credentials();
@@ -41,18 +45,22 @@ Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_toke
   MISSIVE_TRY(const auto address, client::parse_server_address(server));
   const std::string url = canonical_url(address);
 
-  std::string token = context.token;
-  if (token.empty() && saved && !saved->token.empty()) {
-    // A saved token is only sent to the server it was issued by.
+  // A saved token (and CA file) is only used for the server it was saved with.
+  bool saved_server = false;
+  if (saved) {
     auto saved_address = client::parse_server_address(saved->server);
-    if (saved_address && canonical_url(*saved_address) == url) token = saved->token;
+    saved_server = saved_address && canonical_url(*saved_address) == url;
   }
+  std::string token = context.token;
+  if (token.empty() && saved_server) token = saved->token;
+  client::TlsOptions tls{.enabled = address.tls, .ca_file = context.ca_file};
+  if (tls.ca_file.empty() && saved_server) tls.ca_file = saved->ca_file;
   if (need_token && token.empty()) {
     return fail(
         ErrorCode::unauthenticated,
         fmt::format("not logged in to {}: run `missive login HANDLE` or set MISSIVE_TOKEN", url));
   }
-  auto api = std::unique_ptr<Api>(new Api(url, address));
+  auto api = std::unique_ptr<Api>(new Api(url, address, std::move(tls)));
   api->token_ = token;
   api->http_.set_token(token);
   return api;
@@ -62,7 +70,8 @@ Result<Response> Api::request(std::string_view method, std::string_view target,
                               std::string_view body) {
   auto answer = http_.request(method, target, body);
   if (!answer) {
-    return fail(ErrorCode::unavailable,
+    // Keeps the client's code: an untrusted certificate (unauthenticated) is no outage.
+    return fail(answer.error().code,
                 fmt::format("cannot reach {}: {}", server_url_, answer.error().message));
   }
   Response response;

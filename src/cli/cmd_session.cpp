@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "cli/commands.h"
 #include "cli/credentials.h"
 #include "cli/json_util.h"
@@ -33,7 +35,14 @@ Status login(const Context& context, const LoginOptions& options) {
   MISSIVE_TRY(const auto response, api->post("/v1/sessions", body.GetString()));
   const std::string token = get_string(response.json, "token");
   if (token.empty()) return fail(ErrorCode::internal, "the server answered without a token");
-  MISSIVE_TRY_STATUS(save_credentials({api->server_url(), token}));
+  // The CA file is saved as an absolute path: later commands may run from elsewhere.
+  std::string ca_file = api->tls().ca_file;
+  if (!ca_file.empty()) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(ca_file, ec);
+    if (!ec) ca_file = absolute.string();
+  }
+  MISSIVE_TRY_STATUS(save_credentials({api->server_url(), token, ca_file}));
   if (print_raw(context, response)) return {};
   const JsonValue* user = member(response.json, "user");
   MISSIVE_TRY(const std::string path, credentials_path());

@@ -123,6 +123,7 @@ Status watch(const Context& context, const SyncOptions& o) {
   options.host = api->address().host;
   options.port = api->address().port;
   options.token = api->token();
+  options.ws.tls = api->tls();
   options.cursor = o.since;  // none: from now
   options.keep_entries = false;
   options.on_entry = [&](const client::Entry& e) { print_entry(context, *api, e); };

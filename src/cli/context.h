@@ -26,6 +26,7 @@ inline constexpr std::string_view kDefaultServer = "http://127.0.0.1:8080";
 struct Context {
   std::string server;  // --server / MISSIVE_SERVER; empty when not given
   std::string token;   // --token / MISSIVE_TOKEN; empty when not given
+  std::string ca_file; // --ca-file / MISSIVE_CA_FILE: CA or certificate to trust for https://
   bool json = false;   // --json: print the raw response bodies
   std::function<Status()> action;
 };
@@ -41,7 +42,8 @@ struct Response {
 // sent them; transport failures are unavailable.
 class Api {
  public:
-  // Resolves the server and the token (flag, environment, then the credentials file).
+  // Resolves the server, the token and the CA file (flag, environment, then the credentials
+  // file).
   // unauthenticated when `need_token` and there is none.
   static Result<std::unique_ptr<Api>> connect(const Context& context, bool need_token = true);
 
@@ -49,6 +51,8 @@ class Api {
   // Where the server is and the token sent to it (for a WebSocket next to the HTTP client).
   const client::ServerAddress& address() const { return address_; }
   const std::string& token() const { return token_; }
+  // How to reach the server over TLS (enabled for https://).
+  const client::TlsOptions& tls() const { return tls_; }
 
   Result<Response> request(std::string_view method, std::string_view target,
                            std::string_view body = {});
@@ -69,10 +73,11 @@ class Api {
   std::string user_handle(std::int64_t id);
 
  private:
-  Api(std::string server_url, client::ServerAddress address);
+  Api(std::string server_url, client::ServerAddress address, client::TlsOptions tls);
 
   std::string server_url_;
   client::ServerAddress address_;
+  client::TlsOptions tls_;
   std::string token_;
   client::HttpClient http_;
   std::map<std::int64_t, std::string> handles_;

@@ -57,7 +57,8 @@ Result<std::optional<SavedCredentials>> load_credentials() {
     return fail(ErrorCode::invalid, fmt::format("{} is damaged; run `missive login` again", path));
   }
   return std::optional<SavedCredentials>(
-      SavedCredentials{get_string(*doc, "server"), get_string(*doc, "token")});
+      SavedCredentials{get_string(*doc, "server"), get_string(*doc, "token"),
+                       get_string(*doc, "ca_file")});
 }
 
 Status save_credentials(const SavedCredentials& credentials) {
@@ -78,6 +79,10 @@ Status save_credentials(const SavedCredentials& credentials) {
   write_string(w, credentials.server);
   write_key(w, "token");
   write_string(w, credentials.token);
+  if (!credentials.ca_file.empty()) {
+    write_key(w, "ca_file");
+    write_string(w, credentials.ca_file);
+  }
   w.EndObject();
   const std::string text = std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 

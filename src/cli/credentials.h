@@ -1,6 +1,7 @@
 #pragma once
-// The token saved by `missive login`: a JSON file {"server": ..., "token": ...}, mode 0600,
-// at $MISSIVE_CONFIG or ~/.config/missive/credentials.
+// The token saved by `missive login`: a JSON file {"server": ..., "token": ...} (and
+// "ca_file" when login was given --ca-file), mode 0600, at $MISSIVE_CONFIG or
+// ~/.config/missive/credentials.
 
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@ namespace missive::cli {
 struct SavedCredentials {
   std::string server;
   std::string token;
+  std::string ca_file;  // absolute path of the CA file trusted for `server`; empty: none
 };
 
 // The file's path; invalid when neither MISSIVE_CONFIG nor HOME is set.

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
       ->envname("MISSIVE_SERVER");
   app.add_option("--token", context.token, "bearer token (default: the one saved by login)")
       ->envname("MISSIVE_TOKEN");
+  app.add_option("--ca-file", context.ca_file,
+                 "PEM file of the CA (or the self-signed certificate) to trust for an https:// "
+                 "server instead of the system's CAs; login saves it")
+      ->envname("MISSIVE_CA_FILE");
   app.add_flag("--json", context.json, "print the raw JSON responses");
 
   register_serve(app, context);

@@ -53,6 +53,8 @@ struct ServeOptions {
   int login_failures_per_address = server::LoginThrottleOptions{}.address_failures;
   std::int64_t login_window_seconds = server::LoginThrottleOptions{}.window_ms / 1000;
   std::int64_t session_ttl_seconds = EngineOptions{}.session_ttl_ms / 1000;
+  std::string tls_cert;  // both or neither: HTTPS and WSS instead of HTTP and WS
+  std::string tls_key;
 };
 
 struct ListenAddress {
@@ -135,6 +137,12 @@ Status serve(const ServeOptions& options) {
     return fail(ErrorCode::invalid, "--bus " + parse_redis_url(options.bus).error().message +
                                         " or local");
   }
+  const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
+    return fail(ErrorCode::invalid, "--tls-cert and --tls-key must be given together");
+  }
+  // Checked before the database is touched: a bad certificate stops the start at once.
+  if (tls) MISSIVE_TRY_STATUS(server::check_tls_files(options.tls_cert, options.tls_key));
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -191,6 +199,8 @@ Status serve(const ServeOptions& options) {
   server_options.limits.login = {.account_failures = options.login_failures_per_account,
                                  .address_failures = options.login_failures_per_address,
                                  .window_ms = options.login_window_seconds * 1000};
+  server_options.tls_cert_file = options.tls_cert;
+  server_options.tls_key_file = options.tls_key;
   server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
@@ -224,8 +234,8 @@ Status serve(const ServeOptions& options) {
   engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
   sync_worker.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
-  fmt::print("missive: listening on http://{}{}{}:{}\n", v6 ? "[" : "", listen.host, v6 ? "]" : "",
-             *port);
+  fmt::print("missive: listening on {}://{}{}{}:{}\n", tls ? "https" : "http", v6 ? "[" : "",
+             listen.host, v6 ? "]" : "", *port);
   std::fflush(stdout);
 
   int received = 0;
@@ -367,6 +377,13 @@ void register_serve(CLI::App& app, Context& context) {
       ->envname("MISSIVE_SESSION_TTL")
       ->check(CLI::Range(std::int64_t{60}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
+  cmd->add_option("--tls-cert", options->tls_cert,
+                  "PEM certificate chain: serve HTTPS and WSS (TLS 1.2+) on the --listen port; "
+                  "needs --tls-key")
+      ->envname("MISSIVE_TLS_CERT");
+  cmd->add_option("--tls-key", options->tls_key,
+                  "PEM private key (unencrypted) of --tls-cert")
+      ->envname("MISSIVE_TLS_KEY");
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
 

@@ -1,5 +1,5 @@
 // Blocking Beast client. Sync I/O keeps it simple: the CLI and tests issue one request at a
-// time per client.
+// time per client. With TLS the same exchange runs over an ssl_stream.
 #include "client/http_client.h"
 
 #include <charconv>
@@ -10,8 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
+
+#include "client/tls.h"
 
 namespace missive::client {
 namespace {
@@ -24,12 +28,14 @@ using tcp = net::ip::tcp;
 constexpr auto kTimeout = std::chrono::seconds(30);
 constexpr std::uint64_t kResponseLimit = 64ull << 20;
 constexpr std::uint16_t kDefaultPort = 8080;
+constexpr std::uint16_t kDefaultTlsPort = 443;
 
 // Errors that mean "the server had already closed this kept-alive connection".
 bool closed_by_peer(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||
          ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::error::connection_aborted || ec == http::error::partial_message;
+         ec == net::error::connection_aborted || ec == http::error::partial_message ||
+         ec == net::ssl::error::stream_truncated;
 }
 
 }  // namespace
@@ -37,40 +43,76 @@ bool closed_by_peer(const beast::error_code& ec) {
 struct HttpClient::Impl {
   std::string host;
   std::uint16_t port = 0;
+  TlsOptions tls;
   std::string token;
   net::io_context ioc;
+  std::unique_ptr<net::ssl::context> tls_context;  // made on the first TLS connect
+  // The connection: `stream` alone (plain), or `secure` over its own tcp_stream (TLS).
   std::optional<beast::tcp_stream> stream;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
 
+  bool connected() const { return stream.has_value() || secure.has_value(); }
+
   Status connect() {
+    if (tls.enabled && !tls_context) {
+      MISSIVE_TRY(tls_context, make_client_tls_context(tls));
+    }
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+    beast::tcp_stream* tcp_layer = nullptr;
     if (!ec) {
-      stream.emplace(ioc);
-      stream->expires_after(kTimeout);
-      stream->connect(endpoints, ec);
+      if (tls.enabled) {
+        tcp_layer = &beast::get_lowest_layer(secure.emplace(ioc, *tls_context));
+      } else {
+        tcp_layer = &stream.emplace(ioc);
+      }
+      tcp_layer->expires_after(kTimeout);
+      tcp_layer->connect(endpoints, ec);
     }
     if (ec) {
       stream.reset();
+      secure.reset();
       return fail(ErrorCode::unavailable,
                   fmt::format("cannot connect to {}:{}: {}", host, port, ec.message()));
+    }
+    if (secure) {
+      MISSIVE_TRY_STATUS(prepare_client_tls(secure->native_handle(), host));
+      secure->handshake(net::ssl::stream_base::client, ec);
+      if (ec) {
+        Error error = tls_handshake_error(secure->native_handle(), ec,
+                                          fmt::format("{}:{}", host, port));
+        secure.reset();
+        return std::unexpected(std::move(error));
+      }
     }
     buffer.clear();
     return {};
   }
 
+  // Closes the TCP connection (no TLS close_notify: nothing is pending, and waiting for the
+  // server's answer to it would only slow down).
   void disconnect() {
-    if (!stream) return;
+    if (!connected()) return;
     beast::error_code ec;
-    stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+    auto& tcp_layer = secure ? beast::get_lowest_layer(*secure) : *stream;
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream.reset();
+    secure.reset();
     buffer.clear();
   }
 
-  // One exchange on the current connection; `ec` reports transport failures.
   HttpResponse exchange(std::string_view method, std::string_view target, std::string_view body,
                         beast::error_code& ec) {
+    if (secure) return exchange_on(*secure, method, target, body, ec);
+    return exchange_on(*stream, method, target, body, ec);
+  }
+
+  // One exchange on the current connection; `ec` reports transport failures.
+  template <class Stream>
+  HttpResponse exchange_on(Stream& s, std::string_view method, std::string_view target,
+                           std::string_view body, beast::error_code& ec) {
     http::request<http::string_body> request;
     request.method_string(beast::string_view(method.data(), method.size()));
     request.target(beast::string_view(target.data(), target.size()));
@@ -83,12 +125,12 @@ struct HttpClient::Impl {
     request.body() = std::string(body);
     request.prepare_payload();
 
-    stream->expires_after(kTimeout);
-    http::write(*stream, request, ec);
+    beast::get_lowest_layer(s).expires_after(kTimeout);
+    http::write(s, request, ec);
     if (ec) return {};
     http::response_parser<http::string_body> parser;
     parser.body_limit(kResponseLimit);
-    http::read(*stream, buffer, parser, ec);
+    http::read(s, buffer, parser, ec);
     if (ec) return {};
     auto& response = parser.get();
     HttpResponse out;
@@ -101,9 +143,11 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(std::string host, std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(std::string host, std::uint16_t port, TlsOptions tls)
+    : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
+  impl_->tls = std::move(tls);
 }
 
 HttpClient::~HttpClient() { impl_->disconnect(); }
@@ -114,7 +158,7 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
                                          std::string_view body) {
   auto& impl = *impl_;
   for (int attempt = 0;; ++attempt) {
-    const bool reused = impl.stream.has_value();
+    const bool reused = impl.connected();
     if (!reused) MISSIVE_TRY_STATUS(impl.connect());
     beast::error_code ec;
     auto response = impl.exchange(method, target, body, ec);
@@ -122,7 +166,8 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
     impl.disconnect();
     // A kept-alive connection the server closed while idle: retry once on a fresh one.
     if (reused && attempt == 0 && closed_by_peer(ec)) continue;
-    return fail(ErrorCode::unavailable, fmt::format("{} {} on {}:{} failed: {}", method, target,
+    return fail(ErrorCode::unavailable, fmt::format("{} {} on {}{}:{} failed: {}", method, target,
+                                                    impl.tls.enabled ? "https://" : "",
                                                     impl.host, impl.port, ec.message()));
   }
 }
@@ -130,17 +175,21 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
 Result<ServerAddress> parse_server_address(std::string_view text) {
   const auto bad = [&](std::string_view why) {
     return fail(ErrorCode::invalid,
-                fmt::format("bad server address \"{}\": {} (expected http://host:port)", text, why));
+                fmt::format("bad server address \"{}\": {} (expected http://host:port or "
+                            "https://host:port)",
+                            text, why));
   };
   auto rest = text;
+  ServerAddress address;
   if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) {
-    if (rest.substr(0, scheme) != "http") return bad("only http:// is supported");
+    const auto name = rest.substr(0, scheme);
+    if (name != "http" && name != "https") return bad("only http:// and https:// are supported");
+    address.tls = name == "https";
     rest.remove_prefix(scheme + 3);
   }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) return bad("a path is not allowed");
 
-  ServerAddress address;
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {  // [::1]:8080
     const auto close = rest.find(']');
@@ -162,7 +211,7 @@ Result<ServerAddress> parse_server_address(std::string_view text) {
   }
   if (address.host.empty()) return bad("no host");
   if (address.host.find_first_of(" \t@?#") != std::string::npos) return bad("bad host");
-  address.port = kDefaultPort;
+  address.port = address.tls ? kDefaultTlsPort : kDefaultPort;
   if (!port_text.empty()) {
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);

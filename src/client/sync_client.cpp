@@ -98,7 +98,7 @@ Status SyncClient::connect() {
 
 // Who the token belongs to (GET /v1/me): the device's own messages move its watermark.
 Status SyncClient::learn_self() {
-  HttpClient http(options_.host, options_.port);
+  HttpClient http(options_.host, options_.port, options_.ws.tls);
   http.set_token(options_.token);
   MISSIVE_TRY(const auto response, http.request("GET", "/v1/me"));
   rapidjson::Document doc;
@@ -119,7 +119,7 @@ Status SyncClient::catch_up() {
 }
 
 Status SyncClient::bootstrap(SyncSeq next) {
-  HttpClient http(options_.host, options_.port);
+  HttpClient http(options_.host, options_.port, options_.ws.tls);
   http.set_token(options_.token);
   MISSIVE_TRY(const auto response, http.request("GET", "/v1/conversations"));
   if (response.status != 200) {

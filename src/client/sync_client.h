@@ -40,7 +40,7 @@ struct SyncClientOptions {
   bool auto_ack = true;  // ack after applying entries
   bool keep_entries = true;  // keep every applied entry in entries()
   std::chrono::milliseconds request_timeout{15'000};
-  WsOptions ws;
+  WsOptions ws;  // ws.tls also serves the HTTP requests (GET /v1/me, /v1/conversations)
   // Called for each entry applied, in order, and after a reset (with the new cursor).
   std::function<void(const Entry&)> on_entry;
   std::function<void(SyncSeq next)> on_reset;

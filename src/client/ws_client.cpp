@@ -3,6 +3,7 @@
 // read must be able to wait with a timeout and stay pending across calls (cancelling a
 // WebSocket read would break the stream), and because a pending read answers pings while a
 // send runs. At most one frame is read ahead, so nothing queues up on the client's side.
+// The stream is plain TCP or TLS (wss://); with_ws() hands the one in use to generic code.
 #include "client/ws_client.h"
 
 #include <rapidjson/document.h>
@@ -12,10 +13,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <fmt/format.h>
 
 #include "client/sync_timeline.h"
+#include "client/tls.h"
 
 namespace missive::client {
 namespace {
@@ -26,6 +30,8 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 // The error a refused upgrade reports: the server's JSON error when it sent one.
 Error refused(int status, const std::string& body) {
@@ -58,7 +64,10 @@ struct WsClient::Impl {
   WsOptions options;
   // A fresh io_context per connection: handlers of a dropped connection die with it.
   std::unique_ptr<net::io_context> ioc;
-  std::optional<websocket::stream<beast::tcp_stream>> ws;
+  std::unique_ptr<net::ssl::context> tls_context;  // made on the first TLS connect
+  // The connection: one of the two, as options.tls says.
+  std::optional<PlainWs> plain;
+  std::optional<TlsWs> secure;
   bool open = false;
 
   beast::flat_buffer read_buffer;
@@ -70,6 +79,19 @@ struct WsClient::Impl {
   int close_code = 0;
   std::string close_reason;
   int upgrade_status = 0;
+
+  bool has_ws() const { return plain.has_value() || secure.has_value(); }
+
+  // f(stream) on the stream in use; only while has_ws().
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    if (secure) return f(*secure);
+    return f(*plain);
+  }
+
+  beast::tcp_stream& tcp_layer() {
+    return with_ws([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
+  }
 
   // Runs handlers until done() or the deadline; false on timeout.
   template <class Done>
@@ -93,8 +115,10 @@ struct WsClient::Impl {
     if (!open) return;
     open = false;
     if (ec == websocket::error::closed) {
-      close_code = ws->reason().code;
-      close_reason = std::string(ws->reason().reason.c_str());
+      with_ws([&](auto& ws) {
+        close_code = ws.reason().code;
+        close_reason = std::string(ws.reason().reason.c_str());
+      });
     } else {
       close_code = kCloseAbnormal;
       close_reason = ec == beast::error::timeout ? "nothing received for the idle timeout"
@@ -111,28 +135,31 @@ struct WsClient::Impl {
 
   void start_read() {
     read_pending = true;
-    ws->async_read(read_buffer, [this](beast::error_code ec, std::size_t) {
-      read_pending = false;
-      if (ec) {
-        read_error = ec;
-        ended(ec);
-        return;
-      }
-      frame = beast::buffers_to_string(read_buffer.data());
-      read_buffer.consume(read_buffer.size());
+    with_ws([&](auto& ws) {
+      ws.async_read(read_buffer, [this](beast::error_code ec, std::size_t) {
+        read_pending = false;
+        if (ec) {
+          read_error = ec;
+          ended(ec);
+          return;
+        }
+        frame = beast::buffers_to_string(read_buffer.data());
+        read_buffer.consume(read_buffer.size());
+      });
     });
   }
 
   // Drops the connection without a close handshake and lets aborted handlers finish.
   void drop() {
-    if (ws) {
+    if (has_ws()) {
       beast::error_code ec;
-      beast::get_lowest_layer(*ws).socket().close(ec);
+      tcp_layer().socket().close(ec);
       if (ioc) {
         run_until([&] { return !read_pending; },
                   Clock::now() + std::chrono::milliseconds(500));
       }
-      ws.reset();
+      plain.reset();
+      secure.reset();
     }
     ioc.reset();
     read_pending = false;
@@ -144,12 +171,14 @@ struct WsClient::Impl {
   Status write(std::string_view data, bool text) {
     if (!open) return std::unexpected(closed_error());
     write_data.assign(data);
-    ws->text(text);
     bool done = false;
     beast::error_code result;
-    ws->async_write(net::buffer(write_data), [&](beast::error_code ec, std::size_t) {
-      done = true;
-      result = ec;
+    with_ws([&](auto& ws) {
+      ws.text(text);
+      ws.async_write(net::buffer(write_data), [&](beast::error_code ec, std::size_t) {
+        done = true;
+        result = ec;
+      });
     });
     if (!run_until([&] { return done; }, io_deadline())) {
       ended(beast::error::timeout);
@@ -177,22 +206,31 @@ Status WsClient::connect(std::string_view host, std::uint16_t port, std::string_
   impl.close_code = 0;
   impl.close_reason.clear();
   impl.upgrade_status = 0;
+  const bool tls = impl.options.tls.enabled;
+  if (tls && !impl.tls_context) {
+    MISSIVE_TRY(impl.tls_context, make_client_tls_context(impl.options.tls));
+  }
   impl.ioc = std::make_unique<net::io_context>();
-  impl.ws.emplace(*impl.ioc);
-  impl.ws->read_message_max(impl.options.max_frame);
+  if (tls) {
+    impl.secure.emplace(*impl.ioc, *impl.tls_context);
+  } else {
+    impl.plain.emplace(*impl.ioc);
+  }
+  impl.with_ws([&](auto& ws) { ws.read_message_max(impl.options.max_frame); });
 
   const auto deadline = impl.io_deadline();
+  const std::string where = fmt::format("{}://{}:{}", tls ? "wss" : "ws", host, port);
   const auto unreachable = [&](const beast::error_code& ec) {
     impl.drop();
     return fail(ErrorCode::unavailable,
-                fmt::format("cannot connect to ws://{}:{}: {}", host, port, ec.message()));
+                fmt::format("cannot connect to {}: {}", where, ec.message()));
   };
   beast::error_code ec;
   tcp::resolver resolver(*impl.ioc);
   const auto endpoints = resolver.resolve(std::string(host), std::to_string(port), ec);
   if (ec) return unreachable(ec);
 
-  auto& tcp_stream = beast::get_lowest_layer(*impl.ws);
+  auto& tcp_stream = impl.tcp_layer();
   tcp_stream.expires_at(deadline);
   bool done = false;
   tcp_stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
@@ -203,25 +241,45 @@ Status WsClient::connect(std::string_view host, std::uint16_t port, std::string_
   if (!done) ec = beast::error::timeout;
   if (ec) return unreachable(ec);
 
+  if (tls) {
+    // The tcp_stream's deadline still runs: it bounds the TLS handshake too.
+    auto& ssl_stream = impl.secure->next_layer();
+    MISSIVE_TRY_STATUS(prepare_client_tls(ssl_stream.native_handle(), std::string(host)));
+    done = false;
+    ssl_stream.async_handshake(net::ssl::stream_base::client, [&](beast::error_code e) {
+      done = true;
+      ec = e;
+    });
+    impl.run_until([&] { return done; }, deadline + std::chrono::seconds(1));
+    if (!done) ec = beast::error::timeout;
+    if (ec) {
+      Error error = tls_handshake_error(ssl_stream.native_handle(), ec,
+                                        fmt::format("{}:{}", host, port));
+      impl.drop();
+      return std::unexpected(std::move(error));
+    }
+  }
+
   // The websocket stream has its own timers; the tcp_stream's must be off (Beast's rule).
   tcp_stream.expires_never();
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = impl.options.io_timeout;
   timeouts.idle_timeout = websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
-  impl.ws->set_option(timeouts);
-  impl.ws->set_option(websocket::stream_base::decorator(
-      [token = std::string(token)](websocket::request_type& request) {
-        request.set(http::field::user_agent, "missive-client");
-        if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-      }));
-
   websocket::response_type response;
   done = false;
   const std::string host_header = fmt::format("{}:{}", host, port);
-  impl.ws->async_handshake(response, host_header, impl.options.target, [&](beast::error_code e) {
-    done = true;
-    ec = e;
+  impl.with_ws([&](auto& ws) {
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator(
+        [token = std::string(token)](websocket::request_type& request) {
+          request.set(http::field::user_agent, "missive-client");
+          if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
+        }));
+    ws.async_handshake(response, host_header, impl.options.target, [&](beast::error_code e) {
+      done = true;
+      ec = e;
+    });
   });
   impl.run_until([&] { return done; }, deadline + std::chrono::seconds(1));
   if (!done) ec = beast::error::timeout;
@@ -235,7 +293,7 @@ Status WsClient::connect(std::string_view host, std::uint16_t port, std::string_
   if (impl.options.idle_timeout.count() > 0) {
     timeouts.idle_timeout = impl.options.idle_timeout;
     timeouts.keep_alive_pings = impl.options.keep_alive_pings;
-    impl.ws->set_option(timeouts);
+    impl.with_ws([&](auto& ws) { ws.set_option(timeouts); });
   }
   impl.open = true;
   return {};
@@ -274,9 +332,11 @@ Status WsClient::close(int code, std::string_view reason) {
   beast::error_code result;
   websocket::close_reason why(static_cast<websocket::close_code>(code),
                               beast::string_view(reason.data(), reason.size()));
-  impl.ws->async_close(why, [&](beast::error_code ec) {
-    done = true;
-    result = ec;
+  impl.with_ws([&](auto& ws) {
+    ws.async_close(why, [&](beast::error_code ec) {
+      done = true;
+      result = ec;
+    });
   });
   // A pending read ends with "closed" when the server's close frame arrives: wait for both.
   const bool finished =

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "client/tls_options.h"
 #include "core/error.h"
 
 namespace missive::client {
@@ -36,6 +37,7 @@ struct WsOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   bool keep_alive_pings = true;
   std::size_t max_frame = 16u << 20;  // larger incoming messages fail the connection
+  TlsOptions tls;  // enabled: wss:// (the TLS handshake is part of connect)
 };
 
 class WsClient {
@@ -47,7 +49,9 @@ class WsClient {
 
   // Connects and upgrades, sending "Authorization: Bearer <token>" when the token is not
   // empty. A previous connection is dropped first. Failures: unavailable when the server
-  // cannot be reached; when the server refuses the upgrade, the error the server sent in its
+  // cannot be reached; with TLS, unauthenticated when the server's certificate is not trusted
+  // and invalid when the CA file cannot be loaded; when the server refuses the upgrade, the
+  // error the server sent in its
   // JSON body (e.g. unauthenticated for 401) with the HTTP status in the message, and
   // upgrade_status() tells the status.
   Status connect(std::string_view host, std::uint16_t port, std::string_view token);

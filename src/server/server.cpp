@@ -1,7 +1,10 @@
 // The network side of the server: a Beast listener and one session per connection. A request
 // is read on the connection's strand, executed on the worker pool (the Engine may block on a
 // group commit there), and its response is written back on the strand. An authenticated
-// upgrade of /ws leaves this file: the socket goes to a WsSession (ws_session.cpp).
+// upgrade of /ws leaves this file: the stream goes to a WsSession (ws_session.cpp).
+// With TLS the same session runs over an ssl_stream: a Session<Stream> template, one
+// instantiation per stream type, so the plain and the TLS paths share every line but the
+// handshake and the close.
 #include "server/server.h"
 
 #include <chrono>
@@ -9,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
@@ -16,15 +20,18 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "server/api.h"
 #include "server/request_parsing.h"
+#include "server/tls.h"
 #include "server/ws_session.h"
 
 namespace missive::server {
@@ -43,7 +50,18 @@ constexpr auto kWsCloseGrace = std::chrono::seconds(2);
 // closing does not reset the connection before the client has read our error response.
 constexpr auto kDrainTime = std::chrono::seconds(2);
 
-class Session;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// What Server::stop needs of a connection, whatever its stream.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Any thread: closes the connection on its strand.
+  virtual void close() = 0;
+  // Only when no thread runs the io_context (or on the strand).
+  virtual void close_now() = 0;
+};
 
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
@@ -54,20 +72,26 @@ struct Shared {
   Engine& engine;
   const ServerOptions options;
   WsContext ws;
+  // Set by Server::start when serving TLS; read-only afterwards.
+  std::unique_ptr<net::ssl::context> tls;
   std::mutex mutex;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mutex
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> sessions;  // guarded by mutex
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One HTTP connection over `Stream`: PlainStream, or TlsStream (handshake first).
+template <class Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(tcp::socket socket, Shared& shared, net::thread_pool& pool)
-      : stream_(std::move(socket)), shared_(shared), pool_(pool) {
-    beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) client_address_ = peer.address().to_string();
-  }
+      : executor_(socket.get_executor()),
+        client_address_(peer_address(socket)),
+        stream_(make_stream(std::move(socket), shared)),
+        shared_(shared),
+        pool_(pool) {}
 
-  ~Session() {
+  ~Session() override {
     std::lock_guard lock(shared_.mutex);
     shared_.sessions.erase(this);
   }
@@ -75,41 +99,86 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() {
     {
       std::lock_guard lock(shared_.mutex);
-      shared_.sessions.emplace(this, weak_from_this());
+      shared_.sessions.emplace(this, this->weak_from_this());
     }
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    net::dispatch(executor_, [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->do_handshake();
+      } else {
+        self->do_read();
+      }
+    });
   }
 
-  // Called from any thread: closes the connection on its strand.
-  void close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+  void close() override {
+    net::post(executor_, [self = this->shared_from_this()] { self->close_now(); });
   }
 
-  // Only when no thread runs the io_context (or on the strand).
-  void close_now() {
+  void close_now() override {
+    if (handed_over_) return;  // the WebSocket session owns the stream now
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().close();
   }
 
  private:
+  static std::string peer_address(const tcp::socket& socket) {
+    beast::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    return ec ? std::string() : peer.address().to_string();
+  }
+
+  static Stream make_stream(tcp::socket socket, Shared& shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
   std::chrono::seconds timeout() const {
     return std::chrono::seconds(shared_.options.request_timeout_seconds);
+  }
+
+  // TLS only. A client that does not finish the handshake within the request timeout, or
+  // speaks something else (plain HTTP), is closed; it costs no other client anything.
+  void do_handshake() {
+    tcp_layer().expires_after(timeout());
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::on_handshake,
+                                                      this->shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      const auto peer = tcp_layer().socket().remote_endpoint(ignored);
+      spdlog::debug("TLS handshake with {}:{} failed: {}", peer.address().to_string(),
+                    peer.port(), ec.message());
+      return close_now();
+    }
+    do_read();
   }
 
   void do_read() {
     parser_.emplace();
     parser_->body_limit(shared_.options.body_limit);
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(timeout());
+    tcp_layer().expires_after(timeout());
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    // A TLS-level failure (a peer gone without close_notify, a bad record) leaves nothing
+    // an HTTP error response could be written on.
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == http::error::partial_message ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+        ec == net::error::connection_reset || ec == net::error::eof ||
+        ec.category() == net::error::get_ssl_category() ||
+        ec == net::ssl::error::stream_truncated) {
       return do_close();
     }
     started_ = std::chrono::steady_clock::now();
@@ -147,9 +216,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = request.keep_alive();
 
     // One request in flight per connection: the next read starts after this response is sent.
-    net::post(pool_, [self = shared_from_this(), r = std::move(r), keep_alive]() mutable {
+    net::post(pool_, [self = this->shared_from_this(), r = std::move(r), keep_alive]() mutable {
       auto response = self->shared_.api.handle(r);
-      net::post(self->stream_.get_executor(),
+      net::post(self->executor_,
                 [self, response = std::move(response), keep_alive]() mutable {
                   self->respond(std::move(response), keep_alive);
                 });
@@ -158,10 +227,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Authenticates on the pool (a session lookup reads the store), then hands the socket over.
   void upgrade(http::request<http::string_body> request) {
-    net::post(pool_, [self = shared_from_this(), request = std::move(request)]() mutable {
+    net::post(pool_, [self = this->shared_from_this(), request = std::move(request)]() mutable {
       auto caller = self->authenticate_upgrade(request);
-      net::post(self->stream_.get_executor(), [self, request = std::move(request),
-                                               caller = std::move(caller)]() mutable {
+      net::post(self->executor_, [self, request = std::move(request),
+                                  caller = std::move(caller)]() mutable {
         if (!caller) return self->respond(error_response(caller.error()), false);
         // The slot is the new session's from here; it gives it back when it ends.
         const int limit = self->shared_.options.ws_connections_per_user;
@@ -175,7 +244,8 @@ class Session : public std::enable_shared_from_this<Session> {
               false);
         }
         spdlog::debug("GET /ws -> 101 (user {})", caller->first.id.value);
-        start_ws_session(self->shared_.ws, self->stream_.release_socket(), std::move(request),
+        self->handed_over_ = true;
+        start_ws_session(self->shared_.ws, std::move(self->stream_), std::move(request),
                          caller->first, std::move(caller->second));
       });
     });
@@ -220,9 +290,9 @@ class Session : public std::enable_shared_from_this<Session> {
                       std::chrono::steady_clock::now() - started_)
                       .count());
 
-    stream_.expires_after(timeout());
+    tcp_layer().expires_after(timeout());
     http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::on_write, shared_from_this(),
+                      beast::bind_front_handler(&Session::on_write, this->shared_from_this(),
                                                 !keep_alive));
   }
 
@@ -232,29 +302,45 @@ class Session : public std::enable_shared_from_this<Session> {
     do_read();
   }
 
-  // Half-closes, then discards input until the client closes too or kDrainTime passes.
+  // Half-closes (plain TCP only: a TLS stream cannot be half-closed below TLS, and its
+  // close_notify would make OpenSSL fail on the body still arriving), then discards input
+  // until the client closes too or kDrainTime passes.
   void drain() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(kDrainTime);
+    if constexpr (!kTls) {
+      beast::error_code ec;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    tcp_layer().expires_after(kDrainTime);
     do_drain();
   }
 
   void do_drain() {
     stream_.async_read_some(net::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec) return self->do_close();
                               self->do_drain();
                             });
   }
 
   void do_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if constexpr (kTls) {
+      // close_notify, bounded: a peer that never answers it does not hold the socket.
+      tcp_layer().expires_after(kDrainTime);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->close_now();
+      });
+    } else {
+      beast::error_code ec;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+      tcp_layer().close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  // The strand; kept apart from the stream, which moves to a WsSession on an upgrade.
+  const net::any_io_executor executor_;
+  const std::string client_address_;  // the peer's IP address, for per-address login limits
+  Stream stream_;
+  bool handed_over_ = false;  // on the strand: the stream went to a WsSession
   Shared& shared_;
   net::thread_pool& pool_;
   beast::flat_buffer buffer_;
@@ -265,7 +351,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string target_;
   std::chrono::steady_clock::time_point started_;
   std::array<char, 8192> scratch_{};
-  std::string client_address_;  // the peer's IP address, for per-address login limits
 };
 
 }  // namespace
@@ -286,7 +371,11 @@ struct Server::Impl {
         // holds the second until the client's delayed ACK (~40 ms per request on Linux).
         beast::error_code ignored;
         s.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(std::move(s), shared, pool)->start();
+        if (shared.tls) {
+          std::make_shared<Session<TlsStream>>(std::move(s), shared, pool)->start();
+        } else {
+          std::make_shared<Session<PlainStream>>(std::move(s), shared, pool)->start();
+        }
       } else {
         spdlog::warn("accept failed: {}", ec.message());
       }
@@ -311,6 +400,11 @@ struct Server::Impl {
   bool finished = false; // guarded by mutex: stop() has joined every thread
 };
 
+Status check_tls_files(const std::string& cert_file, const std::string& key_file) {
+  MISSIVE_TRY(const auto context, load_tls_context(cert_file, key_file));
+  return {};
+}
+
 Server::Server(Engine& engine, Bus& bus, ServerOptions options)
     : impl_(std::make_unique<Impl>(engine, bus, std::move(options))) {}
 
@@ -323,6 +417,9 @@ Result<std::uint16_t> Server::start() {
   {
     std::lock_guard lock(impl.mutex);
     if (impl.started || impl.stopped) return fail(ErrorCode::internal, "server already started");
+  }
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    MISSIVE_TRY(impl.shared.tls, load_tls_context(options.tls_cert_file, options.tls_key_file));
   }
   beast::error_code ec;
   tcp::resolver resolver(impl.ioc);
@@ -369,7 +466,7 @@ void Server::stop() {
     beast::error_code ec;
     impl.acceptor.close(ec);
   });
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<Connection>> open;
   {
     std::lock_guard lock(impl.shared.mutex);
     for (auto& [raw, weak] : impl.shared.sessions) {

@@ -34,7 +34,15 @@ struct ServerOptions {
   int ws_connections_per_user = 16;        // more WebSocket upgrades of one user: 429; 0: none
   // Sends per user (token bucket) and failed logins per account and address (docs/security.md).
   RateLimits limits;
+  // TLS (HTTPS and WSS on the same port) when both are set: PEM files of the certificate
+  // chain and of its unencrypted private key. Empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
+
+// Loads the TLS certificate and key as start() will. invalid, with the file and the reason,
+// when one cannot be read, is not PEM, or the key does not match the certificate.
+Status check_tls_files(const std::string& cert_file, const std::string& key_file);
 
 // One registered route, as documented in docs/openapi.yaml ("/v1/users/{id}").
 struct RouteInfo {
@@ -53,7 +61,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving. Returns the bound port (useful with port 0).
+  // Loads the TLS files (when set), binds and starts serving. Returns the bound port (useful
+  // with port 0). invalid when the TLS files are not usable (see check_tls_files);
   // unavailable if the address cannot be bound.
   Result<std::uint16_t> start();
   // Stops accepting, closes connections (WebSockets with 1001), joins threads. Idempotent.

@@ -1,7 +1,9 @@
 // One WebSocket connection (docs/protocol.md). Frames are read and written on the
 // connection's strand; requests and the fetches behind pushes run on the worker pool, since
 // the engine may wait there for a commit. At most one write is in flight (Beast allows no
-// more); frames wait in a bounded queue behind it.
+// more); frames wait in a bounded queue behind it. WsStreamSession is a template over the
+// stream (plain TCP or TLS) so both share this code; the two start_ws_session overloads at the
+// end instantiate it.
 #include "server/ws_session.h"
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/ws_protocol.h"
@@ -40,15 +43,16 @@ constexpr std::uint16_t kCloseSlowConsumer = 4000;
 
 }  // namespace
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+template <class Stream>
+class WsStreamSession final : public WsSession {
  public:
-  WsSession(WsContext& context, tcp::socket socket, const Caller& caller, std::string token)
+  WsStreamSession(WsContext& context, Stream stream, const Caller& caller, std::string token)
       : context_(context),
-        ws_(std::move(socket)),
+        ws_(std::move(stream)),
         caller_(caller),
         authorization_("Bearer " + token) {}
 
-  ~WsSession() {
+  ~WsStreamSession() override {
     context_.registry.remove(caller_.id, this);
     release_slot();
   }
@@ -69,11 +73,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "missive"); }));
     ws_.read_message_max(options.ws_frame_limit);
-    ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+    ws_.async_accept(request, beast::bind_front_handler(&WsStreamSession::on_accept, ptr()));
   }
 
-  // The user's timeline grew (any thread, notably the store's writer: must not block).
-  void notify() {
+  void notify() override {
     {
       std::lock_guard lock(push_mutex_);
       if (!ready_ || fetching_) {
@@ -82,23 +85,25 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       }
       fetching_ = true;
     }
-    net::post(context_.pool, [self = shared_from_this()] { self->fetch(); });
+    net::post(context_.pool, [self = ptr()] { self->fetch(); });
   }
 
-  // Any thread.
-  void shut_down() {
+  void shut_down() override {
     net::post(ws_.get_executor(),
-              [self = shared_from_this()] { self->close(websocket::close_code::going_away,
+              [self = ptr()] { self->close(websocket::close_code::going_away,
                                                        "server shutting down"); });
   }
 
-  // Only when no thread runs the io_context.
-  void close_now() {
+  void close_now() override {
     closed_ = true;
     beast::get_lowest_layer(ws_).close();
   }
 
  private:
+  std::shared_ptr<WsStreamSession> ptr() {
+    return std::static_pointer_cast<WsStreamSession>(shared_from_this());
+  }
+
   void on_accept(beast::error_code ec) {
     if (ec) {
       spdlog::debug("websocket handshake failed: {}", ec.message());
@@ -107,7 +112,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     // Registered before the starting point is read, so no entry committed after that read
     // can miss its notice.
     context_.registry.add(caller_.id, shared_from_this());
-    net::post(context_.pool, [self = shared_from_this()] { self->start_pushing(); });
+    net::post(context_.pool, [self = ptr()] { self->start_pushing(); });
     do_read();
   }
 
@@ -119,7 +124,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       read_paused_ = true;
       return;
     }
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsStreamSession::on_read, ptr()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -147,7 +152,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       case WsCall::Kind::forward:
         ++inflight_;
         call.request.authorization = authorization_;
-        net::post(context_.pool, [self = shared_from_this(), call = std::move(call)]() mutable {
+        net::post(context_.pool, [self = ptr(), call = std::move(call)]() mutable {
           self->execute(std::move(call));
         });
         break;
@@ -160,7 +165,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     const HttpResponse response = context_.api.handle(call.request);
     std::string answer = ws_answer(call.id, call.type, response);
     const bool session_gone = response.status == 401;
-    net::post(ws_.get_executor(), [self = shared_from_this(), answer = std::move(answer),
+    net::post(ws_.get_executor(), [self = ptr(), answer = std::move(answer),
                                    session_gone]() mutable {
       --self->inflight_;
       self->enqueue(std::move(answer));
@@ -180,7 +185,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (!newest) {
       spdlog::warn("websocket: cannot read the timeline of user {}: {}", caller_.id.value,
                    newest.error().message);
-      net::post(ws_.get_executor(), [self = shared_from_this()] {
+      net::post(ws_.get_executor(), [self = ptr()] {
         self->close(kCloseServerError, "cannot read the timeline; reconnect later");
       });
       return;
@@ -223,7 +228,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         auto frames = ws_push_frames(page->entries, caller_.id, context_.engine.clock().now(),
                                      std::max<std::size_t>(context_.options.ws_queue_bytes / 8, 1));
         for (auto& frame : frames) {
-          net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+          net::post(ws_.get_executor(), [self = ptr(), frame = std::move(frame)]() mutable {
             self->enqueue(std::move(frame));
           });
         }
@@ -267,7 +272,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     writing_ = true;
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()),
-                    beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+                    beast::bind_front_handler(&WsStreamSession::on_write, ptr()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -301,13 +306,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   void do_close() {
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_close(close_reason_, [self = ptr()](beast::error_code ec) {
       if (ec) spdlog::debug("websocket close: {}", ec.message());
     });
   }
 
   WsContext& context_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   const Caller caller_;
   const std::string authorization_;
 
@@ -402,10 +407,19 @@ std::size_t WsRegistry::size() {
   return count;
 }
 
-void start_ws_session(WsContext& context, tcp::socket socket,
+void start_ws_session(WsContext& context, beast::tcp_stream stream,
                       http::request<http::string_body> request, const Caller& caller,
                       std::string token) {
-  std::make_shared<WsSession>(context, std::move(socket), caller, std::move(token))
+  std::make_shared<WsStreamSession<beast::tcp_stream>>(context, std::move(stream), caller,
+                                                       std::move(token))
+      ->run(std::move(request));
+}
+
+void start_ws_session(WsContext& context, beast::ssl_stream<beast::tcp_stream> stream,
+                      http::request<http::string_body> request, const Caller& caller,
+                      std::string token) {
+  std::make_shared<WsStreamSession<beast::ssl_stream<beast::tcp_stream>>>(
+      context, std::move(stream), caller, std::move(token))
       ->run(std::move(request));
 }
 

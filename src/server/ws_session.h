@@ -1,10 +1,10 @@
 #pragma once
 // The WebSocket side of the server (docs/protocol.md): server.cpp authenticates an upgrade
-// request and hands the socket to start_ws_session; the registry knows every live connection
-// by user, so a bus notice reaches the connections of the users it names.
+// request and hands the stream (plain TCP, or TLS) to start_ws_session; the registry knows every
+// live connection by user, so a bus notice reaches the connections of the users it names.
 //
-// Internal to src/server: it names Asio and Beast types and is included only by server.cpp
-// and ws_session.cpp.
+// Internal to src/server: it names Asio, Beast and Beast's OpenSSL stream types and is
+// included only by server.cpp and ws_session.cpp.
 //
 // Thread-safety: WsRegistry is thread-safe; start_ws_session runs on the socket's strand.
 
@@ -15,10 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "engine/engine.h"
 #include "server/api.h"
@@ -26,7 +27,17 @@
 
 namespace missive::server {
 
-class WsSession;
+// One WebSocket connection, whatever its stream (the implementation is a template over it).
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  virtual ~WsSession() = default;
+  // The user's timeline grew (any thread, notably the store's writer: must not block).
+  virtual void notify() = 0;
+  // Closes the connection with 1001 (server shutting down); any thread.
+  virtual void shut_down() = 0;
+  // Closes the socket at once; only when no thread runs the io_context.
+  virtual void close_now() = 0;
+};
 
 // user -> their live connections, and how many connection slots each user holds (a slot is
 // taken before the handshake, so racing upgrades cannot exceed the limit). The bus is told to
@@ -66,9 +77,15 @@ struct WsContext {
 };
 
 // Completes the handshake of `request` (a WebSocket upgrade authenticated as `caller` with
-// `token`) on `socket` and serves the connection until it closes. The caller has reserved a
-// slot for the user (WsRegistry::reserve); the session releases it when the connection ends.
-void start_ws_session(WsContext& context, boost::asio::ip::tcp::socket socket,
+// `token`) on `stream` and serves the connection until it closes. On the stream's strand. The
+// caller has reserved a slot for the user (WsRegistry::reserve); the session releases it when
+// the connection ends.
+void start_ws_session(WsContext& context, boost::beast::tcp_stream stream,
+                      boost::beast::http::request<boost::beast::http::string_body> request,
+                      const Caller& caller, std::string token);
+// The same over TLS (the TLS handshake is done).
+void start_ws_session(WsContext& context,
+                      boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                       boost::beast::http::request<boost::beast::http::string_body> request,
                       const Caller& caller, std::string token);
 

@@ -16,7 +16,9 @@ extern char** environ;
 namespace missive::itest {
 namespace {
 
-constexpr std::string_view kListening = "missive: listening on http://127.0.0.1:";
+constexpr std::string_view kListening = "missive: listening on ";
+constexpr std::string_view kPlainHost = "http://127.0.0.1:";
+constexpr std::string_view kTlsHost = "https://127.0.0.1:";
 
 }  // namespace
 
@@ -78,6 +80,7 @@ void ServerProcess::start() {
   {
     std::lock_guard lock(mutex_);
     port_ = 0;
+    tls_ = false;
     eof_ = false;
     output_.clear();
   }
@@ -109,8 +112,13 @@ void ServerProcess::read_output(int fd) {
       const auto at = output_.find(kListening);
       const auto end = at == std::string::npos ? at : output_.find('\n', at);
       if (end != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(
-            std::stoi(output_.substr(at + kListening.size(), end - at - kListening.size())));
+        std::string_view url(output_);
+        url = url.substr(at + kListening.size(), end - at - kListening.size());
+        tls_ = url.starts_with(kTlsHost);
+        const auto host = tls_ ? kTlsHost : kPlainHost;
+        if (url.starts_with(host)) {
+          port_ = static_cast<std::uint16_t>(std::stoi(std::string(url.substr(host.size()))));
+        }
         changed_.notify_all();
       }
     }

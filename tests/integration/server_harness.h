@@ -32,7 +32,8 @@ class ServerProcess {
   // Extra `missive serve` arguments for the next start() (e.g. {"--ws-queue-frames", "5"}).
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
-  // Spawns the server and waits for "missive: listening on http://127.0.0.1:PORT".
+  // Spawns the server and waits for "missive: listening on http://127.0.0.1:PORT" (or
+  // https:// when the extra arguments include --tls-cert/--tls-key: tls() tells which).
   // Throws std::runtime_error if it exits or stays silent for 20 s.
   void start();
   // SIGTERM and wait; returns the exit status as waitpid reports it. No-op when not running.
@@ -48,6 +49,8 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   // Everything the process wrote to stdout and stderr (its log) so far.
   std::string output();
+  // The running server speaks TLS (it announced https://).
+  bool tls() const { return tls_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return dir_; }
 
@@ -62,6 +65,7 @@ class ServerProcess {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::uint16_t port_ = 0;  // guarded by mutex_ while the reader runs
+  bool tls_ = false;        // guarded by mutex_ while the reader runs
   bool eof_ = false;        // guarded by mutex_
   std::string output_;      // guarded by mutex_: what the process printed (stdout and stderr)
 };

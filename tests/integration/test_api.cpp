@@ -41,8 +41,8 @@ const Reply& expect_status(const Reply& reply, int status, std::string_view what
   return reply;
 }
 
-TestApi::TestApi(std::uint16_t port)
-    : http_(std::make_unique<client::HttpClient>("127.0.0.1", port)) {}
+TestApi::TestApi(std::uint16_t port, client::TlsOptions tls)
+    : http_(std::make_unique<client::HttpClient>("127.0.0.1", port, std::move(tls))) {}
 
 Reply TestApi::call(std::string_view method, std::string_view target, std::string_view body) {
   auto response = http_->request(method, target, body);

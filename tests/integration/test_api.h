@@ -44,7 +44,7 @@ struct Reply {
 
 class TestApi {
  public:
-  explicit TestApi(std::uint16_t port);
+  explicit TestApi(std::uint16_t port, client::TlsOptions tls = {});
 
   Reply call(std::string_view method, std::string_view target, std::string_view body = {});
   Reply get(std::string_view target) { return call("GET", target); }
