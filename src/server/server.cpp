@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -37,8 +38,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-// How long a stopping server lets WebSocket closing handshakes run.
-constexpr auto kWsCloseGrace = std::chrono::seconds(2);
+// How long a stopping server lets responses already computed be written and WebSocket closing
+// handshakes run, after every running request has finished.
+constexpr auto kStopGrace = std::chrono::seconds(2);
 // After refusing a request mid-body we read and discard what the client is still sending, so
 // closing does not reset the connection before the client has read our error response.
 constexpr auto kDrainTime = std::chrono::seconds(2);
@@ -76,9 +78,14 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
   }
 
-  // Called from any thread: closes the connection on its strand.
-  void close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+  // Called from any thread when the server stops: an idle connection (waiting for a request)
+  // is closed on its strand; one whose request is running gets its response, with
+  // "Connection: close", and is closed after it.
+  void shut_down() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (self->reading_) self->close_now();
+    });
   }
 
   // Only when no thread runs the io_context (or on the strand).
@@ -98,11 +105,14 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(shared_.options.body_limit);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(timeout());
+    reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (stopping_) return do_close();  // a request that arrived as the server stopped
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == http::error::partial_message ||
         ec == net::error::connection_reset || ec == net::error::eof) {
@@ -157,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
       auto caller = self->authenticate_upgrade(request);
       net::post(self->stream_.get_executor(), [self, request = std::move(request),
                                                caller = std::move(caller)]() mutable {
+        if (self->stopping_) return self->do_close();
         if (!caller) return self->respond(error_response(caller.error()), false);
         spdlog::debug("GET /ws -> 101 (user {})", caller->first.id.value);
         start_ws_session(self->shared_.ws, self->stream_.release_socket(), std::move(request),
@@ -195,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.set(http::field::server, "missive");
     if (!response.body.empty()) response_.set(http::field::content_type, "application/json");
     for (const auto& [name, value] : response.headers) response_.set(name, value);
+    if (stopping_) keep_alive = false;
     response_.keep_alive(keep_alive);
     response_.body() = std::move(response.body);
     response_.prepare_payload();
@@ -211,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(bool close, beast::error_code ec, std::size_t) {
-    if (ec) return do_close();
+    if (ec || stopping_) return do_close();
     if (close) return drain();
     do_read();
   }
@@ -249,6 +261,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string target_;
   std::chrono::steady_clock::time_point started_;
   std::array<char, 8192> scratch_{};
+  // On the strand only.
+  bool reading_ = false;   // waiting for (the rest of) a request: nothing is in flight
+  bool stopping_ = false;  // the server is stopping: no further request is read
+
 };
 
 }  // namespace
@@ -348,6 +364,10 @@ void Server::stop() {
   }
   if (impl.subscription != 0) impl.bus.unsubscribe(impl.subscription);
   impl.subscription = 0;
+  // Once the listener and the idle connections are closed, the I/O threads may have nothing
+  // left to wait for while a request still runs on the pool: they must keep running to write
+  // its response.
+  auto keep_running = net::make_work_guard(impl.ioc);
   net::post(impl.acceptor.get_executor(), [&impl] {
     beast::error_code ec;
     impl.acceptor.close(ec);
@@ -359,17 +379,24 @@ void Server::stop() {
       if (auto session = weak.lock()) open.push_back(std::move(session));
     }
   }
-  for (auto& session : open) session->close();
+  for (auto& session : open) session->shut_down();
   open.clear();
   for (const auto& ws : impl.shared.ws.registry.all()) shut_down_ws_session(ws);
-  // Requests already running finish (their writes fail on the closed sockets) before the
-  // I/O threads go away.
+  // Requests already running finish and their responses are written (the I/O threads still
+  // run) before the connections close.
   impl.pool.join();
-  // WebSocket clients get a moment to answer the 1001 close frame.
-  const auto deadline = std::chrono::steady_clock::now() + kWsCloseGrace;
-  while (impl.shared.ws.registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Responses being written, and WebSocket clients answering the 1001 close frame, get a
+  // moment before the I/O threads go away.
+  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+  const auto busy = [&impl] {
+    std::lock_guard lock(impl.shared.mutex);
+    return !impl.shared.sessions.empty();
+  };
+  while ((busy() || impl.shared.ws.registry.size() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  keep_running.reset();
   impl.ioc.stop();
   for (auto& thread : impl.threads) thread.join();
   impl.threads.clear();

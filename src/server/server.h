@@ -52,7 +52,9 @@ class Server {
   // Binds and starts serving. Returns the bound port (useful with port 0).
   // unavailable if the address cannot be bound.
   Result<std::uint16_t> start();
-  // Stops accepting, closes connections (WebSockets with 1001), joins threads. Idempotent.
+  // Graceful: stops accepting, closes idle connections, lets every running request finish and
+  // write its response (with "Connection: close"), closes WebSockets with 1001 "server
+  // shutting down", then joins threads. Idempotent.
   void stop();
   // Blocks until stop() is called from another thread or a signal handler's thread.
   void wait();
