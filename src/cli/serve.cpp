@@ -39,6 +39,7 @@ struct ServeOptions {
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
   int ws_idle_seconds = 60;
+  std::int64_t session_ttl_seconds = 30LL * 24 * 3600;
 };
 
 struct ListenAddress {
@@ -93,6 +94,7 @@ Status serve(const ServeOptions& options) {
   engine_options.reminder_minutes = *reminder_minutes;
   engine_options.diffusion_limit = options.diffusion_limit;
   engine_options.sync_retention_ms = options.sync_retention_seconds * 1000;
+  engine_options.session_ttl_ms = options.session_ttl_seconds * 1000;
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -255,6 +257,11 @@ void register_serve(CLI::App& app, Context& context) {
                   "never); the server pings at half of it")
       ->envname("MISSIVE_WS_IDLE")
       ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
+  cmd->add_option("--session-ttl", options->session_ttl_seconds,
+                  "seconds a login token stays valid (30 days by default)")
+      ->envname("MISSIVE_SESSION_TTL")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }

@@ -35,6 +35,7 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 
 constexpr std::uint16_t kCloseBadData = 1007;
 constexpr std::uint16_t kClosePolicy = 1008;
+constexpr std::string_view kBearer = "Bearer ";
 constexpr std::uint16_t kCloseServerError = 1011;
 constexpr std::uint16_t kCloseSlowConsumer = 4000;
 
@@ -46,7 +47,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       : context_(context),
         ws_(std::move(socket)),
         caller_(caller),
-        authorization_("Bearer " + token) {}
+        authorization_(std::string(kBearer) + token) {}
 
   ~WsSession() { context_.registry.remove(caller_.id, this); }
 
@@ -194,6 +195,17 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // which runs it once more: entries committed meanwhile are not missed.
   void fetch() {
     for (;;) {
+      // A session that ended (logout, expiry, deactivation) receives nothing more: a client
+      // that only listens would otherwise keep getting new messages with a dead token.
+      if (auto alive = context_.engine.authenticate(authorization_.substr(kBearer.size()));
+          !alive && alive.error().code == ErrorCode::unauthenticated) {
+        net::post(ws_.get_executor(), [self = shared_from_this()] {
+          self->close(kClosePolicy, "session no longer valid");
+        });
+        std::lock_guard lock(push_mutex_);
+        fetching_ = false;
+        return;
+      }
       SyncSeq since = 0;
       {
         std::lock_guard lock(push_mutex_);
