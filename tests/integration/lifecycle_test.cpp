@@ -1,13 +1,20 @@
-// The server process under operational stress (issue 7): a graceful SIGTERM, and a disk that
-// fills up and frees again while the server runs.
+// The server process under operational stress (issue 7): a graceful SIGTERM, a disk that
+// fills up and frees again while the server runs, and `missive backup` during sends.
 #include "sync_test_util.h"  // first: it configures RapidJSON's assertions
 
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <iostream>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <random>
 #include <thread>
+
+extern char** environ;
 
 namespace missive::itest {
 namespace {
@@ -99,6 +106,86 @@ TEST_F(LifecycleTest, ADiskFullFailsSendsWith503KeepsReadsAndRecoversWithoutARes
   // And what was written meanwhile survives a restart.
   restart({&alice, &bob});
   EXPECT_EQ(bob.api->inbox_ids(), (std::vector<std::int64_t>{retried.id(), first.id()}));
+}
+
+// Runs the missive binary with `args` and returns its exit code (-1 if it did not exit).
+int run_missive(std::vector<std::string> args) {
+  args.insert(args.begin(), MISSIVE_BINARY);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, MISSIVE_BINARY, nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// An online backup taken while a client keeps sending holds every message acknowledged before
+// it started, and opens as the data of a new server.
+TEST_F(LifecycleTest, ABackupTakenDuringSendsHoldsEverythingAcknowledgedBeforeIt) {
+  auto alice = person("alice");
+  auto bob = person("bob");
+  std::mutex mutex;
+  std::vector<std::int64_t> acked;  // guarded by mutex
+  std::atomic<bool> stop{false};
+  std::thread sender([&, port = server_.port(), token = alice.api->token()] {
+    TestApi api(port);
+    api.set_token(token);
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      const auto reply = api.send_to_users({bob.id}, "backup " + std::to_string(i));
+      if (reply.status != 201) continue;
+      std::lock_guard lock(mutex);
+      acked.push_back(reply.id());
+    }
+  });
+  const auto wait_for = [&](std::size_t count) {
+    for (int i = 0; i < 2000; ++i) {
+      {
+        std::lock_guard lock(mutex);
+        if (acked.size() >= count) return;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  };
+  wait_for(50);
+  std::vector<std::int64_t> before;
+  {
+    std::lock_guard lock(mutex);
+    before = acked;
+  }
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("missive-backup-" + std::to_string(std::random_device{}()) + ".db");
+  const int code = run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()});
+  std::size_t during = 0;
+  {
+    std::lock_guard lock(mutex);
+    during = acked.size() - before.size();
+  }
+  wait_for(before.size() + during + 20);  // sends carried on after the backup too
+  stop = true;
+  sender.join();
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()}), 1)
+      << "an existing backup file must not be overwritten";
+  EXPECT_FALSE(std::filesystem::exists(file.string() + "-wal")) << "the backup is one file";
+
+  ServerProcess restored;
+  std::filesystem::copy_file(file, restored.data_dir() / "missive.db");
+  std::filesystem::remove(file);
+  restored.start();
+  TestApi api(restored.port());
+  api.set_token(alice.api->token());  // sessions are part of the database
+  for (const auto id : before) {
+    EXPECT_EQ(api.get("/v1/messages/" + std::to_string(id)).status, 200) << "message " << id;
+  }
+  const auto conversation = api.get("/v1/conversations");
+  ASSERT_EQ(conversation.status, 200);
+  const auto max_seq = conversation.json["conversations"][0]["max_seq"].GetInt64();
+  EXPECT_GE(max_seq, static_cast<std::int64_t>(before.size()));
+  EXPECT_LE(max_seq, static_cast<std::int64_t>(before.size() + during + 1));
+  std::cout << "backup: " << before.size() << " messages acknowledged before it, " << during
+            << " during it, " << max_seq << " in it\n";
 }
 
 }  // namespace
