@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <cstring>
@@ -27,12 +28,18 @@ class LifecycleTest : public SyncTest {
   // unprivileged test can raise it again). Linux refuses a write that starts at or beyond the
   // limit with EFBIG, whatever the file's size: with a limit of 1 byte no database file can be
   // written to, which is what a full disk looks like to SQLite.
-  void limit_file_size(rlim_t bytes) {
+  // Empty on success, else why it could not be set.
+  std::string limit_file_size(rlim_t bytes) {
     rlimit current{};
-    ASSERT_EQ(::prlimit(server_.pid(), RLIMIT_FSIZE, nullptr, &current), 0);
-    const rlimit wanted{bytes, current.rlim_max};
-    ASSERT_EQ(::prlimit(server_.pid(), RLIMIT_FSIZE, &wanted, nullptr), 0)
-        << "prlimit: " << std::strerror(errno);
+    if (::prlimit(server_.pid(), RLIMIT_FSIZE, nullptr, &current) != 0 ||
+        (bytes != RLIM_INFINITY && current.rlim_max != RLIM_INFINITY && bytes > current.rlim_max)) {
+      return std::string("prlimit: ") + std::strerror(errno);
+    }
+    const rlimit wanted{std::min(bytes, current.rlim_max), current.rlim_max};
+    if (::prlimit(server_.pid(), RLIMIT_FSIZE, &wanted, nullptr) != 0) {
+      return std::string("prlimit: ") + std::strerror(errno);
+    }
+    return {};
   }
 };
 
@@ -78,7 +85,10 @@ TEST_F(LifecycleTest, ADiskFullFailsSendsWith503KeepsReadsAndRecoversWithoutARes
   const auto first = alice.api->send_to_users({bob.id}, "before the disk filled");
   ASSERT_EQ(first.status, 201);
 
-  limit_file_size(1);
+  if (const auto why = limit_file_size(1); !why.empty()) {
+    GTEST_SKIP() << "cannot limit the server's file size (" << why
+                 << "): the disk-full behaviour is not tested here";
+  }
   for (int i = 0; i < 3; ++i) {
     const auto refused = alice.api->send_to_users({bob.id}, "while full " + std::to_string(i),
                                                   ",\"client_msg_id\":\"full-" +
@@ -95,7 +105,7 @@ TEST_F(LifecycleTest, ADiskFullFailsSendsWith503KeepsReadsAndRecoversWithoutARes
   EXPECT_EQ(alice.api->get("/v1/dashboard").status, 200);
   EXPECT_EQ(bob.api->get("/v1/search?q=disk").status, 200);
 
-  limit_file_size(RLIM_INFINITY);
+  ASSERT_EQ(limit_file_size(RLIM_INFINITY), "");
   const auto retried = alice.api->send_to_users({bob.id}, "while full 0",
                                                 ",\"client_msg_id\":\"full-0\"");
   EXPECT_EQ(retried.status, 201) << "the failed send must not have been stored: " << retried.body;
