@@ -264,7 +264,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // On the strand only.
   bool reading_ = false;   // waiting for (the rest of) a request: nothing is in flight
   bool stopping_ = false;  // the server is stopping: no further request is read
-
 };
 
 }  // namespace

@@ -3,10 +3,9 @@
 // deactivated user's token with 401; a session that ends while connected gets 401 and close
 // 1008; each request type answers each kind of caller as its HTTP twin does, and a message
 // the caller may not see is "not_found", never "forbidden".
-#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
-
 #include <thread>
 
+#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
 #include "ws_test_client.h"
 
 namespace missive::itest {
@@ -27,8 +26,8 @@ class WsAuthorizationTest : public SyncTest {
     return ws.connect(server_.port(), token,
                       WsConnectOptions{.target = header ? "/ws" : "/ws?token=" + token,
                                        .send_token_header = header,
-                                                              .read = true,
-                                                              .receive_buffer = 0});
+                                       .read = true,
+                                       .receive_buffer = 0});
   }
 };
 
@@ -80,8 +79,8 @@ TEST_F(WsAuthorizationTest, EachRequestTypeAnswersEachCallerAsItsHttpTwin) {
   auto bob = person("bob");      // member and recipient
   auto eve = person("eve");      // neither
   auto carol = person("carol");
-  const auto group = expect_status(alice.api->post("/v1/groups", R"({"name":"crew"})"), 201,
-                                   "group").id();
+  const auto group =
+      expect_status(alice.api->post("/v1/groups", R"({"name":"crew"})"), 201, "group").id();
   for (const auto* p : {&bob, &carol}) {
     expect_status(alice.api->call("PUT", "/v1/groups/" + std::to_string(group) + "/members/" +
                                              std::to_string(p->id)),
@@ -116,7 +115,10 @@ TEST_F(WsAuthorizationTest, EachRequestTypeAnswersEachCallerAsItsHttpTwin) {
   for (std::size_t i = 0; i < callers.size(); ++i) {
     auto phone = device(*callers[i].second);
     for (const auto& row : rows) {
-      const auto& expected = i == 0 ? row.other : i == 1 ? row.member : i == 2 ? row.admin : row.owner;
+      const auto& expected = i == 0   ? row.other
+                             : i == 1 ? row.member
+                             : i == 2 ? row.admin
+                                      : row.owner;
       EXPECT_EQ(outcome(phone->request(row.request)), expected)
           << row.request << " as " << callers[i].first;
     }

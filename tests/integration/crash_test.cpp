@@ -13,8 +13,6 @@
 // The short run is part of `make test`; `make soak` runs it for minutes. Environment:
 // MISSIVE_CRASH_SECONDS (how long the killing goes on; default 12) and MISSIVE_CRASH_SEED
 // (default: random; the seed is printed so a failure can be replayed).
-#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,6 +24,8 @@
 #include <random>
 #include <set>
 #include <thread>
+
+#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
 
 namespace missive::itest {
 namespace {
@@ -156,7 +156,8 @@ class CrashTest : public IntegrationTest {
       const auto inbox = call_until_ok(w, "GET", "/v1/inbox?limit=20");
       const auto& messages = inbox.json["messages"];
       if (messages.Empty()) return;
-      const auto parent = messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
+      const auto parent =
+          messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
       ++w.next_msg;
       send(w, "{\"body\":\"reply\",\"client_msg_id\":" + quote(msg_id) + "}", msg_id,
            "/v1/messages/" + std::to_string(parent) + "/replies");
@@ -164,13 +165,16 @@ class CrashTest : public IntegrationTest {
       const auto inbox = call_until_ok(w, "GET", "/v1/inbox?unread=true&limit=20");
       const auto& messages = inbox.json["messages"];
       if (messages.Empty()) return;
-      const auto id = messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
+      const auto id =
+          messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
       call_until_ok(w, "POST", "/v1/messages/" + std::to_string(id) + "/read");
     } else if (pick < 90) {  // read a whole conversation
       const auto list = call_until_ok(w, "GET", "/v1/conversations");
       const auto& conversations = list.json["conversations"];
       if (conversations.Empty()) return;
-      const auto id = conversations[static_cast<rapidjson::SizeType>(w.random() % conversations.Size())]["id"].GetInt64();
+      const auto id =
+          conversations[static_cast<rapidjson::SizeType>(w.random() % conversations.Size())]["id"]
+              .GetInt64();
       call_until_ok(w, "POST", "/v1/conversations/" + std::to_string(id) + "/read");
     } else {
       pull(w);
@@ -246,9 +250,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveRepeatedSigkills) {
   }
   stopping = true;  // each worker finishes (acknowledges) what it is doing, on a live server
   for (auto& t : threads) t.join();
-  std::cout << "crash test: " << kills << " kills, " << acked_.size()
-            << " messages acknowledged, " << retries_.load()
-            << " requests retried after a connection failure\n";
+  std::cout << "crash test: " << kills << " kills, " << acked_.size() << " messages acknowledged, "
+            << retries_.load() << " requests retried after a connection failure\n";
   for (const auto& f : failures_) ADD_FAILURE() << f;
   ASSERT_GE(kills, 10);
   ASSERT_GE(acked_.size(), 50u);
@@ -323,7 +326,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveRepeatedSigkills) {
         << "message " << a.id;
     const double percent =
         std::round(1000.0 * static_cast<double>(readers.size()) /
-                   static_cast<double>(std::max<std::size_t>(1, recipients.size()))) / 10.0;
+                   static_cast<double>(std::max<std::size_t>(1, recipients.size()))) /
+        10.0;
     EXPECT_DOUBLE_EQ(m["read_percent"].GetDouble(), percent) << "message " << a.id;
     recipients.insert(a.sender);
     for (const auto user : recipients) expected_entries[user].insert(a.id);

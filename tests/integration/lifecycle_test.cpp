@@ -1,19 +1,19 @@
 // The server process under operational stress (issue 7): a graceful SIGTERM, a disk that
 // fills up and frees again while the server runs, and `missive backup` during sends.
-#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
-
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include "sync_test_util.h"  // first: it configures RapidJSON's assertions
 
 extern char** environ;
 
@@ -70,7 +70,6 @@ TEST_F(LifecycleTest, SigtermClosesWebSocketsChecksPointsTheWalAndExitsZero) {
   EXPECT_TRUE(!std::filesystem::exists(wal) || std::filesystem::file_size(wal, ec) == 0)
       << "the WAL was left with " << std::filesystem::file_size(wal, ec) << " bytes";
 
-
   // Nothing acknowledged was lost with the checkpoint.
   server_.start();
   bob.api = client_with(bob.api->token());
@@ -90,9 +89,9 @@ TEST_F(LifecycleTest, ADiskFullFailsSendsWith503KeepsReadsAndRecoversWithoutARes
                  << "): the disk-full behaviour is not tested here";
   }
   for (int i = 0; i < 3; ++i) {
-    const auto refused = alice.api->send_to_users({bob.id}, "while full " + std::to_string(i),
-                                                  ",\"client_msg_id\":\"full-" +
-                                                      std::to_string(i) + "\"");
+    const auto refused =
+        alice.api->send_to_users({bob.id}, "while full " + std::to_string(i),
+                                 ",\"client_msg_id\":\"full-" + std::to_string(i) + "\"");
     EXPECT_EQ(refused.outcome(), "503 unavailable") << refused.body;
     EXPECT_NE(refused.error_message().find("disk full"), std::string::npos) << refused.body;
   }
@@ -106,8 +105,8 @@ TEST_F(LifecycleTest, ADiskFullFailsSendsWith503KeepsReadsAndRecoversWithoutARes
   EXPECT_EQ(bob.api->get("/v1/search?q=disk").status, 200);
 
   ASSERT_EQ(limit_file_size(RLIM_INFINITY), "");
-  const auto retried = alice.api->send_to_users({bob.id}, "while full 0",
-                                                ",\"client_msg_id\":\"full-0\"");
+  const auto retried =
+      alice.api->send_to_users({bob.id}, "while full 0", ",\"client_msg_id\":\"full-0\"");
   EXPECT_EQ(retried.status, 201) << "the failed send must not have been stored: " << retried.body;
   EXPECT_EQ(bob.api->post("/v1/messages/" + std::to_string(first.id()) + "/read").status, 200);
   EXPECT_EQ(bob.api->inbox_ids(), (std::vector<std::int64_t>{retried.id(), first.id()}));
@@ -166,7 +165,8 @@ TEST_F(LifecycleTest, ABackupTakenDuringSendsHoldsEverythingAcknowledgedBeforeIt
   }
   const auto file = std::filesystem::temp_directory_path() /
                     ("missive-backup-" + std::to_string(std::random_device{}()) + ".db");
-  const int code = run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()});
+  const int code =
+      run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()});
   std::size_t during = 0;
   {
     std::lock_guard lock(mutex);
@@ -176,7 +176,8 @@ TEST_F(LifecycleTest, ABackupTakenDuringSendsHoldsEverythingAcknowledgedBeforeIt
   stop = true;
   sender.join();
   ASSERT_EQ(code, 0);
-  EXPECT_EQ(run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()}), 1)
+  EXPECT_EQ(run_missive({"backup", "--data", server_.data_dir().string(), "--to", file.string()}),
+            1)
       << "an existing backup file must not be overwritten";
   EXPECT_FALSE(std::filesystem::exists(file.string() + "-wal")) << "the backup is one file";
 

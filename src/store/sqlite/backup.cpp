@@ -1,13 +1,12 @@
 // backup_sqlite_database: an online copy with SQLite's backup API.
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
 #include <string_view>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "store/sqlite/sqlite_store.h"
 
@@ -20,8 +19,9 @@ struct CloseDb {
 using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
-  return Error{ErrorCode::unavailable,
-               fmt::format("{}: {}", what, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc))};
+  return Error{
+      ErrorCode::unavailable,
+      fmt::format("{}: {}", what, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc))};
 }
 
 }  // namespace

@@ -314,7 +314,8 @@ Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> e
   return write([&](Db& db) -> Result<Message> {
     // "IS NOT": an unchanged expiry (a retried PATCH or withdrawal whose first answer was
     // lost) writes nothing, so devices do not get the same expiry entry twice.
-    MISSIVE_SQL(stmt, db, "UPDATE message SET expiry_date = ? WHERE id = ? AND expiry_date IS NOT ?");
+    MISSIVE_SQL(stmt, db,
+                "UPDATE message SET expiry_date = ? WHERE id = ? AND expiry_date IS NOT ?");
     stmt.bind(expiry, id, expiry);
     MISSIVE_TRY_STATUS(stmt.run());
     if (db.changes() == 0) {

@@ -18,8 +18,9 @@ namespace {
 constexpr Timestamp kDay = 24LL * 3600 * 1000;
 
 enum Who { kNone, kExpired, kRevoked, kDeactivated, kOther, kMember, kAdmin, kOwner, kWhoCount };
-constexpr const char* kWhoNames[] = {"no token", "expired token", "revoked token",
-                                     "deactivated user", "other user", "member", "admin", "owner"};
+constexpr const char* kWhoNames[] = {
+    "no token",   "expired token", "revoked token", "deactivated user",
+    "other user", "member",        "admin",         "owner"};
 
 // Expected statuses, in Who order.
 using Row = std::array<int, kWhoCount>;
@@ -71,8 +72,9 @@ class AuthorizationTest : public ApiTest {
                     .status,
                 204);
     }
-    const auto message = owner("POST", "/v1/messages",
-                               R"({"to":{"groups":[)" + group + R"(]},"subject":"hello crew","body":"b"})");
+    const auto message =
+        owner("POST", "/v1/messages",
+              R"({"to":{"groups":[)" + group + R"(]},"subject":"hello crew","body":"b"})");
     ids_["message"] = message["id"].GetInt64();
     ids_["conversation"] = message["conversation_id"].GetInt64();
     ids_["direct"] = owner("POST", "/v1/messages",
@@ -120,7 +122,10 @@ struct Case {
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = {
       {"GET", "/healthz", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
-      {"POST", "/v1/sessions", "/v1/sessions", R"({"handle":"eve","password":"password-eve"})",
+      {"POST",
+       "/v1/sessions",
+       "/v1/sessions",
+       R"({"handle":"eve","password":"password-eve"})",
        {201, 201, 201, 201, 201, 201, 201, 201}},
       {"GET", "/v1/me", "/v1/me", "", authed(200, 200, 200, 200)},
       {"POST", "/v1/users", "/v1/users",
@@ -150,8 +155,8 @@ const std::vector<Case>& cases() {
        authed(200, 200, 200, 200)},
       {"PUT", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
        authed(403, 403, 204, 204)},
-      {"DELETE", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}",
-       "", authed(403, 403, 204, 204)},
+      {"DELETE", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
+       authed(403, 403, 204, 204)},
       {"GET", "/v1/messages/{id}", "/v1/messages/{message}", "", authed(404, 200, 404, 200)},
       {"PATCH", "/v1/messages/{id}", "/v1/messages/{message}", R"({"expiry_date":null})",
        authed(404, 403, 404, 200)},
@@ -268,8 +273,8 @@ TEST_F(AuthorizationTest, AHiddenMessageAnswersLikeAMissingOne) {
   // The other user's searches and timeline do not show it either.
   EXPECT_EQ(parse(call("GET", "/v1/search?q=hello", {}, tokens_[kOther]))["results"].Size(), 0u);
   EXPECT_EQ(parse(call("GET", "/v1/sync", {}, tokens_[kOther]))["entries"].Size(), 0u);
-  auto hidden_conversation = call("GET", fill("/v1/conversations/{conversation}/messages"), {},
-                                  tokens_[kOther]);
+  auto hidden_conversation =
+      call("GET", fill("/v1/conversations/{conversation}/messages"), {}, tokens_[kOther]);
   auto missing_conversation = call("GET", "/v1/conversations/999999/messages", {}, tokens_[kOther]);
   EXPECT_EQ(hidden_conversation.status, 404);
   EXPECT_EQ(missing_conversation.status, 404);

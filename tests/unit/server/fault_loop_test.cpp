@@ -6,6 +6,7 @@
 // succeeds, the rest of the sequence succeeds, and the final state (everything the users can
 // read) is exactly that of a run without faults: the failed attempt wrote nothing partial.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <atomic>
 #include <filesystem>
@@ -17,8 +18,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "core/clock.h"
 #include "engine/engine.h"
@@ -88,9 +87,9 @@ struct World {
 };
 
 std::string login(Stack& s, const std::string& handle, const std::string& password) {
-  auto r = s.api->handle(server::HttpRequest{
-      "POST", "/v1/sessions", "",
-      R"({"handle":")" + handle + R"(","password":")" + password + R"("})"});
+  auto r = s.api->handle(
+      server::HttpRequest{"POST", "/v1/sessions", "",
+                          R"({"handle":")" + handle + R"(","password":")" + password + R"("})"});
   if (r.status != 201) throw std::runtime_error("login " + handle + ": " + r.body);
   return parse(r.body)["token"].GetString();
 }
@@ -115,9 +114,9 @@ World set_up(Stack& s) {
   w.bob_id = ids[1];
   w.group = must_id(s.call("POST", "/v1/groups", R"({"name":"crew"})", w.admin), "group");
   for (const auto id : ids) {
-    const auto r = s.call("PUT",
-                          "/v1/groups/" + std::to_string(w.group) + "/members/" + std::to_string(id),
-                          "", w.admin);
+    const auto r =
+        s.call("PUT", "/v1/groups/" + std::to_string(w.group) + "/members/" + std::to_string(id),
+               "", w.admin);
     if (r.status != 204) throw std::runtime_error("add member: " + r.body);
   }
   w.alice = login(s, "alice", "password-alice");
@@ -181,10 +180,9 @@ std::vector<Step> sequence() {
        [](Stack& s, World& w) {
          auto pulled = s.call("GET", "/v1/sync?since=0", "", w.carol);
          if (pulled.status != 200) return pulled;
-         auto acked = s.call("POST", "/v1/sync/ack",
-                             R"({"up_to":)" + std::to_string(parse(pulled.body)["next"].GetInt64()) +
-                                 "}",
-                             w.carol);
+         auto acked = s.call(
+             "POST", "/v1/sync/ack",
+             R"({"up_to":)" + std::to_string(parse(pulled.body)["next"].GetInt64()) + "}", w.carol);
          return acked.status == 204 ? pulled : acked;
        },
        [](World& w, const rapidjson::Document& d) { w.carol_next = d["next"].GetInt64(); }},
@@ -208,11 +206,13 @@ std::vector<Step> sequence() {
 // Everything the users can read, as one text (the clock stands still, so runs compare equal).
 std::string snapshot(Stack& s, const World& w) {
   std::string out;
-  const auto get = [&](const std::string& who, const std::string& token, const std::string& target) {
+  const auto get = [&](const std::string& who, const std::string& token,
+                       const std::string& target) {
     const auto r = s.call("GET", target, "", token);
     out += who + " GET " + target + " -> " + std::to_string(r.status) + " " + r.body + "\n";
   };
-  for (const auto& [who, token] : {std::pair{"alice", w.alice}, {"bob", w.bob}, {"carol", w.carol}}) {
+  for (const auto& [who, token] :
+       {std::pair{"alice", w.alice}, {"bob", w.bob}, {"carol", w.carol}}) {
     get(who, token, "/v1/inbox");
     get(who, token, "/v1/conversations");
     get(who, token, "/v1/dashboard");
@@ -266,8 +266,8 @@ std::string run_once(Inject inject, long n, std::string& failed, long& operation
       r = step.run(s, w);  // the retry a client makes
     }
     if (r.status / 100 != 2) {
-      ADD_FAILURE() << step.name << " (n=" << n << ", failed before: " << failed
-                    << ") answered " << r.status << " " << r.body;
+      ADD_FAILURE() << step.name << " (n=" << n << ", failed before: " << failed << ") answered "
+                    << r.status << " " << r.body;
       return {};
     }
     if (step.after) step.after(w, parse(r.body));
@@ -298,7 +298,8 @@ void fail_loop(Inject inject, int expected_at_least, const std::string& absorbed
     if (state != reference) {
       ADD_FAILURE() << "after failing operation " << n << " of " << total << " (in "
                     << (failed.empty() ? "a request that still succeeded" : failed)
-                    << ") the state differs:\n" << first_difference(state, reference);
+                    << ") the state differs:\n"
+                    << first_difference(state, reference);
       return;
     }
     if (failed.empty()) continue;
