@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8080
 DATA ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test bench bench-search clean
+.PHONY: setup build run test soak bench bench-search clean
 
 setup:
 	@./scripts/setup.sh
@@ -20,6 +20,15 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The crash test for minutes instead of seconds: SIGKILL and restart the server at random
+# moments while clients send, reply and read, then check nothing acknowledged was lost or
+# duplicated. SOAK_SECONDS (default 300) and SOAK_SEED (default: random, printed) replay a run.
+SOAK_SECONDS ?= 300
+SOAK_SEED ?=
+soak: build
+	@MISSIVE_CRASH_SECONDS=$(SOAK_SECONDS) MISSIVE_CRASH_SEED=$(SOAK_SEED) \
+	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*'
 
 # The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
 # (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then

@@ -161,6 +161,9 @@ Status serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client that hangs up must not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
+  // Nor may a file size limit (ulimit -f): writes past it then fail with EFBIG, which the
+  // store reports as "disk full" while reads carry on.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   SqliteOptions store_options;
   store_options.path = (std::filesystem::path(options.data) / "missive.db").string();

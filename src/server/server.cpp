@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -44,8 +45,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-// How long a stopping server lets WebSocket closing handshakes run.
-constexpr auto kWsCloseGrace = std::chrono::seconds(2);
+// How long a stopping server lets responses already computed be written and WebSocket closing
+// handshakes run, after every running request has finished.
+constexpr auto kStopGrace = std::chrono::seconds(2);
 // After refusing a request mid-body we read and discard what the client is still sending, so
 // closing does not reset the connection before the client has read our error response.
 constexpr auto kDrainTime = std::chrono::seconds(2);
@@ -57,8 +59,9 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 class Connection {
  public:
   virtual ~Connection() = default;
-  // Any thread: closes the connection on its strand.
-  virtual void close() = 0;
+  // Any thread, when the server stops: closes an idle connection on its strand; one whose
+  // request is running is closed after its response.
+  virtual void shut_down() = 0;
   // Only when no thread runs the io_context (or on the strand).
   virtual void close_now() = 0;
 };
@@ -110,8 +113,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     });
   }
 
-  void close() override {
-    net::post(executor_, [self = this->shared_from_this()] { self->close_now(); });
+  // Called from any thread when the server stops: an idle connection (waiting for a request)
+  // is closed on its strand; one whose request is running gets its response, with
+  // "Connection: close", and is closed after it.
+  void shut_down() override {
+    net::post(executor_, [self = this->shared_from_this()] {
+      self->stopping_ = true;
+      if (self->reading_) self->close_now();
+    });
   }
 
   void close_now() override {
@@ -167,6 +176,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     parser_->body_limit(shared_.options.body_limit);
     parser_->header_limit(kHeaderLimit);
     tcp_layer().expires_after(timeout());
+    reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
@@ -174,6 +184,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_read(beast::error_code ec, std::size_t) {
     // A TLS-level failure (a peer gone without close_notify, a bad record) leaves nothing
     // an HTTP error response could be written on.
+    reading_ = false;
+    if (stopping_) return do_close();  // a request that arrived as the server stopped
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == http::error::partial_message ||
         ec == net::error::connection_reset || ec == net::error::eof ||
@@ -231,6 +243,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       auto caller = self->authenticate_upgrade(request);
       net::post(self->executor_, [self, request = std::move(request),
                                   caller = std::move(caller)]() mutable {
+        if (self->stopping_) return self->do_close();
         if (!caller) return self->respond(error_response(caller.error()), false);
         // The slot is the new session's from here; it gives it back when it ends.
         const int limit = self->shared_.options.ws_connections_per_user;
@@ -281,6 +294,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     response_.set(http::field::server, "missive");
     if (!response.body.empty()) response_.set(http::field::content_type, "application/json");
     for (const auto& [name, value] : response.headers) response_.set(name, value);
+    if (stopping_) keep_alive = false;
     response_.keep_alive(keep_alive);
     response_.body() = std::move(response.body);
     response_.prepare_payload();
@@ -297,7 +311,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void on_write(bool close, beast::error_code ec, std::size_t) {
-    if (ec) return do_close();
+    if (ec || stopping_) return do_close();
     if (close) return drain();
     do_read();
   }
@@ -351,6 +365,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::string target_;
   std::chrono::steady_clock::time_point started_;
   std::array<char, 8192> scratch_{};
+  // On the strand only.
+  bool reading_ = false;   // waiting for (the rest of) a request: nothing is in flight
+  bool stopping_ = false;  // the server is stopping: no further request is read
 };
 
 }  // namespace
@@ -462,6 +479,10 @@ void Server::stop() {
   }
   if (impl.subscription != 0) impl.bus.unsubscribe(impl.subscription);
   impl.subscription = 0;
+  // Once the listener and the idle connections are closed, the I/O threads may have nothing
+  // left to wait for while a request still runs on the pool: they must keep running to write
+  // its response.
+  auto keep_running = net::make_work_guard(impl.ioc);
   net::post(impl.acceptor.get_executor(), [&impl] {
     beast::error_code ec;
     impl.acceptor.close(ec);
@@ -473,17 +494,24 @@ void Server::stop() {
       if (auto session = weak.lock()) open.push_back(std::move(session));
     }
   }
-  for (auto& session : open) session->close();
+  for (auto& session : open) session->shut_down();
   open.clear();
   for (const auto& ws : impl.shared.ws.registry.all()) shut_down_ws_session(ws);
-  // Requests already running finish (their writes fail on the closed sockets) before the
-  // I/O threads go away.
+  // Requests already running finish and their responses are written (the I/O threads still
+  // run) before the connections close.
   impl.pool.join();
-  // WebSocket clients get a moment to answer the 1001 close frame.
-  const auto deadline = std::chrono::steady_clock::now() + kWsCloseGrace;
-  while (impl.shared.ws.registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Responses being written, and WebSocket clients answering the 1001 close frame, get a
+  // moment before the I/O threads go away.
+  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+  const auto busy = [&impl] {
+    std::lock_guard lock(impl.shared.mutex);
+    return !impl.shared.sessions.empty();
+  };
+  while ((busy() || impl.shared.ws.registry.size() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  keep_running.reset();
   impl.ioc.stop();
   for (auto& thread : impl.threads) thread.join();
   impl.threads.clear();

@@ -65,7 +65,9 @@ class Server {
   // with port 0). invalid when the TLS files are not usable (see check_tls_files);
   // unavailable if the address cannot be bound.
   Result<std::uint16_t> start();
-  // Stops accepting, closes connections (WebSockets with 1001), joins threads. Idempotent.
+  // Graceful: stops accepting, closes idle connections, lets every running request finish and
+  // write its response (with "Connection: close"), closes WebSockets with 1001 "server
+  // shutting down", then joins threads. Idempotent.
   void stop();
   // Blocks until stop() is called from another thread or a signal handler's thread.
   void wait();

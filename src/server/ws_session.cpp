@@ -38,6 +38,7 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 
 constexpr std::uint16_t kCloseBadData = 1007;
 constexpr std::uint16_t kClosePolicy = 1008;
+constexpr std::string_view kBearer = "Bearer ";
 constexpr std::uint16_t kCloseServerError = 1011;
 constexpr std::uint16_t kCloseSlowConsumer = 4000;
 
@@ -50,7 +51,7 @@ class WsStreamSession final : public WsSession {
       : context_(context),
         ws_(std::move(stream)),
         caller_(caller),
-        authorization_("Bearer " + token) {}
+        authorization_(std::string(kBearer) + token) {}
 
   ~WsStreamSession() override {
     context_.registry.remove(caller_.id, this);
@@ -204,6 +205,17 @@ class WsStreamSession final : public WsSession {
   // which runs it once more: entries committed meanwhile are not missed.
   void fetch() {
     for (;;) {
+      // A session that ended (logout, expiry, deactivation) receives nothing more: a client
+      // that only listens would otherwise keep getting new messages with a dead token.
+      if (auto alive = context_.engine.authenticate(authorization_.substr(kBearer.size()));
+          !alive && alive.error().code == ErrorCode::unauthenticated) {
+        net::post(ws_.get_executor(), [self = ptr()] {
+          self->close(kClosePolicy, "session no longer valid");
+        });
+        std::lock_guard lock(push_mutex_);
+        fetching_ = false;
+        return;
+      }
       SyncSeq since = 0;
       {
         std::lock_guard lock(push_mutex_);

@@ -152,6 +152,21 @@ TEST_P(StoreConformance, WithdrawalWritesExpiryEntriesAndMakesPlaceholders) {
   EXPECT_EQ(t.after(m[1], 2, now_), lines({fmt::format("expiry m{} none", msg.id.value)}));
 }
 
+// A retried withdrawal (its first answer lost after the commit) changes nothing: no second
+// expiry entry, the same message back.
+TEST_P(StoreConformance, AnUnchangedExpiryWritesNoEntry) {
+  User ada = user("ada"), bob = user("bob");
+  Message msg = send(direct(ada.id, bob.id));
+  must(store().set_expiry(msg.id, now_, now_));
+  const SyncSeq bob_before = must(store().sync_state(bob.id)).last;
+  const Message again = must(store().set_expiry(msg.id, now_, now_ + 5));
+  EXPECT_EQ(again.expiry_date, std::optional<Timestamp>(now_));
+  EXPECT_EQ(must(store().sync_state(bob.id)).last, bob_before);
+  must(store().set_expiry(msg.id, std::nullopt, now_));
+  must(store().set_expiry(msg.id, std::nullopt, now_));
+  EXPECT_EQ(must(store().sync_state(bob.id)).last, bob_before + 1);
+}
+
 TEST_P(StoreConformance, ReadEntriesOnlyWhenTheWatermarkRisesAndStatusToTheCreator) {
   User ada = user("ada"), bob = user("bob");
   Message m1 = send(direct(ada.id, bob.id));

@@ -312,10 +312,19 @@ Result<std::vector<InboxItem>> SqliteStore::inbox(const InboxQuery& q) {
 Result<Message> SqliteStore::set_expiry(MessageId id, std::optional<Timestamp> expiry,
                                         Timestamp now) {
   return write([&](Db& db) -> Result<Message> {
-    MISSIVE_SQL(stmt, db, "UPDATE message SET expiry_date = ? WHERE id = ?");
-    stmt.bind(expiry, id);
+    // "IS NOT": an unchanged expiry (a retried PATCH or withdrawal whose first answer was
+    // lost) writes nothing, so devices do not get the same expiry entry twice.
+    MISSIVE_SQL(stmt, db,
+                "UPDATE message SET expiry_date = ? WHERE id = ? AND expiry_date IS NOT ?");
+    stmt.bind(expiry, id, expiry);
     MISSIVE_TRY_STATUS(stmt.run());
-    if (db.changes() == 0) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+    if (db.changes() == 0) {
+      MISSIVE_SQL(exists, db, "SELECT 1 FROM message WHERE id = ?");
+      exists.bind(id);
+      MISSIVE_TRY(bool found, exists.step());
+      if (!found) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+      return load_message(db, id);
+    }
     MISSIVE_TRY_STATUS(queue_expiry_entries(db, id, now));
     return load_message(db, id);
   });

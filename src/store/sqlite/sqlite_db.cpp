@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <cerrno>
+
 #include <sqlite3.h>
 
 #include <fmt/format.h>
@@ -136,6 +138,17 @@ Error Db::error(int rc, std::string_view context) const {
       break;
   }
   if (context.size() > 120) context = context.substr(0, 120);
+  // A full disk, a quota, or a file size limit (RLIMIT_FSIZE: EFBIG, which SQLite reports as
+  // a write I/O error): say so, because the operator's fix is to make room, not to debug.
+  const int system_errno = sqlite3_system_errno(db_);
+  if ((rc & 0xff) == SQLITE_FULL ||
+      ((rc & 0xff) == SQLITE_IOERR &&
+       (system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT))) {
+    return Error{ErrorCode::unavailable,
+                 fmt::format("disk full: the database cannot grow ({}); nothing was written, "
+                             "retry once space is freed (in: {})",
+                             msg, context)};
+  }
   return Error{ErrorCode::unavailable, fmt::format("database error: {} (in: {})", msg, context)};
 }
 

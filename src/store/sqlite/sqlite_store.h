@@ -34,4 +34,12 @@ struct SqliteOptions {
 // was written by a newer missive (schema version unknown to this build).
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
+// Copies the database at `database` to a new file `destination` while it may be in use (a
+// running server keeps writing): the copy is the database as of one commit, includes what the
+// WAL holds, is checked (PRAGMA quick_check) and is a single self-contained file. Returns its
+// size in bytes. not_found when there is no database, conflict when `destination` exists,
+// unavailable when reading or writing fails (nothing is left at `destination` then).
+Result<std::int64_t> backup_sqlite_database(const std::string& database,
+                                            const std::string& destination);
+
 }  // namespace missive

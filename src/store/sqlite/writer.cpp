@@ -20,6 +20,11 @@ Writer::~Writer() {
   }
   work_cv_.notify_one();
   thread_.join();
+  // The read connections are read-only and cannot checkpoint when they close last: copy the
+  // WAL into the database and truncate it now, so a stopped server leaves one
+  // self-contained file (for a copy-based backup or a move). Best effort: a failure only
+  // leaves the WAL for the next open to replay.
+  (void)db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 Status Writer::submit(const Job& job) {
@@ -146,8 +151,10 @@ void Writer::apply(std::deque<Pending*>& batch) {
     // An I/O error, a full disk or a failed savepoint rollback can end the whole transaction:
     // then the jobs that looked done are lost too.
     if (!db_->in_transaction()) {
-      fail_all(Error{ErrorCode::unavailable,
-                     "database error: the transaction was rolled back; retry"});
+      // The failing job's error says why (a full disk, an I/O error).
+      fail_all(batch[i]->result ? Error{ErrorCode::unavailable,
+                                        "database error: the transaction was rolled back; retry"}
+                                : batch[i]->result.error());
       return;
     }
   }

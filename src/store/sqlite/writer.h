@@ -38,7 +38,8 @@ class Writer {
   using CommitListener = std::function<void(const std::vector<UserId>& users)>;
 
   Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault);
-  // Finishes the queued jobs, then stops the thread.
+  // Finishes the queued jobs, stops the thread, then checkpoints the WAL into the database
+  // and truncates it.
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;

@@ -1,11 +1,16 @@
 #pragma once
 // A Store that forwards to a real one until told to fail: every call then either answers
 // unavailable (a disk error) or throws (a bug), so tests can check how the API reports both.
+// For fail loops it counts operations and can fail only the n-th one from now; a hook sees
+// each operation's name first (a test can block there to hold a request in flight).
 //
-// Thread-safety: as the wrapped store; the fault mode is atomic.
+// Thread-safety: as the wrapped store; the fault mode and the counter are atomic; set the
+// hook before the calls it must see.
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "store/store.h"
@@ -17,14 +22,26 @@ enum class Fault { none, unavailable, exception };
 class FaultyStore final : public Store {
  public:
   explicit FaultyStore(Store& inner) : inner_(inner) {}
+  // Every operation from now on fails this way (Fault::none: none does).
   void set_fault(Fault fault) { fault_.store(fault); }
+  // Only the n-th operation from now (1 = the next one) fails, as unavailable; 0: none.
+  // Restarts the operation count.
+  void fail_nth(long n) {
+    count_.store(0);
+    fail_at_.store(n);
+  }
+  // Operations since the last fail_nth().
+  long operations() const { return count_.load(); }
+  // Called with the operation's name (e.g. "send_message") before each operation.
+  void set_hook(std::function<void(std::string_view)> hook) { hook_ = std::move(hook); }
 
 #define MISSIVE_FAULT_POINT()                                                  \
   do {                                                                         \
-    if (fault_.load() == Fault::exception) throw std::runtime_error("boom");   \
-    if (fault_.load() == Fault::unavailable) {                                 \
+    const Fault fault = check(__func__);                                       \
+    if (fault == Fault::exception) throw std::runtime_error("boom");           \
+    if (fault == Fault::unavailable) {                                         \
       return fail(ErrorCode::unavailable, "database is unavailable");          \
-    }                                                                         \
+    }                                                                          \
   } while (0)
 
   Result<User> create_user(const NewUser& user) override {
@@ -231,8 +248,18 @@ class FaultyStore final : public Store {
 #undef MISSIVE_FAULT_POINT
 
  private:
+  Fault check(std::string_view operation) {
+    if (hook_) hook_(operation);
+    const long n = ++count_;
+    if (n == fail_at_.load()) return Fault::unavailable;
+    return fault_.load();
+  }
+
   Store& inner_;
   std::atomic<Fault> fault_{Fault::none};
+  std::atomic<long> count_{0};
+  std::atomic<long> fail_at_{0};
+  std::function<void(std::string_view)> hook_;
 };
 
 }  // namespace missive::testing

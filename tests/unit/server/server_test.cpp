@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "api_fixture.h"
@@ -134,6 +137,63 @@ TEST_F(ServerTest, StopIsIdempotentAndRefusesNewRequests) {
   auto refused = http.request("GET", "/healthz");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+}
+
+// SIGTERM runs Server::stop(): a send already in flight must still get its 201, while new
+// connections are refused and idle keep-alive connections are closed.
+TEST_F(ServerTest, StopLetsARequestInFlightFinishWithItsResponse) {
+  const auto bob = create_user("bob");
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool entered = false;
+  bool released = false;
+  faulty_->set_hook([&](std::string_view operation) {
+    if (operation != "send_message") return;
+    std::unique_lock lock(mutex);
+    entered = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return released; });
+  });
+  start();
+  client::HttpClient idle("127.0.0.1", port_);
+  ASSERT_TRUE(idle.request("GET", "/healthz"));
+
+  auto in_flight = std::async(std::launch::async, [this, bob] {
+    client::HttpClient http("127.0.0.1", port_);
+    http.set_token(admin_token_);
+    return http.request("POST", "/v1/messages",
+                        R"({"to":{"users":[)" + std::to_string(bob) +
+                            R"(]},"subject":"Late","body":"Still delivered"})");
+  });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return entered; }));
+  }
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  // The listener closes at once; the send is still held in the store.
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    client::HttpClient fresh("127.0.0.1", port_);
+    refused = !fresh.request("GET", "/healthz");
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(refused) << "a stopping server still accepts connections";
+  EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "stop() returned while a request was running";
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  changed.notify_all();
+  const auto response = in_flight.get();
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 201) << response->body;
+  stopped.get();
+  faulty_->set_hook(nullptr);
+  // The message was committed, not lost with the connection.
+  const auto inbox = call("GET", "/v1/inbox", {}, login("bob", "password-bob"));
+  EXPECT_NE(inbox.body.find("Still delivered"), std::string::npos) << inbox.body;
+  EXPECT_FALSE(idle.request("GET", "/healthz")) << "the idle connection was left open";
 }
 
 TEST_F(ServerTest, BindFailureIsUnavailable) {

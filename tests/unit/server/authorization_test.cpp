@@ -1,0 +1,284 @@
+// The authorisation matrix (issue 7): every HTTP route × every kind of caller → the status
+// docs/api.md documents. Callers: no token, an expired token, a revoked (logged out) token, a
+// deactivated user, another user (in no group, sent nothing, received nothing), a member
+// (of the group, a recipient of its messages, but not their owner or creator), an admin, and
+// the owner (creator of the messages, owner of the groups). Messages the caller may not see
+// answer 404 exactly as a message that does not exist.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+
+#include "api_fixture.h"
+#include "server/server.h"
+
+namespace missive::testing {
+namespace {
+
+constexpr Timestamp kDay = 24LL * 3600 * 1000;
+
+enum Who { kNone, kExpired, kRevoked, kDeactivated, kOther, kMember, kAdmin, kOwner, kWhoCount };
+constexpr const char* kWhoNames[] = {
+    "no token",   "expired token", "revoked token", "deactivated user",
+    "other user", "member",        "admin",         "owner"};
+
+// Expected statuses, in Who order.
+using Row = std::array<int, kWhoCount>;
+// Authenticated routes: 401 for the first four callers.
+constexpr Row authed(int other, int member, int admin, int owner) {
+  return {401, 401, 401, 401, other, member, admin, owner};
+}
+
+class AuthorizationTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    // Logged in before the clock jumps past the session lifetime (30 days by default).
+    create_user("late");
+    tokens_[kExpired] = login("late", "password-late");
+    clock_.advance(31 * kDay);
+    admin_token_ = login("admin", "admin-password");
+    tokens_[kAdmin] = admin_token_;
+
+    ids_["alice"] = create_user("alice");
+    ids_["bob"] = create_user("bob");
+    ids_["eve"] = create_user("eve");
+    ids_["carol"] = create_user("carol");
+    ids_["target"] = create_user("target");
+    ids_["gone"] = create_user("gone");
+    create_user("quitter");
+    // Users whom each caller adds to and removes from the group ({extra<who>}).
+    for (int who = 1; who <= kWhoCount; ++who) {
+      ids_["extra" + std::to_string(who)] = create_user("extra" + std::to_string(who));
+    }
+    tokens_[kOwner] = login("alice", "password-alice");
+    tokens_[kMember] = login("bob", "password-bob");
+    tokens_[kOther] = login("eve", "password-eve");
+    tokens_[kDeactivated] = login("gone", "password-gone");
+    tokens_[kRevoked] = login("quitter", "password-quitter");
+    EXPECT_EQ(call("DELETE", "/v1/sessions/current", {}, tokens_[kRevoked]).status, 204);
+
+    const auto owner = [&](std::string method, std::string target, std::string body = {}) {
+      auto r = call(std::move(method), std::move(target), std::move(body), tokens_[kOwner]);
+      EXPECT_LT(r.status, 300) << r.body;
+      return parse(r);
+    };
+    ids_["group"] = owner("POST", "/v1/groups", R"({"name":"crew"})")["id"].GetInt64();
+    ids_["spare_group"] = owner("POST", "/v1/groups", R"({"name":"spare"})")["id"].GetInt64();
+    const auto group = std::to_string(ids_["group"]);
+    for (const auto* who : {"bob", "carol", "gone"}) {
+      EXPECT_EQ(call("PUT", "/v1/groups/" + group + "/members/" + std::to_string(ids_[who]), {},
+                     tokens_[kOwner])
+                    .status,
+                204);
+    }
+    const auto message =
+        owner("POST", "/v1/messages",
+              R"({"to":{"groups":[)" + group + R"(]},"subject":"hello crew","body":"b"})");
+    ids_["message"] = message["id"].GetInt64();
+    ids_["conversation"] = message["conversation_id"].GetInt64();
+    ids_["direct"] = owner("POST", "/v1/messages",
+                           R"({"to":{"users":[)" + std::to_string(ids_["bob"]) +
+                               R"(]},"subject":"to bob","body":"b"})")["id"]
+                         .GetInt64();
+    EXPECT_EQ(deactivate("gone"), 200);  // after the group send: they were a recipient
+    ids_["reminded"] = owner("POST", "/v1/messages",
+                             R"({"to":{"groups":[)" + group +
+                                 R"(]},"subject":"sign","body":"b","expiry_date":"2026-11-30",)"
+                                 R"("reminders":{"frequency":"daily"}})")["id"]
+                           .GetInt64();
+  }
+
+  int deactivate(const std::string& handle) {
+    const auto id = parse(admin("GET", "/v1/users/by-handle/" + handle))["id"].GetInt64();
+    return admin("POST", "/v1/users/" + std::to_string(id) + "/deactivate").status;
+  }
+
+  // "/v1/messages/{message}" with the ids filled in.
+  std::string fill(std::string path) const {
+    for (const auto& [name, id] : ids_) {
+      const std::string key = "{" + name + "}";
+      for (auto at = path.find(key); at != std::string::npos; at = path.find(key)) {
+        path.replace(at, key.size(), std::to_string(id));
+      }
+    }
+    return path;
+  }
+
+  std::array<std::string, kWhoCount> tokens_;
+  std::map<std::string, std::int64_t> ids_;
+};
+
+struct Case {
+  const char* method;
+  const char* route;   // as in the route table
+  const char* target;  // with {name} placeholders
+  const char* body;    // "{who}" is replaced by the caller's index, to keep names unique
+  Row expected;
+};
+
+// In row order; rows that change state are placed so they do not disturb later rows, and the
+// owner (who is allowed most) comes last in each row.
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
+      {"GET", "/healthz", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST",
+       "/v1/sessions",
+       "/v1/sessions",
+       R"({"handle":"eve","password":"password-eve"})",
+       {201, 201, 201, 201, 201, 201, 201, 201}},
+      {"GET", "/v1/me", "/v1/me", "", authed(200, 200, 200, 200)},
+      {"POST", "/v1/users", "/v1/users",
+       R"({"handle":"new{who}","first_name":"N","last_name":"U","password":"password-new"})",
+       authed(403, 403, 201, 403)},
+      {"GET", "/v1/users", "/v1/users", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/users/{id}", "/v1/users/{alice}", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/users/by-handle/{handle}", "/v1/users/by-handle/alice", "",
+       authed(200, 200, 200, 200)},
+      {"PATCH", "/v1/users/{id}", "/v1/users/{alice}", R"({"first_name":"Alice"})",
+       authed(403, 403, 200, 200)},
+      {"POST", "/v1/users/{id}/deactivate", "/v1/users/{target}/deactivate", "",
+       authed(403, 403, 200, 403)},
+      {"POST", "/v1/users/{id}/activate", "/v1/users/{target}/activate", "",
+       authed(403, 403, 200, 403)},
+      {"POST", "/v1/groups", "/v1/groups", R"({"name":"new group {who}"})",
+       authed(201, 201, 201, 201)},
+      {"GET", "/v1/groups", "/v1/groups", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/groups/{id}", "/v1/groups/{group}", "", authed(200, 200, 200, 200)},
+      {"PATCH", "/v1/groups/{id}", "/v1/groups/{group}", R"({"name":"crew"})",
+       authed(403, 403, 200, 200)},
+      {"POST", "/v1/groups/{id}/deactivate", "/v1/groups/{spare_group}/deactivate", "",
+       authed(403, 403, 200, 200)},
+      {"POST", "/v1/groups/{id}/activate", "/v1/groups/{spare_group}/activate", "",
+       authed(403, 403, 200, 200)},
+      {"GET", "/v1/groups/{id}/members", "/v1/groups/{group}/members", "",
+       authed(200, 200, 200, 200)},
+      {"PUT", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
+       authed(403, 403, 204, 204)},
+      {"DELETE", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
+       authed(403, 403, 204, 204)},
+      {"GET", "/v1/messages/{id}", "/v1/messages/{message}", "", authed(404, 200, 404, 200)},
+      {"PATCH", "/v1/messages/{id}", "/v1/messages/{message}", R"({"expiry_date":null})",
+       authed(404, 403, 404, 200)},
+      {"POST", "/v1/messages/{id}/replies", "/v1/messages/{message}/replies", R"({"body":"r"})",
+       authed(404, 201, 404, 201)},
+      {"GET", "/v1/messages/{id}/thread", "/v1/messages/{message}/thread", "",
+       authed(404, 200, 404, 200)},
+      {"POST", "/v1/messages/{id}/read", "/v1/messages/{message}/read", "",
+       authed(404, 200, 404, 200)},
+      {"GET", "/v1/inbox", "/v1/inbox", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/conversations", "/v1/conversations", "", authed(200, 200, 200, 200)},
+      {"POST", "/v1/conversations/{id}/read", "/v1/conversations/{conversation}/read", "",
+       authed(404, 200, 404, 200)},
+      {"GET", "/v1/conversations/{id}/messages", "/v1/conversations/{conversation}/messages", "",
+       authed(404, 200, 404, 200)},
+      // After the conversation rows: an admin may send to any group, and is then part of its
+      // conversation.
+      {"POST", "/v1/messages", "/v1/messages",
+       R"({"to":{"groups":[{group}]},"subject":"s","body":"b"})", authed(403, 201, 201, 201)},
+      {"GET", "/v1/search", "/v1/search?q=hello", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/dashboard", "/v1/dashboard", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/dashboard/{message_id}", "/v1/dashboard/{message}", "",
+       authed(404, 403, 200, 200)},
+      {"PATCH", "/v1/messages/{id}/reminders", "/v1/messages/{reminded}/reminders",
+       R"({"every_days":{who}})", authed(404, 403, 404, 200)},
+      {"GET", "/v1/reminders", "/v1/reminders", "", authed(200, 200, 200, 200)},
+      {"GET", "/v1/reminders/due", "/v1/reminders/due", "", authed(403, 403, 200, 403)},
+      {"GET", "/v1/sync", "/v1/sync", "", authed(200, 200, 200, 200)},
+      {"POST", "/v1/sync/ack", "/v1/sync/ack", R"({"up_to":0})", authed(204, 204, 204, 204)},
+      {"POST", "/v1/messages/{id}/withdraw", "/v1/messages/{direct}/withdraw", "",
+       authed(404, 403, 404, 200)},
+      // Last: it ends each caller's session.
+      {"DELETE", "/v1/sessions/current", "/v1/sessions/current", "", authed(204, 204, 204, 204)},
+  };
+  return all;
+}
+
+TEST_F(AuthorizationTest, EveryRouteAnswersEachCallerAsDocumented) {
+  std::vector<std::string> wrong;
+  for (const auto& c : cases()) {
+    for (int who = 0; who < kWhoCount; ++who) {
+      const auto with_who = [who](std::string text) {
+        if (const auto at = text.find("{who}"); at != std::string::npos) {
+          text.replace(at, 5, std::to_string(who + 1));
+        }
+        return text;
+      };
+      const auto response =
+          call(c.method, fill(with_who(c.target)), fill(with_who(c.body)), tokens_[who]);
+      if (response.status != c.expected[who]) {
+        wrong.push_back(std::string(c.method) + " " + c.route + " as " + kWhoNames[who] + ": " +
+                        std::to_string(response.status) + " (expected " +
+                        std::to_string(c.expected[who]) + ") " + response.body);
+      }
+      if (response.status == 401) {
+        EXPECT_TRUE(std::any_of(response.headers.begin(), response.headers.end(),
+                                [](const auto& h) { return h.first == "WWW-Authenticate"; }))
+            << c.route;
+      }
+    }
+  }
+  for (const auto& w : wrong) ADD_FAILURE() << w;
+}
+
+// The table covers every route the server registers.
+TEST_F(AuthorizationTest, TheMatrixCoversEveryRoute) {
+  std::set<std::string> covered;
+  for (const auto& c : cases()) covered.insert(std::string(c.method) + " " + c.route);
+  for (const auto& route : server::registered_routes()) {
+    EXPECT_TRUE(covered.contains(route.method + " " + route.path))
+        << route.method << " " << route.path << " is missing from the matrix";
+  }
+}
+
+// A message the caller may not see is indistinguishable from one that does not exist: same
+// status, same error, whatever the route.
+TEST_F(AuthorizationTest, AHiddenMessageAnswersLikeAMissingOne) {
+  const std::int64_t missing = 999'999;
+  const struct {
+    const char* method;
+    const char* path;  // "%" is the message id
+    const char* body;
+  } routes[] = {
+      {"GET", "/v1/messages/%", ""},
+      {"PATCH", "/v1/messages/%", R"({"expiry_date":null})"},
+      {"POST", "/v1/messages/%/withdraw", ""},
+      {"POST", "/v1/messages/%/replies", R"({"body":"r"})"},
+      {"GET", "/v1/messages/%/thread", ""},
+      {"POST", "/v1/messages/%/read", ""},
+      {"GET", "/v1/dashboard/%", ""},
+      {"PATCH", "/v1/messages/%/reminders", R"({"every_days":2})"},
+  };
+  for (const auto& r : routes) {
+    for (const auto* name : {"message", "reminded", "direct"}) {
+      const auto target = [&](std::int64_t id) {
+        std::string path = r.path;
+        path.replace(path.find('%'), 1, std::to_string(id));
+        return path;
+      };
+      auto hidden = call(r.method, target(ids_[name]), r.body, tokens_[kOther]);
+      auto absent = call(r.method, target(missing), r.body, tokens_[kOther]);
+      EXPECT_EQ(hidden.status, 404) << r.method << " " << r.path << " " << hidden.body;
+      const auto mask = [](std::string text, std::int64_t id) {
+        for (auto at = text.find(std::to_string(id)); at != std::string::npos;
+             at = text.find(std::to_string(id))) {
+          text.replace(at, std::to_string(id).size(), "#");
+        }
+        return text;
+      };
+      EXPECT_EQ(mask(hidden.body, ids_[name]), mask(absent.body, missing))
+          << r.method << " " << r.path;
+    }
+  }
+  // The other user's searches and timeline do not show it either.
+  EXPECT_EQ(parse(call("GET", "/v1/search?q=hello", {}, tokens_[kOther]))["results"].Size(), 0u);
+  EXPECT_EQ(parse(call("GET", "/v1/sync", {}, tokens_[kOther]))["entries"].Size(), 0u);
+  auto hidden_conversation =
+      call("GET", fill("/v1/conversations/{conversation}/messages"), {}, tokens_[kOther]);
+  auto missing_conversation = call("GET", "/v1/conversations/999999/messages", {}, tokens_[kOther]);
+  EXPECT_EQ(hidden_conversation.status, 404);
+  EXPECT_EQ(missing_conversation.status, 404);
+}
+
+}  // namespace
+}  // namespace missive::testing
