@@ -5,7 +5,10 @@ LISTEN ?= 127.0.0.1:8080
 DATA ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test bench bench-search clean
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?=
+
+.PHONY: setup build run test bench bench-search clean fuzz-build fuzz test-asan test-tsan
 
 setup:
 	@./scripts/setup.sh
@@ -18,8 +21,31 @@ run: build
 	@echo "Missive: http://$(LISTEN)  (data in $(DATA); stop with Ctrl-C)"
 	@$(BUILD_DIR)/missive serve --listen $(LISTEN) --data $(DATA)
 
-test: build
+# Every test of $(PRESET), then each fuzz target for a few seconds (docs/testing.md).
+test: build fuzz-build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@ctest --preset fuzz -j $(JOBS)
+
+# The libFuzzer targets (clang, ASan + UBSan): only fuzz/ and the libraries it links.
+fuzz-build: setup
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# The long run: FUZZ_SECONDS per target (default 600), all targets or FUZZ_TARGETS="api ...".
+fuzz: fuzz-build
+	@scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (the debug preset).
+test-asan: setup
+	@cmake --preset debug >/dev/null
+	@cmake --build build/debug -j $(JOBS)
+	@cd build/debug && ctest --output-on-failure -j $(JOBS)
+
+# The concurrency tests under ThreadSanitizer (the tsan preset's test filter).
+test-tsan: setup
+	@cmake --preset tsan >/dev/null
+	@cmake --build build/tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
 
 bench: build
 	@$(BUILD_DIR)/bench/send_bench

@@ -8,6 +8,9 @@ packages=(
   libboost-dev libsqlite3-dev libsodium-dev rapidjson-dev
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # libFuzzer for the fuzz preset. clang 16, not Debian's default 14: only 16 and newer compile
+  # libstdc++ 12's std::expected.
+  clang-16 libclang-rt-16-dev
   curl
 )
 
