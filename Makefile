@@ -6,6 +6,8 @@ DATA ?= ./data
 JOBS ?= $(shell nproc)
 
 FUZZ_SECONDS ?= 600
+# A UBSan report fails the test that triggers it (the debug preset compiles recoverable checks).
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 FUZZ_TARGETS ?=
 
 .PHONY: setup build run test bench bench-search clean fuzz-build fuzz test-asan test-tsan
@@ -39,7 +41,7 @@ fuzz: fuzz-build
 test-asan: setup
 	@cmake --preset debug >/dev/null
 	@cmake --build build/debug -j $(JOBS)
-	@cd build/debug && ctest --output-on-failure -j $(JOBS)
+	@ctest --preset debug -j $(JOBS)
 
 # The concurrency tests under ThreadSanitizer (the tsan preset's test filter).
 test-tsan: setup

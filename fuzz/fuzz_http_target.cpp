@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time_format.h"
 #include "core/validate.h"
@@ -26,11 +27,16 @@ namespace {
 using namespace missive;
 using namespace missive::server;
 
+const std::vector<RouteInfo>& routes() {
+  static const std::vector<RouteInfo> all = registered_routes();
+  return all;
+}
+
 const Router& router() {
   static const Router built = [] {
     Router r;
     std::size_t id = 0;
-    for (const auto& route : registered_routes()) {
+    for (const auto& route : routes()) {
       FUZZ_CHECK(r.add(route.method, route.path, id++), route.method + " " + route.path);
     }
     return r;
@@ -45,7 +51,7 @@ void check_decoded(const Result<std::string>& decoded) {
 void check_path(std::string_view method, std::string_view path) {
   const auto outcome = router().match(method, path);
   if (const auto* match = std::get_if<Router::Match>(&outcome)) {
-    const auto& route = registered_routes()[match->route_id];
+    const auto& route = routes()[match->route_id];
     FUZZ_CHECK(route.method == method, route.method);
     const auto params = std::count(route.path.begin(), route.path.end(), '{');
     FUZZ_CHECK(static_cast<std::ptrdiff_t>(match->params.size()) == params, route.path);

@@ -24,6 +24,11 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -eq 0 ] && targets=(api ws_frame http_target group_rule search_query)
 
+# Symbolized stack traces in reports (clang 16's runtime looks in its own bin directory).
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && command -v llvm-symbolizer >/dev/null; then
+  export ASAN_SYMBOLIZER_PATH="$(command -v llvm-symbolizer)"
+fi
+
 status=0
 for t in "${targets[@]}"; do
   binary="$build/fuzz/fuzz_$t"
