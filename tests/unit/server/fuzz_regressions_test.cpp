@@ -15,5 +15,19 @@ TEST_F(ApiTest, SearchWithAControlCharacterIs400) {
   EXPECT_EQ(status_of(admin("GET", "/v1/search?q=%01")), "400 invalid");
 }
 
+// fuzz_ws_frame: a lone low-surrogate escape decoded to bytes that are not UTF-8; in metadata
+// they were stored and sent back in every answer carrying the message.
+TEST_F(ApiTest, AnUnpairedSurrogateInAnyJsonStringIs400) {
+  create_user("ada");
+  const auto response =
+      admin("POST", "/v1/messages",
+            R"({"to":{"users":["ada"]},"subject":"s","body":"b","metadata":{"k":"\udc00"}})");
+  EXPECT_EQ(status_of(response), "400 invalid");
+  EXPECT_EQ(message_of(response),
+            "malformed JSON: a \\u escape encodes an unpaired surrogate (U+DC00..U+DFFF)");
+  EXPECT_EQ(status_of(admin("GET", "/v1/dashboard")), "200");
+  EXPECT_EQ(parse(admin("GET", "/v1/dashboard"))["messages"].Size(), 0u);
+}
+
 }  // namespace
 }  // namespace missive::testing
