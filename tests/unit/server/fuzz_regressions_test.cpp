@@ -15,8 +15,8 @@ TEST_F(ApiTest, SearchWithAControlCharacterIs400) {
   EXPECT_EQ(status_of(admin("GET", "/v1/search?q=%01")), "400 invalid");
 }
 
-// fuzz_ws_frame: a lone low-surrogate escape decoded to bytes that are not UTF-8; in metadata
-// they were stored and sent back in every answer carrying the message.
+// fuzz_ws_frame: a lone low-surrogate escape decoded to bytes that are not UTF-8 (echoed in a
+// WebSocket answer's id). Every JSON body now refuses it as a whole, before any handler.
 TEST_F(ApiTest, AnUnpairedSurrogateInAnyJsonStringIs400) {
   create_user("ada");
   const auto response =

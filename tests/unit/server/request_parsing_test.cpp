@@ -47,7 +47,7 @@ TEST(ParseJsonObject, RefusesInvalidUtf8) {
 }
 
 // Found by fuzz_ws_frame: rapidjson decodes a lone low surrogate into bytes that are not UTF-8,
-// which then went back out in answers (a WebSocket frame's echoed id) and into stored metadata.
+// which then went back out in answers (a WebSocket frame's echoed id is copied as it is).
 TEST(ParseJsonObject, RefusesUnpairedLowSurrogates) {
   const std::string refused =
       "invalid: malformed JSON: a \\u escape encodes an unpaired surrogate (U+DC00..U+DFFF)";
