@@ -5,7 +5,12 @@ LISTEN ?= 127.0.0.1:8080
 DATA ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test soak bench bench-search clean
+FUZZ_SECONDS ?= 600
+# A UBSan report fails the test that triggers it (the debug preset compiles recoverable checks).
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+FUZZ_TARGETS ?=
+
+.PHONY: setup build run test soak bench bench-search clean fuzz-build fuzz test-asan test-tsan
 
 setup:
 	@./scripts/setup.sh
@@ -18,8 +23,31 @@ run: build
 	@echo "Missive: http://$(LISTEN)  (data in $(DATA); stop with Ctrl-C)"
 	@$(BUILD_DIR)/missive serve --listen $(LISTEN) --data $(DATA)
 
-test: build
+# Every test of $(PRESET), then each fuzz target for a few seconds (docs/testing.md).
+test: build fuzz-build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@ctest --preset fuzz -j $(JOBS)
+
+# The libFuzzer targets (clang, ASan + UBSan): only fuzz/ and the libraries it links.
+fuzz-build: setup
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# The long run: FUZZ_SECONDS per target (default 600), all targets or FUZZ_TARGETS="api ...".
+fuzz: fuzz-build
+	@scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (the debug preset).
+test-asan: setup
+	@cmake --preset debug >/dev/null
+	@cmake --build build/debug -j $(JOBS)
+	@ctest --preset debug -j $(JOBS)
+
+# The concurrency tests under ThreadSanitizer (the tsan preset's test filter).
+test-tsan: setup
+	@cmake --preset tsan >/dev/null
+	@cmake --build build/tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
 
 # The crash test for minutes instead of seconds: SIGKILL and restart the server at random
 # moments while clients send, reply and read, then check nothing acknowledged was lost or

@@ -9,6 +9,9 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev
   libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
+  # libFuzzer for the fuzz preset. clang 16, not Debian's default 14: only 16 and newer compile
+  # libstdc++ 12's std::expected.
+  clang-16 libclang-rt-16-dev
   curl
   libhiredis-dev redis-server
   libssl-dev openssl

@@ -246,6 +246,16 @@ Result<SearchQuery> SearchQuery::parse(std::string_view text) {
   if (const std::size_t bad = detail::utf8_error_offset(text); bad != std::string_view::npos) {
     return fail(ErrorCode::invalid, fmt::format("search query: invalid UTF-8 at byte {}", bad + 1));
   }
+  // Stored text never holds control characters (validate.h) and FTS5 reads a NUL in a MATCH
+  // string as its end, so refuse them here instead of letting the store fail.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && !is_space(text[i])) || c == 0x7F) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("search query: control character (byte 0x{:02X}) at position {}", c,
+                              detail::utf8_length(text, i) + 1));
+    }
+  }
   MISSIVE_TRY(SearchNode root, Parser(text).parse());
   return SearchQuery(std::string(text), std::move(root));
 }

@@ -43,6 +43,23 @@ int json_depth(std::string_view text) {
   return deepest;
 }
 
+// True when every string and member name in `value` is valid UTF-8. rapidjson 1.1.0 validates
+// the raw bytes but decodes a lone low-surrogate escape ("\udc00") into bytes that are not
+// UTF-8; nesting is bounded by kMaxJsonDepth, so the recursion is too.
+bool strings_are_utf8(const rapidjson::Value& value) {
+  if (value.IsString()) return is_valid_utf8({value.GetString(), value.GetStringLength()});
+  if (value.IsArray()) {
+    for (const auto& item : value.GetArray()) {
+      if (!strings_are_utf8(item)) return false;
+    }
+  } else if (value.IsObject()) {
+    for (const auto& member : value.GetObject()) {
+      if (!strings_are_utf8(member.name) || !strings_are_utf8(member.value)) return false;
+    }
+  }
+  return true;
+}
+
 const char* type_name(const rapidjson::Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType: return "null";
@@ -93,6 +110,10 @@ Result<rapidjson::Document> parse_json_object(std::string_view body, bool empty_
   if (!doc.IsObject()) {
     return fail(ErrorCode::invalid,
                 fmt::format("request body must be a JSON object, not {}", type_name(doc)));
+  }
+  if (!strings_are_utf8(doc)) {
+    return fail(ErrorCode::invalid,
+                "malformed JSON: a \\u escape encodes an unpaired surrogate (U+DC00..U+DFFF)");
   }
   return doc;
 }

@@ -77,6 +77,16 @@ TEST(SearchQuery, LimitsAreErrorsNotCrashes) {
   EXPECT_EQ(parsed("\xff"), "error: search query: invalid UTF-8 at byte 1");
 }
 
+// Found by fuzz_search_query: a NUL in the query ended FTS5's MATCH string early ("unterminated
+// string"), so the search failed in the store instead of answering 400.
+TEST(SearchQuery, ControlCharactersAreRefusedWithTheirPosition) {
+  EXPECT_EQ(parsed(std::string("bac\0d", 5)),
+            "error: search query: control character (byte 0x00) at position 4");
+  EXPECT_EQ(parsed("交付 \x01"), "error: search query: control character (byte 0x01) at position 4");
+  EXPECT_EQ(parsed("a\x7f"), "error: search query: control character (byte 0x7F) at position 2");
+  EXPECT_EQ(parsed("a\tb\r\nc\fd"), "(a AND b AND c AND d)");
+}
+
 TEST(SearchQuery, PositiveTermsLeaveOutExclusions) {
   auto query = SearchQuery::parse("a (b OR \"c d\") NOT e");
   ASSERT_TRUE(query);

@@ -46,6 +46,17 @@ TEST(ParseJsonObject, RefusesInvalidUtf8) {
   EXPECT_EQ(outcome(parse_json_object("{\"s\": \"h\xc3\xa9 \xe4\xbd\xa0\"}")), "ok");
 }
 
+// Found by fuzz_ws_frame: rapidjson decodes a lone low surrogate into bytes that are not UTF-8,
+// which then went back out in answers (a WebSocket frame's echoed id is copied as it is).
+TEST(ParseJsonObject, RefusesUnpairedLowSurrogates) {
+  const std::string refused =
+      "invalid: malformed JSON: a \\u escape encodes an unpaired surrogate (U+DC00..U+DFFF)";
+  EXPECT_EQ(outcome(parse_json_object(R"({"s": "a\udc00"})")), refused);
+  EXPECT_EQ(outcome(parse_json_object(R"({"\udfff": 1})")), refused);
+  EXPECT_EQ(outcome(parse_json_object(R"({"a": [{"b": ["\udEEE"]}]})")), refused);
+  EXPECT_EQ(outcome(parse_json_object(R"({"s": "\ud83d\ude00"})")), "ok");  // a paired emoji
+}
+
 TEST(ParseJsonObject, RefusesDeepNesting) {
   const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_EQ(outcome(parse_json_object(deep)), "invalid: JSON nested deeper than 64 levels");

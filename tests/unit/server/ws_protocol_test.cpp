@@ -19,6 +19,13 @@ std::string describe(std::string_view frame) {
   return "?";
 }
 
+// Found by fuzz_ws_frame: an id holding a lone low surrogate was echoed as bytes that are not
+// UTF-8, so the answer frame was not valid JSON text. Such a frame is now bad data (close 1007).
+TEST(WsProtocol, AnUnpairedSurrogateIsBadData) {
+  EXPECT_EQ(describe(R"({"id":"conver\udEEE800","type":"ping"})"), "bad data");
+  EXPECT_EQ(describe(R"({"id":1,"type":"send","subject":"\udc00"})"), "bad data");
+}
+
 TEST(WsProtocol, RequestsBecomeHttpRequests) {
   EXPECT_EQ(describe(R"({"id":1,"type":"sync","since":5,"limit":10})"),
             "1 sync: GET /v1/sync?since=5&limit=10");
