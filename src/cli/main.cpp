@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", context.json, "print the raw JSON responses");
 
   register_serve(app, context);
+  register_migrate(app, context);
   register_session_commands(app, context);
   register_user_commands(app, context);
   register_group_commands(app, context);

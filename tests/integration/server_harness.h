@@ -1,7 +1,9 @@
 #pragma once
 // The real `missive serve` as a subprocess on 127.0.0.1:0 with a fresh data directory, for
 // black-box tests over HTTP. The process can be stopped (SIGTERM) and restarted on the same
-// data; it is killed and its directory removed on destruction.
+// data; it is killed and its directory removed on destruction. On PostgreSQL
+// (test_postgres.h: MISSIVE_TEST_STORE=postgres) its data is a fresh schema of the test
+// database instead (`--store URL`), dropped on destruction.
 //
 // Thread-safety: one owner thread.
 
@@ -10,10 +12,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "test_postgres.h"
 
 namespace missive::itest {
 
@@ -22,7 +27,10 @@ inline constexpr const char* kAdminPassword = "admin-password-1";
 
 class ServerProcess {
  public:
-  ServerProcess();  // creates the data directory; call start()
+  ServerProcess();  // creates the data directory (and schema on PostgreSQL); call start()
+  // A server on the given store (`missive serve --store store_url`), e.g. a second node on
+  // another server's database (its store_url()).
+  explicit ServerProcess(std::string store_url);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -46,12 +54,18 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return dir_; }
+  // The --store URL the server runs with; empty on SQLite (data_dir()/missive.db).
+  const std::string& store_url() const { return store_url_; }
+  // What the process has printed so far (diagnostics).
+  std::string output();
 
  private:
   void read_output(int fd);
   void reap();
 
   std::filesystem::path dir_;
+  std::unique_ptr<TestSchema> schema_;  // owned only by the server that created it
+  std::string store_url_;
   std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::thread reader_;

@@ -34,4 +34,8 @@ struct SqliteOptions {
 // was written by a newer missive (schema version unknown to this build).
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
+// Creates or upgrades the database at `path` (`missive migrate`): the schema versions before
+// and after. unavailable as open_sqlite_store.
+Result<SchemaMigration> migrate_sqlite_database(const std::string& path);
+
 }  // namespace missive
