@@ -28,8 +28,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> pulled_messages(TestApi& api,
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   std::int64_t since = 0;
   for (int page = 0; page < 100; ++page) {
-    const Reply reply = expect_status(api.get("/v1/sync?since=" + std::to_string(since)), 200,
-                                      "sync");
+    const Reply reply = api.get("/v1/sync?since=" + std::to_string(since));
+    expect_status(reply, 200, "sync");
     for (const auto& e : reply.json["entries"].GetArray()) {
       if (std::string(e["kind"].GetString()) == "message" &&
           e["conversation"].GetInt64() == conversation) {
@@ -174,7 +174,8 @@ TEST_F(MultiNodeTest, AReminderDueWhileBothNodesRunIsSentOnce) {
   // A few more passes of both nodes: nothing more is sent.
   std::this_thread::sleep_for(3s);
   for (Person* p : {&bob, &cat}) {
-    const Reply r = expect_status(p->api->get("/v1/reminders"), 200, "reminders");
+    const Reply r = p->api->get("/v1/reminders");
+    expect_status(r, 200, "reminders");
     ASSERT_EQ(r.json["reminders"].Size(), 1u) << p->handle << ": " << r.body;
     EXPECT_EQ(r.json["reminders"][0]["number"].GetInt64(), 1);
     EXPECT_EQ(r.json["reminders"][0]["message_id"].GetInt64(), sent.id());
