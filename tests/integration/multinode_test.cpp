@@ -53,10 +53,11 @@ class MultiNodeTest : public ::testing::Test {
   void SetUp() override {
     if (!on_postgres()) GTEST_SKIP() << "several nodes need PostgreSQL (MISSIVE_TEST_STORE)";
     node_a_ = std::make_unique<ServerProcess>();
-    node_a_->set_extra_args({"--reminder-poll", "1"});
+    // Reminders go out at 00:00 UTC: a schedule moved to today is due at once.
+    node_a_->set_extra_args({"--reminder-poll", "1", "--reminder-time", "00:00"});
     node_a_->start();  // creates the schema
     node_b_ = std::make_unique<ServerProcess>(node_a_->store_url());
-    node_b_->set_extra_args({"--reminder-poll", "1"});
+    node_b_->set_extra_args({"--reminder-poll", "1", "--reminder-time", "00:00"});
     node_b_->start();
     admin_a_ = std::make_unique<TestApi>(node_a_->port());
     admin_a_->login("admin", kAdminPassword);
@@ -158,11 +159,14 @@ TEST_F(MultiNodeTest, AReminderDueWhileBothNodesRunIsSentOnce) {
                           R"(]},"subject":"Sign","body":"Please","expiry_date":"2099-01-31",)"
                           R"("reminders":{"frequency":"daily"}})");
   ASSERT_EQ(sent.status, 201) << sent.body;
-  // Due now: both nodes' schedulers (polling every second) see it.
+  // Its first reminder is tomorrow at 00:00. As if it had been sent yesterday: that reminder
+  // is today's 00:00, due now, and both nodes' schedulers (polling every second) see it.
   const std::string now = std::to_string(now_ms());
-  postgres_exec(node_a_->store_url(), "UPDATE reminder_schedule SET next_remind_at = " + now +
-                                          ", due_at = " + now +
-                                          " WHERE message_id = " + std::to_string(sent.id()));
+  const std::string id = std::to_string(sent.id());
+  postgres_exec(node_a_->store_url(),
+                "UPDATE message SET create_date = create_date - 86400000 WHERE id = " + id +
+                    "; UPDATE reminder_schedule SET anchor_day = anchor_day - 1, "
+                    "next_remind_at = " + now + ", due_at = " + now + " WHERE message_id = " + id);
   const auto reminders_of = [](TestApi& api) {
     return expect_status(api.get("/v1/reminders"), 200, "reminders").json["reminders"].Size();
   };

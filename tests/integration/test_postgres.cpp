@@ -21,6 +21,8 @@ Connection connect(const std::string& url) {
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     throw std::runtime_error("cannot connect to " + url + ": " + PQerrorMessage(conn.get()));
   }
+  // Quiet: DROP SCHEMA ... CASCADE lists every table as a notice.
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   return conn;
 }
 
