@@ -21,7 +21,11 @@ run: build
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
+# (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then
+# the in-process benchmarks. See docs/performance.md.
 bench: build
+	@BUILD=$(CURDIR)/$(BUILD_DIR) bench/run_bench.sh --json $(CURDIR)/missive-bench.json
 	@$(BUILD_DIR)/bench/send_bench
 	@$(BUILD_DIR)/bench/reminder_bench
 	@$(BUILD_DIR)/bench/sync_bench

@@ -59,7 +59,7 @@ std::string Setup::must_post(client::HttpClient& http, std::string_view target,
   return response->body;
 }
 
-std::vector<BenchUser> Setup::users(const std::string& prefix, int count) const {
+std::vector<BenchUser> Setup::users(const std::string& prefix, int count, bool with_login) const {
   std::vector<BenchUser> users(static_cast<std::size_t>(count));
   std::vector<std::unique_ptr<client::HttpClient>> admins, anonymous;
   for (int t = 0; t < kThreads; ++t) {
@@ -75,12 +75,21 @@ std::vector<BenchUser> Setup::users(const std::string& prefix, int count) const 
                     u.handle, i, u.handle),
         201);
     u.id = parse(created)["id"].GetInt64();
-    const auto login = must_post(
+    if (!with_login) return;
+    const auto session = must_post(
         *anonymous[t], "/v1/sessions",
         fmt::format(R"({{"handle":"{}","password":"pw-{}"}})", u.handle, u.handle), 201);
-    u.token = parse(login)["token"].GetString();
+    u.token = parse(session)["token"].GetString();
   });
   return users;
+}
+
+std::string Setup::login(const BenchUser& user) const {
+  auto anonymous = client("");
+  const auto body = must_post(
+      *anonymous, "/v1/sessions",
+      fmt::format(R"({{"handle":"{}","password":"pw-{}"}})", user.handle, user.handle), 201);
+  return parse(body)["token"].GetString();
 }
 
 std::int64_t Setup::group(const std::string& name, const std::vector<BenchUser>& members,

@@ -28,8 +28,11 @@ class Setup {
   // Posts and checks the status; returns the body.
   std::string must_post(client::HttpClient& http, std::string_view target, std::string_view body,
                         int expected_status) const;
-  // `count` new users "<prefix>-<i>", created and logged in by several threads.
-  std::vector<BenchUser> users(const std::string& prefix, int count) const;
+  // `count` new users "<prefix>-<i>", created and (when `login`) logged in by several threads;
+  // without a login their tokens are empty.
+  std::vector<BenchUser> users(const std::string& prefix, int count, bool login = true) const;
+  // A session token for a user made by users().
+  std::string login(const BenchUser& user) const;
   // A group owned by `owner_token` with every one of `members`; returns its id.
   std::int64_t group(const std::string& name, const std::vector<BenchUser>& members,
                      const std::string& owner_token) const;

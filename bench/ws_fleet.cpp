@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -38,6 +39,7 @@ struct WsFleet::Impl {
       }));
       ws.async_handshake(fleet.host, "/ws", [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->fleet.failed("handshake: " + ec.message());
+        self->ws.text(true);
         self->fleet.handshake_done();
         self->read();
       });
@@ -54,8 +56,24 @@ struct WsFleet::Impl {
       });
     }
 
+    // On the fleet's thread: one write at a time, in order.
+    void enqueue(std::string text) {
+      outbox.push_back(std::move(text));
+      if (outbox.size() == 1) write_next();
+    }
+
+    void write_next() {
+      ws.async_write(net::buffer(outbox.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;  // closed: the benchmark counts what was answered
+                       self->outbox.pop_front();
+                       if (!self->outbox.empty()) self->write_next();
+                     });
+    }
+
     Impl& fleet;
     std::size_t index;
+    std::deque<std::string> outbox;
     std::string token;
     websocket::stream<beast::tcp_stream> ws;
     beast::flat_buffer buffer;
@@ -119,6 +137,13 @@ void WsFleet::connect(const std::vector<std::string>& tokens, std::size_t in_fli
 }
 
 std::size_t WsFleet::connected() const { return impl_->open.load(); }
+
+void WsFleet::send(std::size_t device, std::string text) {
+  auto target = impl_->devices.at(device);
+  net::post(impl_->ioc, [target = std::move(target), text = std::move(text)]() mutable {
+    target->enqueue(std::move(text));
+  });
+}
 
 void WsFleet::stop() {
   if (!impl_->thread.joinable()) return;

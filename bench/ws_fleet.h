@@ -1,9 +1,11 @@
 #pragma once
-// Many WebSocket devices on one Asio thread, for the sync benchmarks: each connects to /ws
-// with its token and hands every text frame it receives to one callback.
+// Many WebSocket devices on one Asio thread, for the sync benchmarks and missive-bench: each
+// connects to /ws with its token, hands every text frame it receives to one callback, and can
+// send text frames (queued per device and written in order, so requests can be pipelined).
 //
-// Thread-safety: connect() and stop() from the owner's thread; the callback runs on the
-// fleet's thread.
+// Thread-safety: connect() and stop() from the owner's thread; send() from any thread
+// (including the callback) but not while connect() runs; the callback runs on the fleet's
+// thread.
 
 #include <cstdint>
 #include <functional>
@@ -26,6 +28,8 @@ class WsFleet {
   // all are connected. Throws std::runtime_error when one fails.
   void connect(const std::vector<std::string>& tokens, std::size_t in_flight = 200);
   std::size_t connected() const;
+  // Queues one text frame to a connected device (its index in connect order).
+  void send(std::size_t device, std::string text);
   void stop();
 
  private:

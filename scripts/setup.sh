@@ -10,6 +10,7 @@ packages=(
   libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
+  libhiredis-dev redis-server
 )
 
 missing=()

@@ -2,7 +2,8 @@
 // The bus: "these users have new timeline entries", carried from the node that committed them
 // to every node where a device of theirs may be connected. A notice is a hint: the timeline in
 // the store is the truth, and a device that misses a notice catches up by pulling.
-// Implementations: LocalBus (one process, the default); Redis with the PostgreSQL store.
+// Implementations: LocalBus (one process, the default) and RedisBus (bus/redis_bus.h: several
+// nodes, Redis pub/sub).
 //
 // Thread-safety: every method may be called from any thread concurrently.
 
@@ -24,11 +25,19 @@ class Bus {
 
   virtual ~Bus() = default;
   virtual void publish(const std::vector<UserId>& users) = 0;
-  // Every notice published after this call reaches the handler. Returns a subscription id.
+  // Every notice published after this call reaches the handler (with a bus that carries
+  // notices between nodes: every notice naming a user watched here). Returns a subscription id.
   virtual int subscribe(Handler handler) = 0;
   // After it returns the handler is never called again (so its owner may be destroyed). Not
   // to be called from inside a handler.
   virtual void unsubscribe(int id) = 0;
+  // This node wants the notices naming `user` (a device of theirs is connected here). Counted:
+  // each watch is undone by one unwatch. A bus that carries notices between nodes uses them to
+  // subscribe only for the users connected to this node; it may also hand the handlers a notice
+  // for `user` when the subscription takes effect (a notice is only a hint, never harmful).
+  // LocalBus delivers every notice anyway and ignores them. Must return at once.
+  virtual void watch(UserId user) { (void)user; }
+  virtual void unwatch(UserId user) { (void)user; }
 };
 
 // In-process: publish calls every subscriber directly.

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "bus/bus.h"
+#include "bus/redis_bus.h"
 #include "cli/commands.h"
 #include "cli/store_choice.h"
 #include "core/clock.h"
@@ -31,6 +32,7 @@ namespace {
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
+  std::string bus = "local";  // or redis://HOST:PORT
   std::string data = "./data";
   std::string store;  // empty: SQLite in data; else a PostgreSQL URL
   int store_connections = 16;
@@ -108,6 +110,25 @@ Result<std::unique_ptr<Store>> open_store(const ServeOptions& options) {
   return store;
 }
 
+// "local", or a Redis bus for "redis://HOST[:PORT]" (it connects in the background).
+Result<std::unique_ptr<Bus>> make_bus(const std::string& spec) {
+  if (spec == "local") return std::make_unique<LocalBus>();
+  auto address = parse_redis_url(spec);
+  if (!address) return fail(ErrorCode::invalid, "--bus " + address.error().message + " or local");
+  const std::string where = spec;
+  return std::make_unique<RedisBus>(RedisBusOptions{
+      .address = *address,
+      .on_state = [where](bool connected, const std::string& detail) {
+        if (connected) {
+          spdlog::info("bus: connected to {}", where);
+        } else {
+          spdlog::warn("bus: {} unreachable ({}); until it is back, notices reach only this "
+                       "node's devices (the others catch up then); retrying with backoff",
+                       where, detail);
+        }
+      }});
+}
+
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("missive");
   spdlog::set_default_logger(logger);
@@ -132,6 +153,11 @@ Status serve(const ServeOptions& options) {
   engine_options.reminder_minutes = *reminder_minutes;
   engine_options.diffusion_limit = options.diffusion_limit;
   engine_options.sync_retention_ms = options.sync_retention_seconds * 1000;
+  // Checked before anything starts: a mistyped --bus must not leave a half-started server.
+  if (options.bus != "local" && !parse_redis_url(options.bus)) {
+    return fail(ErrorCode::invalid, "--bus " + parse_redis_url(options.bus).error().message +
+                                        " or local");
+  }
   setup_logging(options.log_level);
 
   std::error_code ec;
@@ -154,9 +180,11 @@ Status serve(const ServeOptions& options) {
   auto store = open_store(options);
   if (!store) return std::unexpected(store.error());
   // Every commit that adds timeline entries tells the bus, and the server's WebSocket
-  // connections of those users push them. The listener runs on the store's writer thread;
-  // LocalBus calls the server's handler, which only posts work to the worker pool.
-  LocalBus bus;
+  // connections of those users push them. The listener runs on the store's writer thread:
+  // LocalBus calls the server's handler, which only posts work to the worker pool; RedisBus
+  // only records the users for its own thread.
+  MISSIVE_TRY(const std::unique_ptr<Bus> bus_owner, make_bus(options.bus));
+  Bus& bus = *bus_owner;
   (*store)->set_timeline_listener([&bus](const std::vector<UserId>& users) { bus.publish(users); });
   SystemClock clock;
   Engine engine(**store, clock, engine_options);
@@ -266,6 +294,11 @@ void register_serve(CLI::App& app, Context& context) {
   CLI::App* cmd = app.add_subcommand("serve", "run the Missive server");
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("MISSIVE_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--bus", options->bus,
+                  "how notices reach the nodes: local (one node), or redis://HOST:PORT (several "
+                  "nodes; pushes go through Redis)")
+      ->envname("MISSIVE_BUS")
       ->capture_default_str();
   cmd->add_option("--data", options->data, "data directory (holds missive.db)")
       ->envname("MISSIVE_DATA")

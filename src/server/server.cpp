@@ -47,8 +47,8 @@ class Session;
 
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
-  Shared(Engine& e, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e), engine(e), options(opts), ws{api, e, options, pool, {}} {}
+  Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
+      : api(e), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
 
   Api api;
   Engine& engine;
@@ -255,7 +255,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct Server::Impl {
   Impl(Engine& engine, Bus& b, ServerOptions opts)
-      : shared(engine, opts, pool),
+      : shared(engine, b, opts, pool),
         bus(b),
         ioc(std::max(1, opts.io_threads)),
         pool(static_cast<std::size_t>(std::max(1, opts.worker_threads))),

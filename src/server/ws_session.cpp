@@ -319,17 +319,25 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   bool dirty_ = false;     // guarded by push_mutex_: a notice came since the fetch read pushed_
 };
 
+// watch/unwatch run under mutex_, so the bus sees a user's first arrival and last departure in
+// the order they happened here (they only record it and return).
 void WsRegistry::add(UserId user, const std::shared_ptr<WsSession>& session) {
   std::lock_guard lock(mutex_);
-  users_[user.value].emplace_back(session.get(), session);
+  auto& sessions = users_[user.value];
+  if (sessions.empty()) bus_.watch(user);
+  sessions.emplace_back(session.get(), session);
 }
 
 void WsRegistry::remove(UserId user, const WsSession* session) {
   std::lock_guard lock(mutex_);
   const auto it = users_.find(user.value);
   if (it == users_.end()) return;
-  std::erase_if(it->second, [session](const auto& entry) { return entry.first == session; });
-  if (it->second.empty()) users_.erase(it);
+  const auto removed =
+      std::erase_if(it->second, [session](const auto& entry) { return entry.first == session; });
+  if (removed > 0 && it->second.empty()) {
+    users_.erase(it);
+    bus_.unwatch(user);
+  }
 }
 
 void WsRegistry::notify(const std::vector<UserId>& users) {

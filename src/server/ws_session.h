@@ -28,10 +28,12 @@ namespace missive::server {
 
 class WsSession;
 
-// user -> their live connections.
+// user -> their live connections. The bus is told to watch a user while they have one here.
 class WsRegistry {
  public:
+  explicit WsRegistry(Bus& bus) : bus_(bus) {}
   void add(UserId user, const std::shared_ptr<WsSession>& session);
+  // No-op when `session` is not registered (it may be removed twice: on close and when freed).
   void remove(UserId user, const WsSession* session);
   // The users' timelines grew: each of their connections fetches and pushes the new entries.
   // Returns at once (the fetches run on the worker pool).
@@ -40,6 +42,7 @@ class WsRegistry {
   std::size_t size();
 
  private:
+  Bus& bus_;
   std::mutex mutex_;
   // guarded by mutex_
   std::unordered_map<std::int64_t, std::vector<std::pair<const WsSession*, std::weak_ptr<WsSession>>>>

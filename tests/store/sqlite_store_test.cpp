@@ -110,6 +110,27 @@ TEST_F(SqliteStoreTest, UpgradesADatabaseFromEveryOlderVersion) {
   }
 }
 
+// Version 5 keeps member counts by trigger: a database upgraded from version 4 counts the
+// groups it already has (active memberships of active users), and keeps counting after.
+TEST_F(SqliteStoreTest, UpgradeToVersion5CountsExistingMembers) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  {
+    auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_write_create));
+    must(sqlite::migrate(*db, 4));
+    must(db->exec(
+        "INSERT INTO user (id, handle, first_name, last_name, password_hash, is_active, created_at) "
+        "VALUES (1, 'o', 'O', 'O', 'x', 1, 0), (2, 'a', 'A', 'A', 'x', 1, 0), "
+        "(3, 'b', 'B', 'B', 'x', 0, 0), (4, 'c', 'C', 'C', 'x', 1, 0);"
+        "INSERT INTO grp (id, name, owner_id, created_at) VALUES (1, 'g', 1, 0);"
+        "INSERT INTO user_group (group_id, user_id, is_active) VALUES (1, 2, 1), (1, 3, 1), (1, 4, 0);"));
+  }
+  auto store = must(open_sqlite_store(SqliteOptions{path_}));
+  EXPECT_EQ(must(store->get_group(GroupId(1))).member_count, 1);  // b inactive, c removed
+  must(store->set_user_active(UserId(3), true));
+  must(store->add_member(GroupId(1), UserId(4)));
+  EXPECT_EQ(must(store->get_group(GroupId(1))).member_count, 3);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
   { must(open_sqlite_store(SqliteOptions{path_})); }
   {

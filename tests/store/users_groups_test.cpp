@@ -180,6 +180,22 @@ TEST_P(StoreConformance, MembershipAddRemoveAndReactivate) {
   EXPECT_EQ(must(store().member_ids(g.id)), (std::vector<UserId>{m[0], m[2]}));
   EXPECT_EQ(must(store().get_group(g.id)).member_count, 2);
 
+  // Reactivating the user counts the membership again; a removed member of a deactivated user
+  // is not counted back when the user returns.
+  must(store().set_user_active(m[1], true));
+  EXPECT_EQ(must(store().get_group(g.id)).member_count, 3);
+  must(store().set_user_active(m[2], false));
+  must(store().remove_member(g.id, m[2]));
+  must(store().set_user_active(m[2], true));
+  EXPECT_EQ(must(store().get_group(g.id)).member_count, 2);
+  EXPECT_EQ(must(store().member_ids(g.id)).size(), 2u);
+  // Counted per group: a second group of the same users is independent.
+  Group other = group("Dev", owner.id, {m[0]});
+  EXPECT_EQ(other.member_count, 1);
+  must(store().set_user_active(m[0], false));
+  EXPECT_EQ(must(store().get_group(other.id)).member_count, 0);
+  EXPECT_EQ(must(store().get_group(g.id)).member_count, 1);
+
   EXPECT_EQ(status(store().add_member(GroupId(999), m[0])), "not_found");
   EXPECT_EQ(status(store().add_member(g.id, UserId(999))), "not_found");
   EXPECT_EQ(status(store().list_members(GroupId(999))), "not_found");

@@ -228,11 +228,49 @@ CREATE TABLE message_fanout (
 CREATE INDEX message_fanout_pending ON message_fanout(message_id) WHERE finished = 0;
 )sql";
 
+// Version 5: a group's member count (active memberships of active users) kept by triggers on
+// every membership and user change, instead of a count over user_group on every read of the
+// group — which is on the send path and made adding a member cost O(members).
+constexpr const char* kV5 = R"sql(
+ALTER TABLE grp ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+UPDATE grp SET member_count =
+  (SELECT count(*) FROM user_group ug JOIN user u ON u.id = ug.user_id
+   WHERE ug.group_id = grp.id AND ug.is_active = 1 AND u.is_active = 1);
+
+CREATE TRIGGER user_group_counted_insert AFTER INSERT ON user_group
+WHEN NEW.is_active = 1 AND (SELECT is_active FROM user WHERE id = NEW.user_id) = 1
+BEGIN
+  UPDATE grp SET member_count = member_count + 1 WHERE id = NEW.group_id;
+END;
+
+CREATE TRIGGER user_group_counted_update AFTER UPDATE OF is_active ON user_group
+WHEN (OLD.is_active = 1) <> (NEW.is_active = 1)
+     AND (SELECT is_active FROM user WHERE id = NEW.user_id) = 1
+BEGIN
+  UPDATE grp SET member_count = member_count + (CASE WHEN NEW.is_active = 1 THEN 1 ELSE -1 END)
+  WHERE id = NEW.group_id;
+END;
+
+CREATE TRIGGER user_group_counted_delete AFTER DELETE ON user_group
+WHEN OLD.is_active = 1 AND (SELECT is_active FROM user WHERE id = OLD.user_id) = 1
+BEGIN
+  UPDATE grp SET member_count = member_count - 1 WHERE id = OLD.group_id;
+END;
+
+CREATE TRIGGER user_counted_active AFTER UPDATE OF is_active ON user
+WHEN (OLD.is_active = 1) <> (NEW.is_active = 1)
+BEGIN
+  UPDATE grp SET member_count = member_count + (CASE WHEN NEW.is_active = 1 THEN 1 ELSE -1 END)
+  WHERE id IN (SELECT group_id FROM user_group WHERE user_id = NEW.id AND is_active = 1);
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2, index_existing_messages},
     {3, kV3},
     {4, kV4},
+    {5, kV5},
 };
 
 }  // namespace

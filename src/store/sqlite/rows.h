@@ -24,9 +24,7 @@ inline constexpr int kMessageColumns = 17;
 
 // Group columns followed by the active member count.
 #define MISSIVE_GROUP_COLUMNS                                                          \
-  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, "                      \
-  "(SELECT count(*) FROM user_group ug JOIN user mu ON mu.id = ug.user_id "            \
-  " WHERE ug.group_id = g.id AND ug.is_active = 1 AND mu.is_active = 1)"
+  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, g.member_count"
 inline constexpr int kGroupColumns = 7;
 
 Result<User> user_from_row(const Stmt& stmt, int first = 0);
