@@ -5,6 +5,9 @@
 #   scripts/test_postgres.sh start DIR   starts it; writes its URL to DIR/url and the data
 #                                        directory's path to DIR/data
 #   scripts/test_postgres.sh stop DIR    stops it, removes its data directory and DIR
+#   scripts/test_postgres.sh pause DIR   stops the server (fast shutdown), keeps its data
+#   scripts/test_postgres.sh resume DIR  starts it again on the same data and port (an outage
+#                                        in the middle of a test)
 #
 # (The data lives under the system temp dir, not DIR, so that the postgres user can reach it
 # wherever DIR is.)
@@ -17,7 +20,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|pause|resume DIR" >&2
   exit 2
 fi
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -51,6 +54,21 @@ free_port() {
   return 1
 }
 
+run_server() {
+  local data=$1 port=$2
+  as_pg "$PGBIN/pg_ctl" -D "$data/pg" -l "$data/pg/log" -w -t 30 start -o \
+    "-p $port -k $data/sock -c listen_addresses=127.0.0.1 -c max_connections=200 \
+     -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c deadlock_timeout=100ms" >/dev/null
+}
+
+pause() {
+  as_pg "$PGBIN/pg_ctl" -D "$(cat "$dir/data")/pg" -m fast -w stop >/dev/null
+}
+
+resume() {
+  run_server "$(cat "$dir/data")" "$(cat "$dir/port")"
+}
+
 start() {
   if [ ! -x "$PGBIN/initdb" ]; then
     echo "test_postgres: $PGBIN/initdb not found (scripts/setup.sh installs postgresql-15)" >&2
@@ -69,9 +87,8 @@ start() {
   local port
   for _ in 1 2 3 4 5; do
     port=$(free_port)
-    if as_pg "$PGBIN/pg_ctl" -D "$data/pg" -l "$data/pg/log" -w -t 30 start -o \
-      "-p $port -k $data/sock -c listen_addresses=127.0.0.1 -c max_connections=200 \
-       -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c deadlock_timeout=100ms" >/dev/null; then
+    if run_server "$data" "$port"; then
+      echo "$port" >"$dir/port"
       echo "postgres://postgres@127.0.0.1:$port/postgres" >"$dir/url"
       echo "test_postgres: $(cat "$dir/url")"
       return 0
@@ -86,5 +103,7 @@ start() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  pause) pause ;;
+  resume) resume ;;
+  *) echo "usage: $0 start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

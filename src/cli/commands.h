@@ -11,6 +11,7 @@ namespace missive::cli {
 
 void register_serve(CLI::App& app, Context& context);              // serve.cpp
 void register_backup_command(CLI::App& app, Context& context);     // cmd_backup.cpp
+void register_migrate(CLI::App& app, Context& context);            // serve.cpp
 void register_session_commands(CLI::App& app, Context& context);   // cmd_session.cpp
 void register_user_commands(CLI::App& app, Context& context);      // cmd_users.cpp
 void register_group_commands(CLI::App& app, Context& context);     // cmd_groups.cpp

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
 
   register_serve(app, context);
   register_backup_command(app, context);
+  register_migrate(app, context);
   register_session_commands(app, context);
   register_user_commands(app, context);
   register_group_commands(app, context);

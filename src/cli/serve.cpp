@@ -1,8 +1,9 @@
-// `missive serve`: the server process.
+// `missive serve`: the server process; `missive migrate`: its database schema.
 
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,16 +12,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <random>
 
 #include "bus/bus.h"
 #include "bus/redis_bus.h"
 #include "cli/commands.h"
+#include "cli/store_choice.h"
 #include "core/clock.h"
 #include "core/reminder_schedule.h"
 #include "engine/engine.h"
 #include "engine/reminder_scheduler.h"
 #include "engine/sync_worker.h"
 #include "server/server.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace missive::cli {
@@ -30,6 +34,9 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string bus = "local";  // or redis://HOST:PORT
   std::string data = "./data";
+  std::string store;  // empty: SQLite in data; else a PostgreSQL URL
+  int store_connections = 16;
+  bool no_migrate = false;
   std::string admin_password;
   std::string password_cost = "interactive";
   std::string log_level = "info";
@@ -86,6 +93,37 @@ Result<ListenAddress> parse_listen(std::string_view text) {
   return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+// A name no other node has: the host, the process and a random part (node leases).
+std::string node_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  return fmt::format("{}/{}/{:08x}", host, ::getpid(), random());
+}
+
+// The store serve runs on: PostgreSQL for --store, else SQLite in the data directory.
+Result<std::unique_ptr<Store>> open_store(const ServeOptions& options) {
+  if (!options.store.empty()) {
+    PostgresOptions pg{.url = options.store,
+                       .connections = options.store_connections,
+                       .migrate = !options.no_migrate};
+    auto store = open_postgres_store(pg);
+    if (!store) {
+      return fail(store.error().code, fmt::format("cannot open {}: {}", redacted_url(options.store),
+                                                  store.error().message));
+    }
+    return store;
+  }
+  SqliteOptions store_options;
+  store_options.path = sqlite_path(options.data);
+  auto store = open_sqlite_store(store_options);
+  if (!store) {
+    return fail(store.error().code,
+                fmt::format("cannot open {}: {}", store_options.path, store.error().message));
+  }
+  return store;
+}
+
 // "local", or a Redis bus for "redis://HOST[:PORT]" (it connects in the background).
 Result<std::unique_ptr<Bus>> make_bus(const std::string& spec) {
   if (spec == "local") return std::make_unique<LocalBus>();
@@ -113,6 +151,7 @@ void setup_logging(const std::string& level) {
 
 Status serve(const ServeOptions& options) {
   MISSIVE_TRY(const ListenAddress listen, parse_listen(options.listen));
+  MISSIVE_TRY_STATUS(check_store_url(options.store));
   EngineOptions engine_options;
   if (options.password_cost == "minimal") {
     engine_options.password_cost = PasswordCost::minimal;
@@ -165,13 +204,8 @@ Status serve(const ServeOptions& options) {
   // store reports as "disk full" while reads carry on.
   std::signal(SIGXFSZ, SIG_IGN);
 
-  SqliteOptions store_options;
-  store_options.path = (std::filesystem::path(options.data) / "missive.db").string();
-  auto store = open_sqlite_store(store_options);
-  if (!store) {
-    return fail(store.error().code,
-                fmt::format("cannot open {}: {}", store_options.path, store.error().message));
-  }
+  auto store = open_store(options);
+  if (!store) return std::unexpected(store.error());
   // Every commit that adds timeline entries tells the bus, and the server's WebSocket
   // connections of those users push them. The listener runs on the store's writer thread:
   // LocalBus calls the server's handler, which only posts work to the worker pool; RedisBus
@@ -222,7 +256,9 @@ Status serve(const ServeOptions& options) {
                       spdlog::info("reminders: {} messages, {} sent, {} deactivated",
                                    report->messages, report->reminders, report->deactivated);
                     }
-                  }});
+                  },
+                  // On a shared PostgreSQL database one node at a time sends reminders.
+                  .lease_holder = options.store.empty() ? std::string() : node_name()});
   reminders.start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned; the search index is merged in small steps.
@@ -252,7 +288,41 @@ Status serve(const ServeOptions& options) {
   return {};
 }
 
+Status migrate(const std::string& store, const std::string& data) {
+  MISSIVE_TRY_STATUS(check_store_url(store));
+  const std::string where = store.empty() ? sqlite_path(data) : redacted_url(store);
+  auto done = store.empty() ? migrate_sqlite_database(sqlite_path(data))
+                            : migrate_postgres_schema(store);
+  if (!done) {
+    return fail(done.error().code, fmt::format("cannot migrate {}: {}", where, done.error().message));
+  }
+  if (done->from == done->to) {
+    fmt::print("missive: {}: schema version {} (up to date)\n", where, done->to);
+  } else {
+    fmt::print("missive: {}: schema version {} (was {})\n", where, done->to, done->from);
+  }
+  return {};
+}
+
 }  // namespace
+
+void register_migrate(CLI::App& app, Context& context) {
+  struct MigrateOptions {
+    std::string store;
+    std::string data = "./data";
+  };
+  auto options = std::make_shared<MigrateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "migrate", "create or upgrade the database schema, then print its version");
+  cmd->add_option("--store", options->store, "PostgreSQL URL; default: SQLite in --data")
+      ->envname("MISSIVE_STORE");
+  cmd->add_option("--data", options->data, "data directory (holds missive.db)")
+      ->envname("MISSIVE_DATA")
+      ->capture_default_str();
+  cmd->callback([&context, options] {
+    context.action = [options] { return migrate(options->store, options->data); };
+  });
+}
 
 void register_serve(CLI::App& app, Context& context) {
   auto options = std::make_shared<ServeOptions>();
@@ -268,6 +338,19 @@ void register_serve(CLI::App& app, Context& context) {
   cmd->add_option("--data", options->data, "data directory (holds missive.db)")
       ->envname("MISSIVE_DATA")
       ->capture_default_str();
+  cmd->add_option("--store", options->store,
+                  "PostgreSQL URL (postgres://USER[:PASSWORD]@HOST:PORT/DB) to keep the data in; "
+                  "default: SQLite in --data")
+      ->envname("MISSIVE_STORE");
+  cmd->add_option("--store-connections", options->store_connections,
+                  "most connections this node opens to PostgreSQL")
+      ->envname("MISSIVE_STORE_CONNECTIONS")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_flag("--no-migrate", options->no_migrate,
+                "PostgreSQL: refuse to start unless the schema is this version (run `missive "
+                "migrate` first) instead of creating or upgrading it")
+      ->envname("MISSIVE_NO_MIGRATE");
   cmd->add_option("--admin-password", options->admin_password,
                   "password of the admin account created on first start (default: generated)")
       ->envname("MISSIVE_ADMIN_PASSWORD");

@@ -367,6 +367,13 @@ class Engine {
   Result<ReminderRunReport> run_due_reminders(Timestamp now);
   // When the earliest schedule falls due; nullopt when none is pending.
   Result<std::optional<Timestamp>> next_reminder_due();
+  // Takes or renews the node lease `name` for `holder` for ttl_ms from the clock's now
+  // (Store::acquire_lease): true when `holder` holds it. Several nodes on one store run a
+  // reminder pass only while holding the lease kReminderLease.
+  static constexpr const char* kReminderLease = "reminders";
+  Result<bool> acquire_lease(const std::string& name, const std::string& holder,
+                             std::int64_t ttl_ms);
+  Status release_lease(const std::string& name, const std::string& holder);
 
   // --- multi-device sync (docs/protocol.md) ---
   // The caller's timeline after request.since. Message entries pulled are marked delivered.

@@ -148,4 +148,13 @@ Result<std::optional<Timestamp>> Engine::next_reminder_due() {
   return next.front().due_at;
 }
 
+Result<bool> Engine::acquire_lease(const std::string& name, const std::string& holder,
+                                   std::int64_t ttl_ms) {
+  return store_.acquire_lease(name, holder, clock_.now(), ttl_ms);
+}
+
+Status Engine::release_lease(const std::string& name, const std::string& holder) {
+  return store_.release_lease(name, holder);
+}
+
 }  // namespace missive

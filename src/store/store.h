@@ -170,6 +170,13 @@ struct ReminderWriteOutcome {
   std::int64_t deactivated = 0;
 };
 
+// What `missive migrate` did: the schema version found (0: no schema yet) and the version
+// the database has now.
+struct SchemaMigration {
+  int from = 0;
+  int to = 0;
+};
+
 // A reminder as its recipient sees it.
 struct ReceivedReminder {
   std::int64_t id = 0;  // increases with every reminder sent
@@ -373,6 +380,16 @@ class Store {
   // group counters and the members who leave. nullopt when no fan-out is pending. Resumes
   // where the last committed chunk ended (after a crash too).
   virtual Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) = 0;
+
+  // --- node leases: work exactly one server node does at a time (reminder passes, pruning) ---
+  // Takes the lease `name` for `holder` until now + ttl_ms, or renews it if `holder` already
+  // holds it. true when `holder` holds it afterwards; false while another holder's lease has
+  // not expired (expires_at > now). Atomic across every process sharing the store.
+  virtual Result<bool> acquire_lease(const std::string& name, const std::string& holder,
+                                     Timestamp now, std::int64_t ttl_ms) = 0;
+  // Gives the lease up if `holder` holds it, so another holder may take it at once; nothing
+  // happens otherwise.
+  virtual Status release_lease(const std::string& name, const std::string& holder) = 0;
 };
 
 }  // namespace missive

@@ -22,11 +22,23 @@ constexpr std::string_view kTlsHost = "https://127.0.0.1:";
 
 }  // namespace
 
-ServerProcess::ServerProcess() {
+ServerProcess::ServerProcess() : ServerProcess(std::string()) {
+  if (on_postgres()) {
+    schema_ = std::make_unique<TestSchema>(postgres_url());
+    store_url_ = schema_->url();
+  }
+}
+
+ServerProcess::ServerProcess(std::string store_url) : store_url_(std::move(store_url)) {
   std::random_device random;
   dir_ = std::filesystem::temp_directory_path() /
          ("missive-itest-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
   std::filesystem::create_directories(dir_);
+}
+
+std::string ServerProcess::output() {
+  std::lock_guard lock(mutex_);
+  return output_;
 }
 
 ServerProcess::~ServerProcess() {
@@ -61,6 +73,10 @@ void ServerProcess::start() {
   env_strings.push_back("MISSIVE_SEND_RATE=0");
   std::vector<std::string> args = {MISSIVE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
                                    dir_.string()};
+  if (!store_url_.empty()) {
+    // A few connections per server: the test PostgreSQL serves many servers at once.
+    args.insert(args.end(), {"--store", store_url_, "--store-connections", "4"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -127,11 +143,6 @@ void ServerProcess::read_output(int fd) {
   std::lock_guard lock(mutex_);
   eof_ = true;
   changed_.notify_all();
-}
-
-std::string ServerProcess::output() {
-  std::lock_guard lock(mutex_);
-  return output_;
 }
 
 void ServerProcess::reap() {

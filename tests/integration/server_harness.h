@@ -2,8 +2,11 @@
 // The real `missive serve` as a subprocess on 127.0.0.1:0 with a fresh data directory, for
 // black-box tests over HTTP. Its stdout and stderr (the log, at `warn` unless a test passes
 // --log-level) are captured. The per-user send rate is off (MISSIVE_SEND_RATE=0) so tests can
-// send in bulk; a test of the limit passes --send-rate, which wins over the environment. The process can be stopped (SIGTERM) and restarted on the same
-// data; it is killed and its directory removed on destruction.
+// send in bulk; a test of the limit passes --send-rate, which wins over the environment. The
+// process can be stopped (SIGTERM) and restarted on the same data; it is killed and its
+// directory removed on destruction. On PostgreSQL (test_postgres.h:
+// MISSIVE_TEST_STORE=postgres) its data is a fresh schema of the test database instead
+// (`--store URL`), dropped on destruction.
 //
 // Thread-safety: one owner thread.
 
@@ -12,10 +15,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "test_postgres.h"
 
 namespace missive::itest {
 
@@ -24,7 +30,10 @@ inline constexpr const char* kAdminPassword = "admin-password-1";
 
 class ServerProcess {
  public:
-  ServerProcess();  // creates the data directory; call start()
+  ServerProcess();  // creates the data directory (and schema on PostgreSQL); call start()
+  // A server on the given store (`missive serve --store store_url`), e.g. a second node on
+  // another server's database (its store_url()).
+  explicit ServerProcess(std::string store_url);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -53,12 +62,16 @@ class ServerProcess {
   bool tls() const { return tls_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return dir_; }
+  // The --store URL the server runs with; empty on SQLite (data_dir()/missive.db).
+  const std::string& store_url() const { return store_url_; }
 
  private:
   void read_output(int fd);
   void reap();
 
   std::filesystem::path dir_;
+  std::unique_ptr<TestSchema> schema_;  // owned only by the server that created it
+  std::string store_url_;
   std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::thread reader_;

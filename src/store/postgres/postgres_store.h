@@ -21,11 +21,19 @@ struct PostgresOptions {
   std::string url;
   int connections = 8;  // at most this many connections are open at once
   PostgresSearchPlan search_plan = PostgresSearchPlan::automatic;
+  // true: create the schema when absent and upgrade it when older than this build. false:
+  // leave it alone, and refuse (unavailable) a schema that is not this build's version.
+  bool migrate = true;
 };
 
-// Connects, creates or upgrades the schema, and returns the store. unavailable if the
-// database cannot be reached, a migration fails, or the schema is newer than this build.
+// Connects, creates or upgrades the schema (unless !options.migrate), and returns the store.
+// unavailable if the database cannot be reached, a migration fails, the schema is newer than
+// this build, or (without migrate) the schema is absent or older.
 Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
+
+// Creates or upgrades the schema (`missive migrate`): the versions before and after.
+// unavailable as open_postgres_store.
+Result<SchemaMigration> migrate_postgres_schema(const std::string& url);
 inline Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
   return open_postgres_store(PostgresOptions{url});
 }

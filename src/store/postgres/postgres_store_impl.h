@@ -84,6 +84,9 @@ class PostgresStore final : public Store {
   Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
   Result<std::int64_t> prune_timeline(Timestamp before) override;
   Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override;
+  Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
+                             std::int64_t ttl_ms) override;
+  Status release_lease(const std::string& name, const std::string& holder) override;
 
   Pool& pool() { return pool_; }
 

@@ -61,4 +61,18 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
       std::make_unique<sqlite::SqliteStore>(std::move(writer), std::move(readers), options));
 }
 
+Result<SchemaMigration> migrate_sqlite_database(const std::string& path) {
+  SchemaMigration out;
+  if (std::filesystem::exists(path)) {
+    MISSIVE_TRY(std::unique_ptr<Db> db, Db::open(path, OpenMode::read_only));
+    MISSIVE_TRY(out.from, sqlite::schema_version(*db));
+  }
+  // Opening migrates, under the same settings (WAL) the server uses.
+  MISSIVE_TRY(auto store, open_sqlite_store(SqliteOptions{.path = path}));
+  store.reset();
+  MISSIVE_TRY(std::unique_ptr<Db> db, Db::open(path, OpenMode::read_only));
+  MISSIVE_TRY(out.to, sqlite::schema_version(*db));
+  return out;
+}
+
 }  // namespace missive

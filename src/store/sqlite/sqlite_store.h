@@ -41,5 +41,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 // unavailable when reading or writing fails (nothing is left at `destination` then).
 Result<std::int64_t> backup_sqlite_database(const std::string& database,
                                             const std::string& destination);
+// Creates or upgrades the database at `path` (`missive migrate`): the schema versions before
+// and after. unavailable as open_sqlite_store.
+Result<SchemaMigration> migrate_sqlite_database(const std::string& path);
 
 }  // namespace missive

@@ -1,10 +1,13 @@
 #pragma once
 // SqliteStore: the Store over one writer connection and a pool of read connections. The
 // operations live in users_groups.cpp, messages.cpp, reads.cpp, reminders.cpp, search.cpp,
-// timeline.cpp (sync reads, delivery, pruning) and fanout.cpp.
+// timeline.cpp (sync reads, delivery, pruning), fanout.cpp and leases.cpp.
 
 #include <exception>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -87,6 +90,9 @@ class SqliteStore final : public Store {
   Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
   Result<std::int64_t> prune_timeline(Timestamp before) override;
   Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override;
+  Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
+                             std::int64_t ttl_ms) override;
+  Status release_lease(const std::string& name, const std::string& holder) override;
 
  private:
   // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed. The
@@ -138,7 +144,16 @@ class SqliteStore final : public Store {
     return std::move(*out);
   }
 
+  struct Lease {
+    std::string holder;
+    Timestamp expires_at = 0;
+  };
+
   const SearchPlan search_plan_;
+  // Node leases (leases.cpp): an SQLite database has one server process, so they live in
+  // memory; they only have to be exclusive between that process's threads.
+  std::mutex leases_mutex_;
+  std::map<std::string, Lease, std::less<>> leases_;  // guarded by leases_mutex_
   ReadPool pool_;
   Writer writer_;  // last: its thread stops (after finishing queued jobs) before pool_ goes
 };

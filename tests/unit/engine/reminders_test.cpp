@@ -376,5 +376,42 @@ TEST_F(RemindersTest, TheSchedulerThreadSendsWhatIsDueAndStops) {
   EXPECT_GT(passes.load(), 0);
 }
 
+// Two nodes' schedulers on one store: only the lease holder runs passes; when it stops (and
+// releases the lease) the other takes over.
+TEST_F(RemindersTest, WithALeaseOneSchedulerAtATimeRunsPasses) {
+  clock_.set(at("2026-03-01T12:00:00Z"));
+  const Caller ada = user("ada");
+  reminder_message(admin_, {ada.id}, 1, "2026-03-10");
+  clock_.set(at("2026-03-02T09:30:00Z"));
+  std::atomic<int> passes_a{0}, passes_b{0};
+  const auto options = [](const char* holder, std::atomic<int>& passes) {
+    return ReminderSchedulerOptions{.poll_ms = 10,
+                                    .on_pass = [&passes](const Result<ReminderRunReport>& r) {
+                                      if (r) ++passes;
+                                    },
+                                    .lease_holder = holder,
+                                    .lease_ttl_ms = 60'000};
+  };
+  const auto wait_for = [](const std::atomic<int>& passes) {
+    for (int i = 0; i < 500 && passes.load() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  ReminderScheduler a(*engine_, options("node-a", passes_a));
+  ReminderScheduler b(*engine_, options("node-b", passes_b));
+  a.start();
+  wait_for(passes_a);
+  b.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_GT(passes_a.load(), 1);
+  EXPECT_EQ(passes_b.load(), 0);
+  EXPECT_EQ(received(ada), (std::vector<std::string>{"2026-03-02 #1"}));
+  a.stop();
+  wait_for(passes_b);
+  b.stop();
+  EXPECT_GT(passes_b.load(), 0);
+  EXPECT_EQ(received(ada), (std::vector<std::string>{"2026-03-02 #1"}));
+}
+
 }  // namespace
 }  // namespace missive::testing

@@ -244,6 +244,15 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.fan_out_next(chunk, now);
   }
+  Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
+                             std::int64_t ttl_ms) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.acquire_lease(name, holder, now, ttl_ms);
+  }
+  Status release_lease(const std::string& name, const std::string& holder) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.release_lease(name, holder);
+  }
 
 #undef MISSIVE_FAULT_POINT
 
