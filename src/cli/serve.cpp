@@ -461,7 +461,7 @@ void register_serve(CLI::App& app, Context& context) {
   cmd->add_option("--session-ttl", options->session_ttl_seconds,
                   "seconds a login token stays valid")
       ->envname("MISSIVE_SESSION_TTL")
-      ->check(CLI::Range(std::int64_t{60}, std::int64_t{3650} * 24 * 3600))
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
   cmd->add_option("--tls-cert", options->tls_cert,
                   "PEM certificate chain: serve HTTPS and WSS (TLS 1.2+) on the --listen port; "

@@ -317,10 +317,15 @@ Result<std::vector<InboxItem>> PostgresStore::inbox(const InboxQuery& q) {
 Result<Message> PostgresStore::set_expiry(MessageId id, std::optional<Timestamp> expiry,
                                           Timestamp now) {
   return write([&](Tx& tx) -> Result<Message> {
-    MISSIVE_TRY(Rows rows,
-                tx.query("UPDATE message SET expiry_date = $1 WHERE id = $2", expiry, id));
+    // "IS DISTINCT FROM": an unchanged expiry (a retried PATCH or withdrawal whose first
+    // answer was lost) writes nothing, so devices do not get the same expiry entry twice.
+    MISSIVE_TRY(Rows rows, tx.query("UPDATE message SET expiry_date = $1 WHERE id = $2"
+                                    " AND expiry_date IS DISTINCT FROM $1::bigint",
+                                    expiry, id));
     if (rows.affected() == 0) {
-      return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+      MISSIVE_TRY(Rows found, tx.query("SELECT 1 FROM message WHERE id = $1", id));
+      if (found.empty()) return fail(ErrorCode::not_found, fmt::format("no message {}", id.value));
+      return load_message(tx, id);
     }
     MISSIVE_TRY_STATUS(queue_expiry_entries(tx, id, now));
     return load_message(tx, id);
