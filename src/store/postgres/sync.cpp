@@ -87,9 +87,21 @@ Result<std::int64_t> PostgresStore::mark_delivered(UserId user, SyncSeq up_to, T
   MISSIVE_TRY(SyncState seen, sync_state(user));
   if (std::min(up_to, seen.last) <= seen.delivered) return 0;
   return write([&](Tx& tx) -> Result<std::int64_t> {
-    // The sync_user row's lock serialises this user's delivery marks.
+    // The sync_user row's lock serialises this user's delivery marks. The senders' rows are
+    // locked with it, in user id order like every other timeline write: the status entries
+    // written below lock them anyway, and taking the user's row first would deadlock with a
+    // send from one of them (which locks sender, then recipient, in id order). The range is
+    // fixed before the lock: up to the last entry the snapshot above saw (later entries are
+    // marked by the next ack), from its `delivered`, which only grows.
+    const SyncSeq last = std::min(up_to, seen.last);
+    MISSIVE_TRY(Rows locked,
+                tx.query("SELECT user_id FROM sync_user WHERE user_id = $1 OR user_id IN ("
+                         "SELECT m.creator_id FROM sync_timeline t JOIN message m "
+                         "ON m.id = t.message_id WHERE t.user_id = $1 AND t.seq > $2 "
+                         "AND t.seq <= $3 AND t.kind = 'message') ORDER BY user_id FOR UPDATE",
+                         user, seen.delivered, last));
     MISSIVE_TRY(SyncState state, load_state(tx, user, true));
-    const SyncSeq to = std::min(up_to, state.last);
+    const SyncSeq to = last;
     if (to <= state.delivered) return 0;
     // The messages of the user's message entries in (delivered, to] that still have a
     // record of the user not yet delivered (the user's own messages have none).
