@@ -4,14 +4,13 @@
 // read, through node B; and when Redis is stopped and started again mid-test, the messages
 // sent through B meanwhile are acknowledged and all reach the device on A afterwards, once
 // each, in a contiguous run of timeline entries.
-#include "fixture.h"
-
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "fixture.h"
 #include "test_redis.h"
 #include "ws_test_client.h"
 
@@ -139,7 +138,7 @@ class MultiNodeRedisTest : public ::testing::Test {
 TEST_F(MultiNodeRedisTest, ASendAndAReadThroughNodeBArePushedToADeviceOnNodeA) {
   Person ada = person("ada", *node_b_);
   Person bob = person("bob", *node_b_);  // bob's "laptop": HTTP on node B
-  auto phone = device(bob, *node_a_);     // bob's phone: WebSocket on node A
+  auto phone = device(bob, *node_a_);    // bob's phone: WebSocket on node A
   // Only node A watches bob: B has no device of his.
   ASSERT_EQ(subscribers(bob.id), 1);
   PushLog pushed(*phone);
