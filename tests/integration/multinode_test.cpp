@@ -2,7 +2,8 @@
 // SQLite): two `missive serve --store <same database>` on different ports, each with its own
 // LocalBus. Concurrent sends through both stay gap-free and ordered, a device on one node
 // pulls what was sent through the other, a reminder due while both run is sent once, and a
-// PostgreSQL outage answers 503 and loses nothing acknowledged.
+// PostgreSQL outage answers 503 and loses nothing acknowledged. The same two nodes with the
+// Redis bus (cross-node pushes, a Redis restart) are in multinode_redis_test.cpp.
 #include "fixture.h"
 
 #include <algorithm>
