@@ -17,7 +17,7 @@ constexpr Timestamp kStart = 1'790'000'000'000;  // 2026-09-21
 bool known_status(int status) {
   switch (status) {
     case 200: case 201: case 204:
-    case 400: case 401: case 403: case 404: case 405: case 409: case 413: case 422:
+    case 400: case 401: case 403: case 404: case 405: case 409: case 413: case 422: case 429:
       return true;
     default:
       return false;
