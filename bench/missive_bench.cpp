@@ -121,9 +121,11 @@ class Report {
     std::fflush(stdout);
   }
 
-  void print_summary() const {
+  // With `ratios` false only the rows (the caller printed its ratios its own way).
+  void print_summary(bool ratios = true) const {
     std::printf("\n== Summary\n");
     for (const auto& r : rows_) print_row(r);
+    if (!ratios) return;
     std::printf("\n== Missive / baseline, pair by pair in this run\n");
     for (const auto& r : ratios_) {
       std::printf("  %-48s %12.4g vs %12.4g  ratio %8.2fx  target %-8s %s\n", r.name.c_str(),
@@ -1287,7 +1289,12 @@ class BackendSuite {
       }
       std::printf("\n");
     }
+    std::printf("\n");
     for (const auto& f : all) {
+      std::printf("  %s: send->push achieved %.0f sends/s, %llu of %llu pushes received; the "
+                  "dashboard message on every device in %.0f ms\n",
+                  f.system.c_str(), f.push_achieved, static_cast<unsigned long long>(f.pushes),
+                  static_cast<unsigned long long>(f.push_total), f.big_fanout_ms);
       report_.fact(f.system + ": send->push achieved sends/s", f.push_achieved);
       report_.fact(f.system + ": pushes received of sent", double(f.pushes) / double(std::max<std::uint64_t>(1, f.push_total)));
       report_.fact(f.system + ": dashboard message full push ms", f.big_fanout_ms);
@@ -1307,7 +1314,7 @@ class BackendSuite {
     if (base) {
       for (const auto& f : all) pair(f, &*base, "baseline", true);
     }
-    report_.print_summary();
+    report_.print_summary(false);
   }
 
   BackendConfig c_;
