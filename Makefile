@@ -60,9 +60,12 @@ soak: build
 
 # The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
 # (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then
-# the in-process benchmarks. See docs/performance.md.
+# the backends side by side: SQLite, PostgreSQL with one node and with two (a private Redis
+# bus), the baseline (missive-bench-backends.json); then the in-process benchmarks. See
+# docs/performance.md.
 bench: build
-	@BUILD=$(CURDIR)/$(BUILD_DIR) bench/run_bench.sh --json $(CURDIR)/missive-bench.json
+	@BUILD=$(CURDIR)/$(BUILD_DIR) BACKENDS_JSON=$(CURDIR)/missive-bench-backends.json \
+	  bench/run_bench.sh --json $(CURDIR)/missive-bench.json
 	@$(BUILD_DIR)/bench/send_bench
 	@$(BUILD_DIR)/bench/reminder_bench
 	@$(BUILD_DIR)/bench/sync_bench

@@ -9,6 +9,10 @@
 // dashboard of a 100,000-recipient message, memory per idle device at 10,000 connections.
 // Usage: missive-bench [--smoke] [--pg CONNINFO] [--json FILE] [--seconds S] [--rate R]
 //                      [--conns N] [--depth D]   (WebSocket senders, requests in flight each)
+//        missive-bench --compare-backends [--pg CONNINFO] [--missive-store POSTGRES_URL]
+//                      [--nodes 1|2] [--bus REDIS_URL] [--json FILE] [--seconds S]
+//            (the main workloads at smaller sizes on SQLite, on PostgreSQL with 1 and 2
+//             nodes, and on the baseline, side by side: BackendSuite below)
 //        missive-bench --check-json FILE   (parses a result file; exit 1 when malformed)
 #include <sys/resource.h>
 
@@ -117,9 +121,11 @@ class Report {
     std::fflush(stdout);
   }
 
-  void print_summary() const {
+  // With `ratios` false only the rows (the caller printed its ratios its own way).
+  void print_summary(bool ratios = true) const {
     std::printf("\n== Summary\n");
     for (const auto& r : rows_) print_row(r);
+    if (!ratios) return;
     std::printf("\n== Missive / baseline, pair by pair in this run\n");
     for (const auto& r : ratios_) {
       std::printf("  %-48s %12.4g vs %12.4g  ratio %8.2fx  target %-8s %s\n", r.name.c_str(),
@@ -846,6 +852,484 @@ class Suite {
   std::function<void(std::size_t, std::string_view)> on_device_answer_;  // set while idle
 };
 
+// The backends side by side (--compare-backends): the main workloads, at smaller sizes so the
+// whole comparison stays within a few minutes, on Missive over SQLite (one node), over
+// PostgreSQL with one node and with two nodes on the same database (a Redis bus between them),
+// and on the hand-written baseline, in one run; ratios pair by pair. With two nodes the
+// senders, the devices and the dashboard readers alternate between the nodes, so half of the
+// pushes cross the bus.
+struct BackendConfig {
+  std::string pg;              // the baseline's conninfo (--pg)
+  std::string store;           // --missive-store: a PostgreSQL URL; each configuration gets a schema
+  std::string bus;             // --bus: the Redis URL for two nodes
+  int nodes = 2;               // --nodes: 1 or 2 on PostgreSQL
+  std::string json = "missive-bench-backends.json";
+  double seconds = 5;
+  int ws_conns = 8, ws_depth = 8, http_threads = 8;
+  int rate = 100;              // send -> push offered rate (PostgreSQL keeps up with it here)
+  int devices = 1000;          // connected devices (spread over the nodes)
+  int small_group = 100;
+  int group_reps = 30;
+  int extras = 4000;           // further recipients of the dashboard message
+  int dashboard_reps = 200;
+  int store_connections = 8;   // per node
+};
+
+struct Figures {
+  std::string system;
+  double direct_ws = 0, direct_http = 0;
+  Histogram group, ack, push, mark, dash;
+  double push_achieved = 0, mark_per_s = 0, big_fanout_ms = 0;
+  std::uint64_t pushes = 0, push_total = 0;
+};
+
+class BackendSuite {
+ public:
+  explicit BackendSuite(BackendConfig c) : c_(std::move(c)) {}
+
+  int run() {
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+    std::vector<Figures> all;
+    all.push_back(missive("sqlite", "", 1));
+    if (!c_.store.empty()) {
+      all.push_back(missive("pg-1node", c_.store, 1));
+      if (c_.nodes >= 2) {
+        if (c_.bus.empty()) throw std::runtime_error("--nodes 2 needs --bus redis://...");
+        all.push_back(missive("pg-2nodes", c_.store, 2));
+      }
+    }
+    std::optional<Figures> base;
+    if (!c_.pg.empty()) base = baseline();
+    summary(all, base);
+    report_.write_json(c_.json, Config{}, pg_version_);
+    std::printf("\nJSON: %s\n", c_.json.c_str());
+    return 0;
+  }
+
+ private:
+  Figures missive(const std::string& system, const std::string& store, int nodes) {
+    std::printf("\n== Missive, %s: %d node(s)%s\n", system.c_str(), nodes,
+                store.empty() ? ", SQLite" : ", PostgreSQL");
+    std::unique_ptr<itest::TestSchema> schema;
+    if (!store.empty()) schema = std::make_unique<itest::TestSchema>(store);
+    std::vector<std::unique_ptr<itest::ServerProcess>> servers;
+    for (int n = 0; n < nodes; ++n) {
+      servers.push_back(std::make_unique<itest::ServerProcess>(schema ? schema->url() : ""));
+      servers.back()->set_store_connections(c_.store_connections);
+      if (nodes > 1) servers.back()->set_extra_args({"--bus", c_.bus});
+      servers.back()->start();
+      ports_.push_back(servers.back()->port());
+    }
+    Figures f{.system = system};
+    try {
+      run_workloads(f);
+    } catch (...) {
+      ports_.clear();
+      throw;
+    }
+    fleets_.clear();
+    ports_.clear();
+    for (auto& s : servers) s->stop();
+    servers.clear();
+    schema.reset();
+    return f;
+  }
+
+  std::uint16_t port(std::size_t i) const { return ports_[i % ports_.size()]; }
+
+  void run_workloads(Figures& f) {
+    Setup setup("127.0.0.1", port(0));
+    const auto t0 = Steady::now();
+    const auto senders = setup.users("sender", c_.ws_conns);
+    devices_ = setup.users("device", c_.devices);
+    const auto extras = setup.users("extra", c_.extras, false);
+    const std::vector<BenchUser> small(devices_.begin(), devices_.begin() + c_.small_group);
+    const auto group_small = setup.group("small", small, senders[0].token);
+    const auto group_devices = setup.group("devices", devices_, senders[0].token);
+    const auto group_extras = setup.group("extras", extras, senders[0].token);
+    std::printf("setup: %zu users in %.0f s\n", senders.size() + devices_.size() + extras.size(),
+                std::chrono::duration<double>(Steady::now() - t0).count());
+
+    // Direct sends, closed loop: WebSocket (connection k on node k % nodes) and HTTP.
+    {
+      std::atomic<std::uint64_t> answered{0}, errors{0};
+      std::atomic<int> outstanding{0};
+      std::vector<std::unique_ptr<WsFleet>> fleets;
+      const std::size_t max_ops = 2'000'000;
+      std::vector<std::int64_t> starts(max_ops);
+      std::atomic<std::int64_t> next_id{0};
+      Histogram hist;
+      std::mutex mutex;
+      const std::int64_t start = now_ns(), end = start + std::int64_t(c_.seconds * 1e9);
+      auto issue = [&](WsFleet& fleet, std::size_t conn) {
+        const std::int64_t id = next_id++;
+        if (std::size_t(id) >= max_ops) {
+          --outstanding;
+          return;
+        }
+        starts[std::size_t(id)] = now_ns();
+        // Each send to another device: no one recipient's timeline is the bottleneck.
+        fleet.send(conn, send_frame(id, "users", devices_[std::size_t(id) % devices_.size()].id, "direct"));
+      };
+      for (std::size_t n = 0; n < ports_.size(); ++n) {
+        // Answers arrive only once sends start, after every fleet is made.
+        fleets.push_back(std::make_unique<WsFleet>("127.0.0.1", port(n), [&, n](std::size_t conn, std::string_view text) {
+          const std::int64_t id = answer_id(text);
+          if (id < 0) return;
+          {
+            std::lock_guard lock(mutex);
+            hist.record(now_ns() - starts[std::size_t(id)]);
+          }
+          if (!answer_ok(text)) ++errors;
+          ++answered;
+          if (now_ns() >= end) {
+            --outstanding;
+            return;
+          }
+          issue(*fleets[n], conn);
+        }));
+        std::vector<std::string> tokens;
+        for (std::size_t k = n; k < senders.size(); k += ports_.size()) tokens.push_back(senders[k].token);
+        fleets.back()->connect(tokens);
+      }
+      {
+        Progress progress(f.system + " direct WS", answered);
+        outstanding = c_.ws_conns * c_.ws_depth;
+        for (int d = 0; d < c_.ws_depth; ++d) {
+          for (int k = 0; k < c_.ws_conns; ++k) {
+            issue(*fleets[std::size_t(k) % ports_.size()], std::size_t(k) / ports_.size());
+          }
+        }
+        wait_until([&] { return outstanding.load() <= 0; }, c_.seconds + 60);
+      }
+      const double seconds = double(now_ns() - start) / 1e9;
+      for (auto& fl : fleets) fl->stop();
+      if (errors) throw std::runtime_error(fmt::format("{}: direct WS: {} errors", f.system, errors.load()));
+      f.direct_ws = double(answered) / seconds;
+      report_.add({.workload = fmt::format("direct send, WS {}x{}", c_.ws_conns, c_.ws_depth),
+                   .system = f.system, .ops = answered, .seconds = seconds, .latency = hist, .note = ""});
+    }
+    {
+      Row http{.workload = fmt::format("direct send, HTTP x{}", c_.http_threads), .system = f.system};
+      std::atomic<std::uint64_t> ops{0};
+      std::mutex mutex;
+      const std::int64_t start = now_ns(), end = start + std::int64_t(c_.seconds * 1e9);
+      {
+        Progress progress(f.system + " direct HTTP", ops);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < c_.http_threads; ++t) {
+          threads.emplace_back([&, t] {
+            Setup node("127.0.0.1", port(std::size_t(t)));
+            auto client = node.client(senders[std::size_t(t) % senders.size()].token);
+            Histogram mine;
+            for (std::size_t k = std::size_t(t); now_ns() < end; k += 7) {
+              const std::int64_t t1 = now_ns();
+              node.must_post(*client, "/v1/messages",
+                             send_body("users", devices_[k % devices_.size()].id, "direct"), 201);
+              mine.record(now_ns() - t1);
+              ++ops;
+            }
+            std::lock_guard lock(mutex);
+            http.latency.merge(mine);
+          });
+        }
+        for (auto& t : threads) t.join();
+      }
+      http.seconds = double(now_ns() - start) / 1e9;
+      http.ops = ops;
+      f.direct_http = http.per_second();
+      report_.add(http);
+    }
+
+    // Group of 100, one send at a time over HTTP (alternating nodes).
+    {
+      for (int i = 0; i < c_.group_reps; ++i) {
+        Setup node("127.0.0.1", port(std::size_t(i)));
+        auto client = node.client(senders[0].token);
+        const std::int64_t t1 = now_ns();
+        node.must_post(*client, "/v1/messages", send_body("groups", group_small, "small"), 201);
+        f.group.record(now_ns() - t1);
+      }
+      report_.add({.workload = fmt::format("group {} send-ack", c_.small_group), .system = f.system,
+                   .ops = f.group.count(), .seconds = 0, .latency = f.group, .note = ""});
+    }
+
+    // The devices: device i on node i % nodes.
+    for (std::size_t n = 0; n < ports_.size(); ++n) {
+      fleets_.push_back(std::make_unique<WsFleet>("127.0.0.1", port(n), [this](std::size_t, std::string_view text) {
+        const std::int64_t now = now_ns();
+        if (answer_id(text) >= 0) {
+          if (on_answer_) on_answer_(text);
+          return;
+        }
+        for_each_subject(text, "t", [&](std::int64_t due) {
+          if (due < push_since_.load()) return;
+          std::lock_guard lock(push_mutex_);
+          push_hist_.record(now - due);
+          ++pushes_;
+        });
+        for_each_subject(text, "big", [&](std::int64_t) { ++big_pushes_; });
+      }));
+      std::vector<std::string> tokens;
+      for (std::size_t d = n; d < devices_.size(); d += ports_.size()) tokens.push_back(devices_[d].token);
+      fleets_.back()->connect(tokens);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscriptions settle
+
+    // Send -> push at a fixed rate: sender k on node k % nodes, message k to device k.
+    {
+      const std::int64_t total = std::int64_t(c_.rate * 2 * c_.seconds);  // twice as long
+      std::vector<std::int64_t> dues(std::size_t(total) + 1);
+      std::atomic<std::uint64_t> answered{0}, errors{0};
+      std::mutex mutex;
+      std::vector<std::unique_ptr<WsFleet>> senders_fleets;
+      for (std::size_t n = 0; n < ports_.size(); ++n) {
+        senders_fleets.push_back(std::make_unique<WsFleet>("127.0.0.1", port(n), [&](std::size_t, std::string_view text) {
+          const std::int64_t id = answer_id(text);
+          if (id < 0) return;
+          {
+            std::lock_guard lock(mutex);
+            f.ack.record(now_ns() - dues[std::size_t(id)]);
+          }
+          if (!answer_ok(text)) ++errors;
+          ++answered;
+        }));
+        std::vector<std::string> tokens;
+        for (std::size_t k = n; k < senders.size(); k += ports_.size()) tokens.push_back(senders[k].token);
+        senders_fleets.back()->connect(tokens);
+      }
+      const std::int64_t start = now_ns() + 20'000'000;
+      {
+        std::lock_guard lock(push_mutex_);
+        push_hist_ = Histogram{};
+        pushes_ = 0;
+        push_since_ = start;
+      }
+      const double interval = 1e9 / c_.rate;
+      {
+        Progress progress(f.system + " send -> push", answered);
+        for (std::int64_t k = 0; k < total; ++k) {
+          const std::int64_t due = start + std::int64_t(double(k) * interval);
+          const std::int64_t wait = due - now_ns();
+          if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+          dues[std::size_t(k)] = due;
+          const auto& to = devices_[std::size_t(k) % devices_.size()];
+          const std::size_t sender = std::size_t(k) % senders.size();
+          senders_fleets[sender % ports_.size()]->send(sender / ports_.size(),
+                                                       send_frame(k, "users", to.id, fmt::format("t={}", due)));
+        }
+        wait_until([&] { return answered.load() >= std::uint64_t(total) && pushes_.load() >= total; }, 120);
+      }
+      const double seconds = double(now_ns() - start) / 1e9;
+      for (auto& fl : senders_fleets) fl->stop();
+      if (errors) throw std::runtime_error(fmt::format("{}: send -> push: {} errors", f.system, errors.load()));
+      {
+        std::lock_guard lock(push_mutex_);
+        f.push = push_hist_;
+      }
+      f.pushes = std::uint64_t(pushes_.load());
+      f.push_total = std::uint64_t(total);
+      f.push_achieved = double(answered) / seconds;
+      report_.add({.workload = fmt::format("send-ack at {}/s", c_.rate), .system = f.system, .ops = answered,
+                   .seconds = seconds, .latency = f.ack, .note = "(from when due)"});
+      report_.add({.workload = fmt::format("send->push, {} devices", c_.devices), .system = f.system,
+                   .ops = f.pushes, .seconds = seconds, .latency = f.push,
+                   .note = fmt::format("(pushed {} of {})", f.pushes, total)});
+    }
+
+    // The dashboard message: to the devices and the extras.
+    std::int64_t big_message = 0;
+    {
+      Setup node("127.0.0.1", port(0));
+      auto client = node.client(senders[0].token);
+      big_pushes_ = 0;
+      const std::int64_t t1 = now_ns();
+      const auto body = node.must_post(
+          *client, "/v1/messages",
+          fmt::format(R"({{"to":{{"groups":[{},{}]}},"subject":"big=1","body":"benchmark"}})",
+                      group_devices, group_extras),
+          201);
+      big_message = parse(body)["id"].GetInt64();
+      wait_until([&] { return big_pushes_.load() >= devices_.size(); }, 120);
+      f.big_fanout_ms = double(now_ns() - t1) / 1e6;
+      std::printf("  %s: message to %zu recipients pushed to all %zu devices in %.0f ms\n", f.system.c_str(),
+                  devices_.size() + extras.size(), devices_.size(), f.big_fanout_ms);
+    }
+
+    // Mark-read: every device marks it read over its own WebSocket, 64 in flight.
+    {
+      std::vector<std::int64_t> starts(devices_.size());
+      std::atomic<std::uint64_t> answered{0}, errors{0};
+      std::atomic<std::size_t> next{0};
+      std::mutex mutex;
+      auto issue = [&] {
+        const std::size_t d = next++;
+        if (d >= devices_.size()) return;
+        starts[d] = now_ns();
+        fleets_[d % ports_.size()]->send(d / ports_.size(),
+                                         fmt::format(R"({{"id":{},"type":"read","message":{}}})", d, big_message));
+      };
+      on_answer_ = [&](std::string_view text) {
+        const auto id = answer_id(text);
+        {
+          std::lock_guard lock(mutex);
+          f.mark.record(now_ns() - starts[std::size_t(id)]);
+        }
+        if (!answer_ok(text)) ++errors;
+        ++answered;
+        issue();
+      };
+      const std::int64_t start = now_ns();
+      {
+        Progress progress(f.system + " mark-read", answered);
+        for (int i = 0; i < 64; ++i) issue();
+        wait_until([&] { return answered.load() >= devices_.size(); }, 120);
+      }
+      const double seconds = double(now_ns() - start) / 1e9;
+      on_answer_ = nullptr;
+      if (errors) throw std::runtime_error(fmt::format("{}: mark-read: {} errors", f.system, errors.load()));
+      f.mark_per_s = double(answered) / seconds;
+      report_.add({.workload = fmt::format("mark-read x{}", devices_.size()), .system = f.system,
+                   .ops = answered, .seconds = seconds, .latency = f.mark, .note = ""});
+    }
+
+    // Dashboard: the read % of that message, alternating nodes.
+    {
+      std::vector<std::unique_ptr<client::HttpClient>> clients;
+      std::vector<Setup> nodes;
+      for (std::size_t n = 0; n < ports_.size(); ++n) {
+        nodes.emplace_back("127.0.0.1", port(n));
+        clients.push_back(nodes.back().client(senders[0].token));
+      }
+      const std::int64_t start = now_ns();
+      double percent = -1;
+      for (int i = 0; i < c_.dashboard_reps; ++i) {
+        const std::int64_t t1 = now_ns();
+        auto r = clients[std::size_t(i) % clients.size()]->request("GET", "/v1/dashboard?limit=1");
+        f.dash.record(now_ns() - t1);
+        if (!r || r->status != 200) throw std::runtime_error("dashboard failed");
+        if (i == 0) {
+          auto doc = parse(r->body);
+          const auto& m = doc["messages"][0];
+          if (m["id"].GetInt64() != big_message) throw std::runtime_error("dashboard: unexpected first row");
+          percent = m["read_percent"].GetDouble();
+        }
+      }
+      report_.add({.workload = fmt::format("dashboard, {} recipients", devices_.size() + extras.size()),
+                   .system = f.system, .ops = f.dash.count(), .seconds = double(now_ns() - start) / 1e9,
+                   .latency = f.dash, .note = fmt::format("read {:.1f}%", percent)});
+    }
+  }
+
+  Figures baseline() {
+    std::printf("\n== baseline: hand-written schema on PostgreSQL through libpq\n");
+    PgBaseline pg(c_.pg);
+    pg_version_ = pg.version();
+    const auto ids = pg.load(c_.small_group, c_.devices, c_.devices + c_.extras, 10);
+    Figures f{.system = "baseline"};
+    Row best;
+    for (int concurrency : {4, 16, 64}) {
+      PgRun run = pg.direct(concurrency, c_.seconds, ids);
+      Row row{.workload = fmt::format("direct send, libpq x{}", concurrency), .system = f.system,
+              .ops = run.ops, .seconds = run.seconds, .latency = run.latency, .note = ""};
+      report_.add(row);
+      if (row.per_second() > best.per_second()) best = row;
+    }
+    f.direct_ws = f.direct_http = best.per_second();
+    PgRun group = pg.group_sends(ids.group_small, c_.group_reps, ids);
+    f.group = group.latency;
+    report_.add({.workload = fmt::format("group {} send-ack", c_.small_group), .system = f.system,
+                 .ops = group.ops, .seconds = 0, .latency = group.latency, .note = "(INSERT...SELECT)"});
+    PgRun mark = pg.mark_read(c_.devices, 64, ids);
+    f.mark = mark.latency;
+    f.mark_per_s = mark.per_second();
+    report_.add({.workload = fmt::format("mark-read x{}", c_.devices), .system = f.system, .ops = mark.ops,
+                 .seconds = mark.seconds, .latency = mark.latency, .note = "(libpq x64)"});
+    double percent = 0;
+    PgRun dash = pg.dashboard(std::max(5, c_.dashboard_reps / 10), ids, &percent);
+    f.dash = dash.latency;
+    report_.add({.workload = fmt::format("dashboard, {} recipients", c_.devices + c_.extras), .system = f.system,
+                 .ops = dash.ops, .seconds = dash.seconds, .latency = dash.latency,
+                 .note = fmt::format("(SUM/COUNT) read {:.1f}%", percent)});
+    return f;
+  }
+
+  void summary(const std::vector<Figures>& all, const std::optional<Figures>& base) {
+    struct Metric {
+      std::string name;
+      std::function<double(const Figures&)> value;
+      bool has_baseline;
+    };
+    const std::vector<Metric> metrics = {
+        {"direct sends/s (best of WS, HTTP)", [](const Figures& f) { return std::max(f.direct_ws, f.direct_http); }, true},
+        {fmt::format("group {} send-ack p50 ms", c_.small_group), [](const Figures& f) { return f.group.quantile_ms(0.5); }, true},
+        {fmt::format("group {} send-ack p99 ms", c_.small_group), [](const Figures& f) { return f.group.quantile_ms(0.99); }, true},
+        {fmt::format("send-ack p99 ms at {}/s", c_.rate), [](const Figures& f) { return f.ack.quantile_ms(0.99); }, false},
+        {fmt::format("send->push p50 ms at {}/s", c_.rate), [](const Figures& f) { return f.push.quantile_ms(0.5); }, false},
+        {fmt::format("send->push p99 ms at {}/s", c_.rate), [](const Figures& f) { return f.push.quantile_ms(0.99); }, false},
+        {"mark-read/s", [](const Figures& f) { return f.mark_per_s; }, true},
+        {"dashboard p50 ms", [](const Figures& f) { return f.dash.quantile_ms(0.5); }, true},
+    };
+    std::printf("\n== Backends side by side (same sizes, same machine, one run)\n  %-36s", "");
+    for (const auto& f : all) std::printf(" %12s", f.system.c_str());
+    if (base) std::printf(" %12s", "baseline");
+    std::printf("\n");
+    for (const auto& m : metrics) {
+      std::printf("  %-36s", m.name.c_str());
+      for (const auto& f : all) std::printf(" %12.4g", m.value(f));
+      if (base) {
+        if (m.has_baseline) {
+          std::printf(" %12.4g", m.value(*base));
+        } else {
+          std::printf(" %12s", "-");
+        }
+      }
+      std::printf("\n");
+    }
+    std::printf("\n");
+    for (const auto& f : all) {
+      std::printf("  %s: send->push achieved %.0f sends/s, %llu of %llu pushes received; the "
+                  "dashboard message on every device in %.0f ms\n",
+                  f.system.c_str(), f.push_achieved, static_cast<unsigned long long>(f.pushes),
+                  static_cast<unsigned long long>(f.push_total), f.big_fanout_ms);
+      report_.fact(f.system + ": send->push achieved sends/s", f.push_achieved);
+      report_.fact(f.system + ": pushes received of sent", double(f.pushes) / double(std::max<std::uint64_t>(1, f.push_total)));
+      report_.fact(f.system + ": dashboard message full push ms", f.big_fanout_ms);
+    }
+    std::printf("\n== Ratios pair by pair (a / b of the figures above)\n");
+    auto pair = [&](const Figures& a, const Figures* b, const std::string& b_name, bool baseline) {
+      for (const auto& m : metrics) {
+        if (baseline && !m.has_baseline) continue;
+        const double va = m.value(a), vb = m.value(*b);
+        const Ratio r{.name = fmt::format("{}: {} / {}", m.name, a.system, b_name), .target = "",
+                      .missive = va, .baseline = vb, .ratio = vb != 0 ? va / vb : 0, .met = std::nullopt};
+        std::printf("  %-64s %10.4g / %10.4g = %7.2fx\n", r.name.c_str(), va, vb, r.ratio);
+        report_.ratio(r);
+      }
+    };
+    for (std::size_t i = 1; i < all.size(); ++i) pair(all[i], &all[i - 1], all[i - 1].system, false);
+    if (base) {
+      for (const auto& f : all) pair(f, &*base, "baseline", true);
+    }
+    report_.print_summary(false);
+  }
+
+  BackendConfig c_;
+  Report report_;
+  std::string pg_version_;
+  std::vector<std::uint16_t> ports_;
+  std::vector<BenchUser> devices_;
+  std::vector<std::unique_ptr<WsFleet>> fleets_;
+  std::function<void(std::string_view)> on_answer_;
+  std::mutex push_mutex_;
+  Histogram push_hist_;
+  std::atomic<std::int64_t> pushes_{0}, push_since_{0};
+  std::atomic<std::uint64_t> big_pushes_{0};
+};
+
 // Checks a result file: it parses, and every result has a workload and latency figures.
 int check_json(const std::string& path) {
   std::ifstream in(path);
@@ -876,6 +1360,8 @@ int main(int argc, char** argv) {
   using namespace missive::bench;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress through a pipe or a log file
   Config config;
+  BackendConfig backends;
+  bool compare = false;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto value = [&]() -> std::string {
@@ -899,16 +1385,33 @@ int main(int argc, char** argv) {
       config.ws_conns = std::max(1, std::atoi(value().c_str()));
     } else if (args[i] == "--depth") {
       config.ws_depth = std::max(1, std::atoi(value().c_str()));
+    } else if (args[i] == "--compare-backends") {
+      compare = true;
+    } else if (args[i] == "--missive-store") {
+      backends.store = value();
+    } else if (args[i] == "--bus") {
+      backends.bus = value();
+    } else if (args[i] == "--nodes") {
+      backends.nodes = std::clamp(std::atoi(value().c_str()), 1, 2);
     } else if (args[i] == "--check-json") {
       return check_json(value());
     } else {
       std::fprintf(stderr,
                    "usage: missive-bench [--smoke] [--pg CONNINFO] [--json FILE] [--seconds S] "
-                   "[--rate R] [--conns N] [--depth D] | --check-json FILE\n");
+                   "[--rate R] [--conns N] [--depth D] | --compare-backends [--pg CONNINFO] "
+                   "[--missive-store POSTGRES_URL] [--nodes 1|2] [--bus REDIS_URL] [--json FILE] "
+                   "[--seconds S] | --check-json FILE\n");
       return 2;
     }
   }
   try {
+    if (compare) {
+      backends.pg = config.pg;
+      if (config.json != "missive-bench.json") backends.json = config.json;
+      if (config.seconds != 10) backends.seconds = config.seconds;
+      if (config.rate != 5000) backends.rate = config.rate;
+      return BackendSuite(backends).run();
+    }
     return Suite(config).run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "\nmissive-bench: %s\n", e.what());

@@ -74,8 +74,8 @@ void ServerProcess::start() {
   std::vector<std::string> args = {MISSIVE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
                                    dir_.string()};
   if (!store_url_.empty()) {
-    // A few connections per server: the test PostgreSQL serves many servers at once.
-    args.insert(args.end(), {"--store", store_url_, "--store-connections", "4"});
+    args.insert(args.end(),
+                {"--store", store_url_, "--store-connections", std::to_string(store_connections_)});
   }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;

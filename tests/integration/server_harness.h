@@ -40,6 +40,9 @@ class ServerProcess {
 
   // Extra `missive serve` arguments for the next start() (e.g. {"--ws-queue-frames", "5"}).
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  // The --store-connections of a server on PostgreSQL (default 4: the test PostgreSQL serves
+  // many servers at once; the benchmark gives its servers more).
+  void set_store_connections(int n) { store_connections_ = n; }
 
   // Spawns the server and waits for "missive: listening on http://127.0.0.1:PORT" (or
   // https:// when the extra arguments include --tls-cert/--tls-key: tls() tells which).
@@ -73,6 +76,7 @@ class ServerProcess {
   std::unique_ptr<TestSchema> schema_;  // owned only by the server that created it
   std::string store_url_;
   std::vector<std::string> extra_args_;
+  int store_connections_ = 4;
   pid_t pid_ = -1;
   std::thread reader_;
   std::mutex mutex_;
