@@ -15,12 +15,13 @@
 
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
+#include "store/search_paging.h"
 #include "store/search_text.h"
 
 namespace missive::postgres {
 namespace {
 
-constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNoUpper = kSearchNoUpper;
 
 // ts_rank's weights, in the order D, C, B, A: tails (C) 0.5, body (B) 1, subject (A) 3 as
 // SQLite's columns weigh, scaled to ts_rank's range (at most 1). D is not used.
@@ -166,10 +167,7 @@ std::optional<std::string> compile(const SearchNode& node, const std::vector<Pre
   return std::nullopt;
 }
 
-struct Candidate {
-  MessageId id;
-  double score = 0;
-};
+using Candidate = SearchCandidate;
 
 class Searcher {
  public:
@@ -214,32 +212,11 @@ class Searcher {
     return compile(search_.match, terms, lexemes, next);
   }
 
-  // Relevance: ranks windows of the newest `window` visible hits, continuing into the next
-  // (older) window until the page is full. Returns the cursor of the following page. The
-  // same walk as the SQLite store's (store/sqlite/search.cpp).
+  // Relevance: the shared window walk (store/search_paging.h) over this store's candidates.
   Result<std::optional<SearchCursor>> ranked_page(int limit, std::vector<Candidate>& page) {
-    const int window = std::max(1, search_.window);
-    std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
-    std::int64_t offset = search_.cursor ? search_.cursor->offset : 0;
-    for (;;) {
-      MISSIVE_TRY(std::vector<Candidate> ranked, candidates(upper, window));
-      if (ranked.empty()) return std::nullopt;
-      const bool full = ranked.size() == static_cast<std::size_t>(window);
-      const std::int64_t window_upper = ranked.front().id.value;  // fixed for later pages
-      const std::int64_t oldest = ranked.back().id.value;
-      std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
-        return a.score < b.score;  // ties keep the newest-first order
-      });
-      const auto size = static_cast<std::int64_t>(ranked.size());
-      while (offset < size && page.size() < static_cast<std::size_t>(limit)) {
-        page.push_back(ranked[static_cast<std::size_t>(offset++)]);
-      }
-      if (offset < size) return SearchCursor{MessageId(window_upper), offset};
-      if (!full) return std::nullopt;
-      upper = oldest - 1;
-      offset = 0;
-      if (page.size() == static_cast<std::size_t>(limit)) return SearchCursor{MessageId(upper), 0};
-    }
+    return ranked_search_page(search_, limit, page, [this](std::int64_t upper, int count) {
+      return candidates(upper, count);
+    });
   }
 
   // Whether to walk the user's messages rather than the hits: for a user who sees few

@@ -9,12 +9,13 @@
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/search_text.h"
+#include "store/search_paging.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace missive::sqlite {
 namespace {
 
-constexpr std::int64_t kNoUpper = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNoUpper = kSearchNoUpper;
 // Document frequencies for the IDF are counted up to here: beyond it a word is common and
 // counting further would cost more than the ranking it refines.
 constexpr int kIdfCountCap = 1000;
@@ -90,10 +91,7 @@ constexpr const char* kPassesFilters =
 constexpr const char* kScoreOne =
     "SELECT " MISSIVE_SEARCH_SCORE " FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
 
-struct Candidate {
-  MessageId id;
-  double score = 0;
-};
+using Candidate = SearchCandidate;
 
 class Searcher {
  public:
@@ -124,31 +122,11 @@ class Searcher {
   }
 
  private:
-  // Relevance: ranks windows of the newest `window` visible hits, continuing into the next
-  // (older) window until the page is full. Returns the cursor of the following page.
+  // Relevance: the shared window walk (store/search_paging.h) over this store's candidates.
   Result<std::optional<SearchCursor>> ranked_page(int limit, std::vector<Candidate>& page) {
-    const int window = std::max(1, search_.window);
-    std::int64_t upper = search_.cursor ? search_.cursor->upper.value : kNoUpper;
-    std::int64_t offset = search_.cursor ? search_.cursor->offset : 0;
-    for (;;) {
-      MISSIVE_TRY(std::vector<Candidate> ranked, candidates(upper, window));
-      if (ranked.empty()) return std::nullopt;
-      const bool full = ranked.size() == static_cast<std::size_t>(window);
-      const std::int64_t window_upper = ranked.front().id.value;  // fixed for later pages
-      const std::int64_t oldest = ranked.back().id.value;
-      std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
-        return a.score < b.score;  // ties keep the newest-first order
-      });
-      const auto size = static_cast<std::int64_t>(ranked.size());
-      while (offset < size && page.size() < static_cast<std::size_t>(limit)) {
-        page.push_back(ranked[static_cast<std::size_t>(offset++)]);
-      }
-      if (offset < size) return SearchCursor{MessageId(window_upper), offset};
-      if (!full) return std::nullopt;
-      upper = oldest - 1;
-      offset = 0;
-      if (page.size() == static_cast<std::size_t>(limit)) return SearchCursor{MessageId(upper), 0};
-    }
+    return ranked_search_page(search_, limit, page, [this](std::int64_t upper, int count) {
+      return candidates(upper, count);
+    });
   }
 
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
