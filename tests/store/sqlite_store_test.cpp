@@ -10,6 +10,9 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -227,6 +230,39 @@ TEST_F(SqliteStoreTest, AVersion3DatabaseWithMessagesGainsTimelinesLazily) {
   ASSERT_EQ(page.entries.size(), 1u);
   EXPECT_EQ(page.entries[0].seq, 1);
   EXPECT_EQ(page.entries[0].message, std::optional<MessageId>(sent.id));
+}
+
+TEST_F(SqliteStoreTest, WritesMakeNoTemporaryFiles) {
+  // Every job runs in a SAVEPOINT; a statement journal that spilled to a temporary file would
+  // cost a file created, written and deleted per batch (it did, before temp_store=MEMORY).
+  const std::filesystem::path temp = dir_.path() / "sqlite-temp";
+  std::filesystem::create_directories(temp);
+  const int watch = inotify_init1(IN_NONBLOCK);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(inotify_add_watch(watch, temp.c_str(), IN_CREATE), 0);
+  sqlite3_temp_directory = sqlite3_mprintf("%s", temp.c_str());
+
+  auto store = must(open_sqlite_store(SqliteOptions{path_}));
+  const UserId ada = must(store->create_user(new_user("ada"))).id;
+  const UserId bob = must(store->create_user(new_user("bob"))).id;
+  for (int i = 0; i < 20; ++i) {
+    NewMessage m;
+    m.creator = ada;
+    m.subject = fmt::format("report {}", i);
+    m.body = std::string(3000, 'x');
+    m.create_date = 1'700'000'000'000 + i;
+    m.conversation = ConversationKey{ConversationKind::direct, std::min(ada, bob), std::max(ada, bob)};
+    m.recipients = {RecipientRef{bob, GroupId()}};
+    must(store->send_message(m));
+  }
+  store.reset();
+
+  char events[4096];
+  const ssize_t got = read(watch, events, sizeof events);
+  close(watch);
+  sqlite3_free(sqlite3_temp_directory);
+  sqlite3_temp_directory = nullptr;
+  EXPECT_LT(got, 0) << "SQLite created a temporary file while writing";
 }
 
 TEST_F(SqliteStoreTest, TheTimelineListenerHearsOnlyOfCommittedJobs) {
