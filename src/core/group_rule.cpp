@@ -458,9 +458,12 @@ GroupRule::GroupRule(std::string text, std::shared_ptr<const RuleNode> root)
 
 Result<GroupRule> GroupRule::parse(std::string_view text) {
   if (text.size() > Limits::kRuleMax) {
+    // Positions count characters, as in every other rule error: the one holding the first
+    // byte past the limit.
     return fail(ErrorCode::unprocessable,
                 fmt::format("rule: too long ({} bytes; the limit is {}) at position {}",
-                            text.size(), Limits::kRuleMax, Limits::kRuleMax + 1));
+                            text.size(), Limits::kRuleMax,
+                            detail::utf8_length(text, Limits::kRuleMax + 1)));
   }
   if (const auto bad = detail::utf8_error_offset(text); bad != std::string_view::npos) {
     return fail(ErrorCode::unprocessable, fmt::format("rule: invalid UTF-8 at position {}",

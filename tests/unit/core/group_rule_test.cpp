@@ -141,6 +141,13 @@ TEST(GroupRuleTest, TooLong) {
   EXPECT_EQ(parse_error(rule), "rule: too long (4097 bytes; the limit is 4096) at position 4097");
 }
 
+TEST(GroupRuleTest, TooLongCountsCharactersNotBytes) {
+  // 1,366 three-byte characters (4,098 bytes): the 4,097th byte is inside the 1,366th.
+  std::string rule;
+  for (int i = 0; i < 1366; ++i) rule += "語";
+  EXPECT_EQ(parse_error(rule), "rule: too long (4098 bytes; the limit is 4096) at position 1366");
+}
+
 TEST(GroupRuleTest, LongestRuleIsAccepted) {
   std::string rule = R"(role = "dba")";
   rule.resize(Limits::kRuleMax, ' ');
