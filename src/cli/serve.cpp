@@ -54,6 +54,7 @@ struct ServeOptions {
   std::size_t message_body_limit = EngineOptions{}.body_limit;
   std::int64_t recipients_limit = EngineOptions{}.recipients_limit;
   int ws_connections_per_user = server::ServerOptions{}.ws_connections_per_user;
+  int request_threads = server::ServerOptions{}.worker_threads;
   double send_rate = server::SendLimitOptions{}.per_second;
   double send_burst = server::SendLimitOptions{}.burst;
   int login_failures_per_account = server::LoginThrottleOptions{}.account_failures;
@@ -231,6 +232,7 @@ Status serve(const ServeOptions& options) {
   server_options.ws_queue_frames = options.ws_queue_frames;
   server_options.ws_idle_seconds = options.ws_idle_seconds;
   server_options.ws_connections_per_user = options.ws_connections_per_user;
+  server_options.worker_threads = options.request_threads;
   server_options.body_limit = options.request_body_limit;
   server_options.limits.send = {.per_second = options.send_rate, .burst = options.send_burst};
   server_options.limits.login = {.account_failures = options.login_failures_per_account,
@@ -346,6 +348,12 @@ void register_serve(CLI::App& app, Context& context) {
                   "most connections this node opens to PostgreSQL")
       ->envname("MISSIVE_STORE_CONNECTIONS")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--request-threads", options->request_threads,
+                  "threads that run requests; a write holds one until its commit, so this bounds "
+                  "the writes one group commit takes")
+      ->envname("MISSIVE_REQUEST_THREADS")
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_flag("--no-migrate", options->no_migrate,
                 "PostgreSQL: refuse to start unless the schema is this version (run `missive "

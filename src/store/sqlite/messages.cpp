@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/json_values.h"
+#include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/membership.h"
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
@@ -182,14 +183,10 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
                 m.recipient_count);
       MISSIVE_TRY_STATUS(stmt.run());
     }
-    {
-      // Indexed in the send's own transaction: a message is searchable once acknowledged.
-      MISSIVE_SQL(stmt, db,
-                  "INSERT INTO message_fts (rowid, subject, body, tails) VALUES (?, ?, ?, ?)");
-      stmt.bind(id, index_text(m.subject), index_text(m.body),
-                index_tails(m.subject + "\n" + m.body));
-      MISSIVE_TRY_STATUS(stmt.run());
-    }
+    // Indexed at the end of the send's batch, in its transaction: a message is searchable
+    // once acknowledged.
+    MISSIVE_TRY_STATUS(queue_search_row(db, id.value, index_text(m.subject), index_text(m.body),
+                                        index_tails(m.subject + "\n" + m.body)));
     // A deferred send writes only the frozen audience here; fan_out_next writes the records,
     // joins, leaves, group counters and the recipients' entries later, in chunks.
     const bool deferred = nm.defer_fanout && !recipients.empty();

@@ -1,12 +1,37 @@
 #include "store/sqlite/sqlite_db.h"
 
 #include <cerrno>
+#include <string>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <sqlite3.h>
 
 #include <fmt/format.h>
 
 namespace missive::sqlite {
+namespace {
+
+// Whether `path` (the database or its WAL) cannot grow by a page: its file system is full, or
+// the process's file size limit (RLIMIT_FSIZE) is reached. For write errors whose errno SQLite
+// no longer has: a failed WAL append at COMMIT is followed by the rollback's own system calls.
+bool cannot_grow(const std::string& path) {
+  constexpr std::uint64_t kRoom = 64 * 1024;
+  struct statvfs fs {};
+  if (statvfs(path.c_str(), &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kRoom) {
+    return true;
+  }
+  struct rlimit limit {};
+  struct stat st {};
+  return getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+         stat(path.c_str(), &st) == 0 &&
+         static_cast<std::uint64_t>(st.st_size) + kRoom > limit.rlim_cur;
+}
+
+}  // namespace
 
 Stmt::~Stmt() {
   if (stmt_ == nullptr) return;
@@ -141,9 +166,12 @@ Error Db::error(int rc, std::string_view context) const {
   // A full disk, a quota, or a file size limit (RLIMIT_FSIZE: EFBIG, which SQLite reports as
   // a write I/O error): say so, because the operator's fix is to make room, not to debug.
   const int system_errno = sqlite3_system_errno(db_);
+  const char* file = sqlite3_db_filename(db_, "main");
+  const bool io_error = (rc & 0xff) == SQLITE_IOERR;
   if ((rc & 0xff) == SQLITE_FULL ||
-      ((rc & 0xff) == SQLITE_IOERR &&
-       (system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT))) {
+      (io_error && (system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT)) ||
+      (io_error && file != nullptr && *file != '\0' &&
+       (cannot_grow(file) || cannot_grow(std::string(file) + "-wal")))) {
     return Error{ErrorCode::unavailable,
                  fmt::format("disk full: the database cannot grow ({}); nothing was written, "
                              "retry once space is freed (in: {})",

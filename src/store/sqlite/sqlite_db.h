@@ -127,8 +127,8 @@ class Db {
   sqlite3* handle() const { return db_; }
 
   // The writer's connection only: the users given timeline entries in the open transaction
-  // (duplicates allowed). Write jobs append; the Writer trims what a rolled-back job added and
-  // hands the rest to its commit listener after the COMMIT.
+  // (duplicates allowed). The batch's before-commit step appends (flush_timeline); the Writer
+  // hands them to its commit listener after the COMMIT.
   std::vector<UserId>& timeline_users() { return timeline_users_; }
 
  private:

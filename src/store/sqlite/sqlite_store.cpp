@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/search_rank.h"
 #include "store/sqlite/sqlite_store_impl.h"
@@ -51,7 +52,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   // batch, which was 70% of the writer's pwrites. Memory holds it (and the temp tables) instead.
   MISSIVE_TRY_STATUS(writer->exec("PRAGMA temp_store = MEMORY"));
   MISSIVE_TRY_STATUS(sqlite::migrate(*writer));
-  MISSIVE_TRY_STATUS(sqlite::create_timeline_scratch(*writer));
+  MISSIVE_TRY_STATUS(sqlite::create_batch_scratch(*writer));
 
   std::vector<std::unique_ptr<Db>> readers;
   int count = std::max(1, options.read_connections);

@@ -14,6 +14,7 @@
 
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/timeline.h"
 #include "store/sqlite/writer.h"
 
@@ -28,7 +29,8 @@ class SqliteStore final : public Store {
               const SqliteOptions& options)
       : search_plan_(options.search_plan),
         pool_(std::move(readers)),
-        writer_(std::move(writer_db), options.max_batch, options.fail_commit) {}
+        writer_(std::move(writer_db), options.max_batch, options.fail_commit,
+                flush_batch_scratch) {}
 
   Result<User> create_user(const NewUser& user) override;
   Result<User> get_user(UserId id) override;
@@ -96,31 +98,30 @@ class SqliteStore final : public Store {
 
  private:
   // Runs `f(Db&) -> Result<T>` as one write job and returns its result once committed. The
-  // timeline entries the job queued are written last, in the job's transaction.
+  // timeline entries and search rows the job queued are written at the end of its batch, in
+  // the same transaction (batch_scratch.h).
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F, Db&> {
-    using R = std::invoke_result_t<F, Db&>;
-    std::optional<R> out;
-    Status status = writer_.submit([&](Db& db) -> Status {
-      out.emplace(f(db));
-      if (!*out) return std::unexpected(out->error());
-      return flush_timeline(db);
-    });
-    if (!status) return std::unexpected(std::move(status).error());
-    return std::move(*out);
+    return run_write(std::forward<F>(f), false);
   }
 
-  // Runs `f(Db&) -> Result<T>` as a maintenance job: alone, in a plain transaction of its
-  // own (Writer::submit_alone). No timeline entries.
+  // As write, but a maintenance job: alone, in a plain transaction of its own
+  // (Writer::submit_alone).
   template <class F>
   auto write_alone(F&& f) -> std::invoke_result_t<F, Db&> {
+    return run_write(std::forward<F>(f), true);
+  }
+
+  template <class F>
+  auto run_write(F&& f, bool alone) -> std::invoke_result_t<F, Db&> {
     using R = std::invoke_result_t<F, Db&>;
     std::optional<R> out;
-    Status status = writer_.submit_alone([&](Db& db) -> Status {
+    const Writer::Job job = [&](Db& db) -> Status {
       out.emplace(f(db));
       if (!*out) return std::unexpected(out->error());
       return Status{};
-    });
+    };
+    Status status = alone ? writer_.submit_alone(job) : writer_.submit(job);
     if (!status) return std::unexpected(std::move(status).error());
     return std::move(*out);
   }

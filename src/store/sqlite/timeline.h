@@ -3,9 +3,10 @@
 // comment in store/store.h for which event writes what).
 //
 // An operation queues its entries in the writer connection's scratch table temp.sync_pending
-// (set-based: INSERT ... SELECT with MISSIVE_QUEUE_ENTRIES), and SqliteStore::write flushes
-// the queue once at the end of each job: every user's queued entries take the next seqs of
-// their timeline, in queue order, and the users are recorded for the commit listener.
+// (set-based: INSERT ... SELECT with MISSIVE_QUEUE_ENTRIES), and the Writer's before-commit
+// step flushes the queue once per batch (batch_scratch.h): every user's queued entries take
+// the next seqs of their timeline, in queue order, and the users are recorded for the commit
+// listener.
 
 #include <optional>
 
@@ -22,7 +23,7 @@ namespace missive::sqlite {
   "INSERT INTO temp.sync_pending (user_id, kind, conversation_id, conv_seq, message_id, "  \
   "other_user_id, status, number, is_final, expiry, at) "
 
-// Creates the scratch tables on the writer's connection (once, at open).
+// Creates its scratch tables on the writer's connection (create_batch_scratch does, at open).
 Status create_timeline_scratch(Db& db);
 
 // Queues a read entry: `user`'s watermark in `conversation` is `read_seq` (it rose, or
@@ -35,7 +36,7 @@ Status queue_read_entry(Db& db, ConversationId conversation, UserId user, Seq re
 Status queue_expiry_entries(Db& db, MessageId message, Timestamp at);
 
 // Writes the queued entries to sync_timeline with their seqs, empties the queue, and appends
-// their users to db.timeline_users(). Call at the end of each write job.
+// their users to db.timeline_users(). Called once per batch, before the COMMIT.
 Status flush_timeline(Db& db);
 
 }  // namespace missive::sqlite

@@ -7,10 +7,12 @@
 
 namespace missive::sqlite {
 
-Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault)
+Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault,
+               BeforeCommit before_commit)
     : db_(std::move(db)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       fault_(std::move(fault)),
+      before_commit_(std::move(before_commit)),
       thread_([this] { run(); }) {}
 
 Writer::~Writer() {
@@ -119,10 +121,8 @@ Status Writer::call_job(Pending& p) {
 
 Status Writer::run_job(Pending& p) {
   MISSIVE_TRY_STATUS(db_->exec("SAVEPOINT job"));
-  const std::size_t users_before = db_->timeline_users().size();
   Status result = call_job(p);
   if (!db_->in_transaction()) return result;  // SQLite rolled the whole transaction back
-  if (!result) db_->timeline_users().resize(users_before);  // its entries are rolled back
   Status closed = result ? db_->exec("RELEASE job") : db_->exec("ROLLBACK TO job");
   if (closed && !result) closed = db_->exec("RELEASE job");
   if (!closed) {
@@ -155,6 +155,14 @@ void Writer::apply(std::deque<Pending*>& batch) {
       fail_all(batch[i]->result ? Error{ErrorCode::unavailable,
                                         "database error: the transaction was rolled back; retry"}
                                 : batch[i]->result.error());
+      return;
+    }
+  }
+  if (before_commit_) {
+    if (Status done = before_commit_(*db_); !done) {
+      if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+      fail_all(done.error());
+      db_->timeline_users().clear();
       return;
     }
   }

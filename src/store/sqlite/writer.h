@@ -19,6 +19,9 @@ namespace missive::sqlite {
 // max_batch) run in one transaction, each inside its own SAVEPOINT: a failing job is rolled
 // back alone and the others still commit. Every job is answered only after the COMMIT; if
 // the COMMIT fails, every job of the batch fails with unavailable and the writer carries on.
+// After the batch's jobs and before its COMMIT, the before-commit step (if any) runs once, in
+// the transaction, outside every savepoint: work the jobs queued for the batch as a whole
+// (batch_scratch.h); if it fails, the whole batch fails with unavailable.
 // After each successful COMMIT, and before its jobs are answered, the commit listener (if
 // any) is told the distinct users the committed jobs gave timeline entries
 // (Db::timeline_users), on the writer thread and outside every lock.
@@ -36,8 +39,10 @@ class Writer {
   // commit fail as a disk error would.
   using CommitFault = std::function<bool(std::size_t jobs)>;
   using CommitListener = std::function<void(const std::vector<UserId>& users)>;
+  using BeforeCommit = std::function<Status(Db&)>;
 
-  Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault);
+  Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitFault fault,
+         BeforeCommit before_commit = {});
   // Finishes the queued jobs, stops the thread, then checkpoints the WAL into the database
   // and truncates it.
   ~Writer();
@@ -73,6 +78,7 @@ class Writer {
   const std::unique_ptr<Db> db_;
   const std::size_t max_batch_;
   const CommitFault fault_;
+  const BeforeCommit before_commit_;
 
   std::mutex mutex_;
   std::condition_variable work_cv_;      // signalled when a job is queued or stop_ is set
