@@ -12,9 +12,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/timeline.h"
 #include "store/sqlite/writer.h"
 
@@ -106,7 +106,7 @@ class SqliteStore final : public Store {
   }
 
   // As write, but a maintenance job: alone, in a plain transaction of its own
-  // (Writer::submit_alone).
+  // (Writer::submit_alone), which has no before-commit step: it queues nothing.
   template <class F>
   auto write_alone(F&& f) -> std::invoke_result_t<F, Db&> {
     return run_write(std::forward<F>(f), true);
