@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/search_filter.h"
 #include "store/sqlite/search_text.h"
 #include "store/search_paging.h"
 #include "store/sqlite/sqlite_store_impl.h"
@@ -84,8 +86,11 @@ constexpr const char* kSentFirst =
 constexpr const char* kVisibleIds =
     "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
     "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
-constexpr const char* kHitIds =
-    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2 ORDER BY rowid DESC";
+// ?1 MATCH expression  ?2 highest id  ?3 lowest id  ?4 scored  ?5 VisibleSet  ?6 IDFs
+constexpr const char* kWalkHits =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_visible(?5, rowid)"
+    " ORDER BY rowid DESC";
 constexpr const char* kPassesFilters =
     "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
 constexpr const char* kScoreOne =
@@ -171,17 +176,18 @@ class Searcher {
     return std::optional<std::vector<std::int64_t>>(std::move(ids));
   }
 
-  // The merge plan: walks the hits newest first beside the user's (sorted) messages, which
-  // costs a few tens of nanoseconds per hit; once it has walked kStreamPerVisible hits per
-  // visible message without reaching the oldest, it looks the rest up one by one instead
-  // (microseconds each). Matches are checked against the filters, newest first, until
-  // `count` pass; for relevance each is then scored.
+  // The merge plan: walks the hits newest first down to the user's oldest message, keeping
+  // inside SQLite only those the user may see (missive_visible, a merge with the sorted ids),
+  // scored in the same pass; once it has walked kStreamPerVisible hits per visible message, it
+  // looks the rest up one by one instead (microseconds each). Matches are checked against the
+  // filters, newest first, until `count` pass.
   Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
                                        std::int64_t upper, int count) {
     std::vector<Candidate> found;
     if (visible.empty()) return found;
     const bool scored = search_.sort == SearchSort::relevance;
-    auto accept = [&](std::int64_t id, bool known_hit) -> Result<bool> {
+    // `score`: known when the walk found the hit; nullopt: look `id` up (is it a hit? score).
+    auto accept = [&](std::int64_t id, std::optional<double> score) -> Result<bool> {
       {
         MISSIVE_SQL(stmt, db_, kPassesFilters);
         const MessageSearch& s = search_;
@@ -190,38 +196,38 @@ class Searcher {
         MISSIVE_TRY(bool passes, stmt.step());
         if (!passes) return false;
       }
-      double score = 0;
-      if (scored || !known_hit) {
+      if (!score) {
         MISSIVE_SQL(stmt, db_, kScoreOne);
         stmt.bind(match_, id, idfs_);
         MISSIVE_TRY(bool hit, stmt.step());
         if (!hit) return false;
         score = stmt.real(0);
       }
-      found.push_back(Candidate{MessageId(id), score});
+      found.push_back(Candidate{MessageId(id), *score});
       return found.size() >= static_cast<std::size_t>(count);
     };
     std::size_t next = 0;  // visible[next..] are undecided
     {
-      MISSIVE_SQL(hits, db_, kHitIds);
-      hits.bind(match_, upper);
-      std::int64_t budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000;
+      VisibleSet set{.ids = &visible,
+                     .budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000};
+      MISSIVE_SQL(walk, db_, kWalkHits);
+      walk.bind(match_, upper, visible.back(), scored);
+      walk.bind_pointer(&set, kVisibleSetType);
+      walk.bind(idfs_);
       for (;;) {
-        if (next == visible.size()) return found;
-        if (budget-- == 0) break;
-        MISSIVE_TRY(bool row, hits.step());
-        if (!row) return found;
-        const std::int64_t hit = hits.int64(0);
-        while (next < visible.size() && visible[next] > hit) ++next;  // passed: not hits
-        if (next < visible.size() && visible[next] == hit) {
-          MISSIVE_TRY(bool full, accept(hit, true));
-          ++next;
-          if (full) return found;
+        MISSIVE_TRY(bool row, walk.step());
+        if (!row) return found;  // walked down to the oldest visible message
+        const std::int64_t hit = walk.int64(0);
+        if (set.exhausted) {  // `hit` was not checked: it and everything older are undecided
+          while (next < visible.size() && visible[next] > hit) ++next;
+          break;
         }
+        MISSIVE_TRY(bool full, accept(hit, walk.real(1)));
+        if (full) return found;
       }
     }
     for (; next < visible.size(); ++next) {
-      MISSIVE_TRY(bool full, accept(visible[next], false));
+      MISSIVE_TRY(bool full, accept(visible[next], std::nullopt));
       if (full) break;
     }
     return found;

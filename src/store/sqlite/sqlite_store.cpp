@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/search_filter.h"
 #include "store/sqlite/search_rank.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
@@ -55,6 +56,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
     MISSIVE_TRY(std::unique_ptr<Db> reader, Db::open(options.path, OpenMode::read_only));
     MISSIVE_TRY_STATUS(reader->exec("PRAGMA busy_timeout = 5000"));
     MISSIVE_TRY_STATUS(sqlite::register_search_rank(*reader));
+    MISSIVE_TRY_STATUS(sqlite::register_search_filter(*reader));
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(
