@@ -27,10 +27,13 @@ constexpr int kFewHits = 64;
 constexpr int kFewVisible = 4000;
 // Beyond kFewVisible: at least this many hits -> visible first.
 constexpr int kDenseHits = 500;
-// The merge plan serves users who see at most kMaxVisible messages, walking up to
-// kStreamPerVisible hits per visible message before switching to lookups.
+// The merge plan serves users who see at most kMaxVisible messages. Looking one message up in
+// the index costs about as much as walking kLookupInHits hits: the walk switches to lookups
+// after that many hits per visible message.
 constexpr int kMaxVisible = 50'000;
-constexpr std::int64_t kStreamPerVisible = 64;
+constexpr std::int64_t kLookupInHits = 64;
+// Expressions with at most this many hits use the few-hits plan.
+constexpr int kFewHitsMax = 1000;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
@@ -81,16 +84,30 @@ constexpr const char* kSentFirst =
     " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
     " ORDER BY m.id DESC LIMIT ?4";
 
-// Used by the merge plan (Searcher::merge): the user's messages, the hits of the expression,
-// one message checked against the filters, one message looked up and scored.
+// Used by the merge and few-hits plans (Searcher::merge, Searcher::few_hits): the user's
+// messages, the newest hits of the expression, the user's messages among a set of hits, the
+// hits among a set of the user's messages (?1 MATCH expression ?2 highest id ?3 lowest id
+// ?4 scored ?5 IdSet ?6 IDFs), one message checked against the filters, one message looked up
+// and scored.
 constexpr const char* kVisibleIds =
     "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
     "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
-// ?1 MATCH expression  ?2 highest id  ?3 lowest id  ?4 scored  ?5 VisibleSet  ?6 IDFs
+constexpr const char* kHitIds =
+    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2"
+    " ORDER BY rowid DESC LIMIT ?3";
+constexpr const char* kVisibleAmong =
+    "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2"
+    " AND message_id >= ?3 AND missive_in(?4, message_id)"
+    " UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 AND id >= ?3"
+    " AND missive_in(?5, id)";
 constexpr const char* kWalkHits =
     "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
-    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_visible(?5, rowid)"
+    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_in(?5, rowid)"
     " ORDER BY rowid DESC";
+constexpr const char* kWalkHitsOldestFirst =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_in(?5, rowid)"
+    " ORDER BY rowid ASC";
 constexpr const char* kPassesFilters =
     "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
 constexpr const char* kNotExpired =
@@ -144,10 +161,31 @@ class Searcher {
 
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
-    if (plan_ == SearchPlan::automatic) {
-      MISSIVE_TRY(auto visible, visible_ids(upper));
-      if (visible) return merge(*visible, upper, count);
+    switch (plan_) {
+      case SearchPlan::hits_first:
+      case SearchPlan::visible_first:
+        return sql_plan(upper, count);
+      case SearchPlan::automatic:
+      case SearchPlan::few_hits: {
+        const int cap = plan_ == SearchPlan::few_hits ? std::numeric_limits<int>::max() - 1 : kFewHitsMax;
+        MISSIVE_TRY(auto hits, hit_ids(upper, cap));
+        if (hits) return few_hits(*hits, upper, count);
+        break;
+      }
+      case SearchPlan::merge_walk:
+      case SearchPlan::merge_lookups:
+        break;
     }
+    MISSIVE_TRY(auto visible, visible_ids(upper));
+    if (!visible) return sql_plan(upper, count);
+    std::int64_t budget = kLookupInHits * static_cast<std::int64_t>(visible->size()) + 1000;
+    if (plan_ == SearchPlan::merge_walk) budget = std::numeric_limits<std::int64_t>::max();
+    if (plan_ == SearchPlan::merge_lookups) budget = 0;
+    return merge(*visible, upper, count, budget);
+  }
+
+  // The SQL plans (hits first, visible first), for users who see more than kMaxVisible.
+  Result<std::vector<Candidate>> sql_plan(std::int64_t upper, int count) {
     MISSIVE_TRY(bool dense, is_dense(upper));
     std::vector<Candidate> found;
     for (const char* sql : dense ? std::vector{kReceivedFirst, kSentFirst} : std::vector{kHitsFirst}) {
@@ -167,6 +205,50 @@ class Searcher {
     return found;
   }
 
+  // Every hit with an id <= upper, newest first, when there are at most `cap`; nullopt
+  // otherwise.
+  Result<std::optional<std::vector<std::int64_t>>> hit_ids(std::int64_t upper, int cap) {
+    MISSIVE_SQL(stmt, db_, kHitIds);
+    stmt.bind(match_, upper, cap + 1);
+    std::vector<std::int64_t> ids;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) break;
+      ids.push_back(stmt.int64(0));
+    }
+    if (ids.size() > static_cast<std::size_t>(cap)) return std::nullopt;
+    return std::optional<std::vector<std::int64_t>>(std::move(ids));
+  }
+
+  // The few-hits plan, for an expression with few hits (a rare word): the user's messages
+  // are walked in the indexes against the hits inside SQLite (tens of nanoseconds each, where
+  // handing every message id back costs several times that), and the merge plan then runs
+  // over the user's messages among the hits, usually a handful.
+  Result<std::vector<Candidate>> few_hits(const std::vector<std::int64_t>& hits,
+                                          std::int64_t upper, int count) {
+    if (hits.empty()) return std::vector<Candidate>{};
+    std::vector<std::int64_t> mine;
+    {
+      IdSet received{.ids = &hits};
+      IdSet sent{.ids = &hits};
+      MISSIVE_SQL(stmt, db_, kVisibleAmong);
+      stmt.bind(search_.user, upper, hits.back());
+      stmt.bind_pointer(&received, kIdSetType);
+      stmt.bind_pointer(&sent, kIdSetType);
+      for (;;) {
+        MISSIVE_TRY(bool row, stmt.step());
+        if (!row) break;
+        mine.push_back(stmt.int64(0));
+      }
+    }
+    std::sort(mine.begin(), mine.end(), std::greater<>());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    // Walk the hits again (scoring as it goes) unless looking the matches up costs less.
+    const bool lookups =
+        kLookupInHits * static_cast<std::int64_t>(mine.size()) < static_cast<std::int64_t>(hits.size());
+    return merge(mine, upper, count, lookups ? 0 : std::numeric_limits<std::int64_t>::max());
+  }
+
   // Every message the user may see with an id <= upper, newest first; nullopt for a user who
   // sees more than kMaxVisible (the SQL plans serve them).
   Result<std::optional<std::vector<std::int64_t>>> visible_ids(std::int64_t upper) {
@@ -184,13 +266,14 @@ class Searcher {
     return std::optional<std::vector<std::int64_t>>(std::move(ids));
   }
 
-  // The merge plan: walks the hits newest first down to the user's oldest message, keeping
-  // inside SQLite only those the user may see (missive_visible, a merge with the sorted ids),
-  // scored in the same pass; once it has walked kStreamPerVisible hits per visible message, it
-  // looks the rest up one by one instead (microseconds each). Matches are checked against the
-  // filters, newest first, until `count` pass.
+  // The merge plan: walks the hits newest first down to the oldest of `visible` (the user's
+  // messages, newest first, or a subset that holds all the visible hits), keeping inside
+  // SQLite only those in `visible` (missive_in, a merge with the sorted ids), scored in the
+  // same pass; once it has walked `budget` hits, it looks the rest up one by one instead
+  // (microseconds each). Matches are checked against the filters, newest first, until `count`
+  // pass.
   Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
-                                       std::int64_t upper, int count) {
+                                       std::int64_t upper, int count, std::int64_t budget) {
     std::vector<Candidate> found;
     if (visible.empty()) return found;
     const bool scored = search_.sort == SearchSort::relevance;
@@ -208,29 +291,42 @@ class Searcher {
       found.push_back(Candidate{MessageId(id), *score});
       return found.size() >= static_cast<std::size_t>(count);
     };
-    std::size_t next = 0;  // visible[next..] are undecided
-    {
-      VisibleSet set{.ids = &visible,
-                     .budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000};
-      MISSIVE_SQL(walk, db_, kWalkHits);
+    // Every visible hit is wanted when there are no more visible messages than `count`: the
+    // order of the walk does not matter then, and FTS5 walks oldest first faster.
+    const bool ascending = visible.size() <= static_cast<std::size_t>(count);
+    std::size_t begin = 0;  // visible[begin, end) are undecided
+    std::size_t end = visible.size();
+    bool full = false;
+    if (budget > 0) {
+      IdSet set{.ids = &visible, .budget = budget};
+      MISSIVE_SQL(walk, db_, ascending ? kWalkHitsOldestFirst : kWalkHits);
       walk.bind(match_, upper, visible.back(), scored);
-      walk.bind_pointer(&set, kVisibleSetType);
+      walk.bind_pointer(&set, kIdSetType);
       walk.bind(idfs_);
-      for (;;) {
+      while (!full) {
         MISSIVE_TRY(bool row, walk.step());
-        if (!row) return found;  // walked down to the oldest visible message
-        const std::int64_t hit = walk.int64(0);
-        if (set.exhausted) {  // `hit` was not checked: it and everything older are undecided
-          while (next < visible.size() && visible[next] > hit) ++next;
+        if (!row) {  // walked every hit from the newest to the oldest visible message
+          begin = end;
           break;
         }
-        MISSIVE_TRY(bool full, accept(hit, walk.real(1)));
-        if (full) return found;
+        const std::int64_t hit = walk.int64(0);
+        if (set.exhausted) {  // `hit` was not checked: it and those not yet walked are undecided
+          if (ascending) {
+            while (end > begin && visible[end - 1] < hit) --end;
+          } else {
+            while (begin < end && visible[begin] > hit) ++begin;
+          }
+          break;
+        }
+        MISSIVE_TRY(full, accept(hit, walk.real(1)));
       }
     }
-    for (; next < visible.size(); ++next) {
-      MISSIVE_TRY(bool full, accept(visible[next], std::nullopt));
-      if (full) break;
+    for (std::size_t i = begin; i < end && !full; ++i) {
+      MISSIVE_TRY(full, accept(visible[i], std::nullopt));
+    }
+    if (ascending) {
+      std::sort(found.begin(), found.end(),
+                [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
     }
     return found;
   }
