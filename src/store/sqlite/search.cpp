@@ -28,12 +28,12 @@ constexpr int kFewVisible = 4000;
 // Beyond kFewVisible: at least this many hits -> visible first.
 constexpr int kDenseHits = 500;
 // The merge plan serves users who see at most kMaxVisible messages. Looking one message up in
-// the index costs about as much as walking kLookupInHits hits: the walk switches to lookups
-// after that many hits per visible message.
+// the index costs about as much as walking kLookupInHits hits (15-20 us against 0.1-0.5 us):
+// the walk switches to lookups once it has walked more than that many hits per visible
+// message it passed, plus kWalkSlack.
 constexpr int kMaxVisible = 50'000;
 constexpr std::int64_t kLookupInHits = 64;
-// Expressions with at most this many hits use the few-hits plan.
-constexpr int kFewHitsMax = 1000;
+constexpr std::int64_t kWalkSlack = 1000;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
@@ -84,22 +84,13 @@ constexpr const char* kSentFirst =
     " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
     " ORDER BY m.id DESC LIMIT ?4";
 
-// Used by the merge and few-hits plans (Searcher::merge, Searcher::few_hits): the user's
-// messages, the newest hits of the expression, the user's messages among a set of hits, the
-// hits among a set of the user's messages (?1 MATCH expression ?2 highest id ?3 lowest id
-// ?4 scored ?5 IdSet ?6 IDFs), one message checked against the filters, one message looked up
-// and scored.
+// Used by the merge plan (Searcher::merge): the user's messages, the hits among them newest
+// or oldest first (?1 MATCH expression ?2 highest id ?3 lowest id ?4 scored ?5 IdSet ?6 IDFs),
+// one message checked against the expiry rule or every filter, one message looked up and
+// scored.
 constexpr const char* kVisibleIds =
     "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
     "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
-constexpr const char* kHitIds =
-    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2"
-    " ORDER BY rowid DESC LIMIT ?3";
-constexpr const char* kVisibleAmong =
-    "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2"
-    " AND message_id >= ?3 AND missive_in(?4, message_id)"
-    " UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 AND id >= ?3"
-    " AND missive_in(?5, id)";
 constexpr const char* kWalkHits =
     "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
     " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_in(?5, rowid)"
@@ -161,27 +152,12 @@ class Searcher {
 
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
-    switch (plan_) {
-      case SearchPlan::hits_first:
-      case SearchPlan::visible_first:
-        return sql_plan(upper, count);
-      case SearchPlan::automatic:
-      case SearchPlan::few_hits: {
-        const int cap = plan_ == SearchPlan::few_hits ? std::numeric_limits<int>::max() - 1 : kFewHitsMax;
-        MISSIVE_TRY(auto hits, hit_ids(upper, cap));
-        if (hits) return few_hits(*hits, upper, count);
-        break;
-      }
-      case SearchPlan::merge_walk:
-      case SearchPlan::merge_lookups:
-        break;
+    if (plan_ == SearchPlan::hits_first || plan_ == SearchPlan::visible_first) {
+      return sql_plan(upper, count);
     }
     MISSIVE_TRY(auto visible, visible_ids(upper));
     if (!visible) return sql_plan(upper, count);
-    std::int64_t budget = kLookupInHits * static_cast<std::int64_t>(visible->size()) + 1000;
-    if (plan_ == SearchPlan::merge_walk) budget = std::numeric_limits<std::int64_t>::max();
-    if (plan_ == SearchPlan::merge_lookups) budget = 0;
-    return merge(*visible, upper, count, budget);
+    return merge(*visible, upper, count);
   }
 
   // The SQL plans (hits first, visible first), for users who see more than kMaxVisible.
@@ -205,50 +181,6 @@ class Searcher {
     return found;
   }
 
-  // Every hit with an id <= upper, newest first, when there are at most `cap`; nullopt
-  // otherwise.
-  Result<std::optional<std::vector<std::int64_t>>> hit_ids(std::int64_t upper, int cap) {
-    MISSIVE_SQL(stmt, db_, kHitIds);
-    stmt.bind(match_, upper, cap + 1);
-    std::vector<std::int64_t> ids;
-    for (;;) {
-      MISSIVE_TRY(bool row, stmt.step());
-      if (!row) break;
-      ids.push_back(stmt.int64(0));
-    }
-    if (ids.size() > static_cast<std::size_t>(cap)) return std::nullopt;
-    return std::optional<std::vector<std::int64_t>>(std::move(ids));
-  }
-
-  // The few-hits plan, for an expression with few hits (a rare word): the user's messages
-  // are walked in the indexes against the hits inside SQLite (tens of nanoseconds each, where
-  // handing every message id back costs several times that), and the merge plan then runs
-  // over the user's messages among the hits, usually a handful.
-  Result<std::vector<Candidate>> few_hits(const std::vector<std::int64_t>& hits,
-                                          std::int64_t upper, int count) {
-    if (hits.empty()) return std::vector<Candidate>{};
-    std::vector<std::int64_t> mine;
-    {
-      IdSet received{.ids = &hits};
-      IdSet sent{.ids = &hits};
-      MISSIVE_SQL(stmt, db_, kVisibleAmong);
-      stmt.bind(search_.user, upper, hits.back());
-      stmt.bind_pointer(&received, kIdSetType);
-      stmt.bind_pointer(&sent, kIdSetType);
-      for (;;) {
-        MISSIVE_TRY(bool row, stmt.step());
-        if (!row) break;
-        mine.push_back(stmt.int64(0));
-      }
-    }
-    std::sort(mine.begin(), mine.end(), std::greater<>());
-    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-    // Walk the hits again (scoring as it goes) unless looking the matches up costs less.
-    const bool lookups =
-        kLookupInHits * static_cast<std::int64_t>(mine.size()) < static_cast<std::int64_t>(hits.size());
-    return merge(mine, upper, count, lookups ? 0 : std::numeric_limits<std::int64_t>::max());
-  }
-
   // Every message the user may see with an id <= upper, newest first; nullopt for a user who
   // sees more than kMaxVisible (the SQL plans serve them).
   Result<std::optional<std::vector<std::int64_t>>> visible_ids(std::int64_t upper) {
@@ -266,14 +198,13 @@ class Searcher {
     return std::optional<std::vector<std::int64_t>>(std::move(ids));
   }
 
-  // The merge plan: walks the hits newest first down to the oldest of `visible` (the user's
-  // messages, newest first, or a subset that holds all the visible hits), keeping inside
-  // SQLite only those in `visible` (missive_in, a merge with the sorted ids), scored in the
-  // same pass; once it has walked `budget` hits, it looks the rest up one by one instead
-  // (microseconds each). Matches are checked against the filters, newest first, until `count`
-  // pass.
+  // The merge plan: walks the hits newest first down to the user's oldest message (`visible`,
+  // newest first), keeping inside SQLite only the user's (missive_in, a merge with the sorted
+  // ids), scored in the same pass; once the walk costs more per visible message than a lookup
+  // (IdSet::per_id), it looks the rest up one by one instead. Matches are checked against the
+  // filters, newest first, until `count` pass.
   Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
-                                       std::int64_t upper, int count, std::int64_t budget) {
+                                       std::int64_t upper, int count) {
     std::vector<Candidate> found;
     if (visible.empty()) return found;
     const bool scored = search_.sort == SearchSort::relevance;
@@ -297,8 +228,12 @@ class Searcher {
     std::size_t begin = 0;  // visible[begin, end) are undecided
     std::size_t end = visible.size();
     bool full = false;
-    if (budget > 0) {
-      IdSet set{.ids = &visible, .budget = budget};
+    if (plan_ != SearchPlan::merge_lookups) {
+      IdSet set{.ids = &visible, .ascending = ascending};
+      if (plan_ == SearchPlan::automatic) {
+        set.per_id = kLookupInHits;
+        set.slack = kWalkSlack;
+      }
       MISSIVE_SQL(walk, db_, ascending ? kWalkHitsOldestFirst : kWalkHits);
       walk.bind(match_, upper, visible.back(), scored);
       walk.bind_pointer(&set, kIdSetType);

@@ -12,8 +12,7 @@ void in_set(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_error(ctx, "missive_in: no id set bound", -1);
     return;
   }
-  if (set->exhausted || set->checked++ >= set->budget) {
-    set->exhausted = true;
+  if (set->walked_too_far()) {
     sqlite3_result_int(ctx, 1);
     return;
   }
@@ -28,6 +27,15 @@ bool IdSet::contains(std::int64_t id) {
   while (next < v.size() && v[next] > id) ++next;
   while (next > 0 && v[next - 1] <= id) --next;
   return next < v.size() && v[next] == id;
+}
+
+bool IdSet::walked_too_far() {
+  if (exhausted) return true;
+  const std::int64_t over = ++checked - slack;
+  if (over <= 0) return false;
+  const auto passed = static_cast<std::int64_t>(ascending ? ids->size() - next : next);
+  exhausted = over / per_id > passed;  // over > per_id * passed, without overflow
+  return exhausted;
 }
 
 Status register_search_filter(Db& db) {

@@ -19,7 +19,6 @@ enum class SearchPlan {
   visible_first,
   merge_walk,     // ... the merge plan over all the user's messages, walking every hit
   merge_lookups,  // ... the same, looking every message up instead of walking
-  few_hits,       // ... the few-hits plan, however many hits there are
 };
 
 struct SqliteOptions {
