@@ -104,8 +104,10 @@ constexpr const char* kPassesFilters =
 constexpr const char* kNotExpired =
     "SELECT 1 FROM message m WHERE m.id = ?1"
     " AND (m.expiry_date IS NULL OR m.expiry_date > ?2 OR (?3 = 1 AND m.creator_id = ?4))";
+// (Its IDFs are ?3: it once used MISSIVE_SEARCH_SCORE's ?14, left unbound, so lookups ranked
+// with every IDF at 1.)
 constexpr const char* kScoreOne =
-    "SELECT " MISSIVE_SEARCH_SCORE " FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
+    "SELECT missive_rank(message_fts, ?3) FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
 
 using Candidate = SearchCandidate;
 

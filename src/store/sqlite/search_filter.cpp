@@ -34,7 +34,7 @@ bool IdSet::walked_too_far() {
   const std::int64_t over = ++checked - slack;
   if (over <= 0) return false;
   const auto passed = static_cast<std::int64_t>(ascending ? ids->size() - next : next);
-  exhausted = over / per_id > passed;  // over > per_id * passed, without overflow
+  exhausted = over / per_id > passed;  // over >= per_id * (passed + 1), without overflow
   return exhausted;
 }
 

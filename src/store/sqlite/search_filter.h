@@ -25,9 +25,9 @@ inline constexpr const char* kIdSetType = "missive_id_set";
 
 struct IdSet {
   const std::vector<std::int64_t>* ids = nullptr;  // newest first, no duplicates
-  // The walk stops once it has checked more than `slack + per_id * passed` rows, `passed`
-  // being the ids it has walked past (in the direction of `ascending`): past that, walking
-  // costs more per id than a lookup. The default never stops.
+  // The walk stops once it has checked `slack + per_id * (passed + 1)` rows, `passed` being
+  // the ids it has walked past (in the direction of `ascending`): walking then costs more per
+  // id than a lookup. The default never stops.
   std::int64_t per_id = std::numeric_limits<std::int64_t>::max();
   std::int64_t slack = 0;
   bool ascending = false;
