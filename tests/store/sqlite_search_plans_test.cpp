@@ -42,14 +42,18 @@ TEST(SqliteSearchIdSet, StopsAWalkThatPassesTooFewIds) {
   // Walking down from 1000, having passed one id (1000): stops at the 25th row, when
   // 25 - 5 rows beyond the slack reach 10 per id for 1 + 1 ids.
   int checked = 0;
-  for (std::int64_t id = 1000; id > 0 && !set.walked_too_far(); --id) {
+  for (std::int64_t id = 1000; id > 0 && !set.walked_too_far(id); --id) {
     (void)set.contains(id);
     ++checked;
   }
   EXPECT_TRUE(set.exhausted);
   EXPECT_EQ(checked, 24);
   sqlite::IdSet unlimited{.ids = &ids};
-  for (int i = 0; i < 100'000; ++i) ASSERT_FALSE(unlimited.walked_too_far());
+  for (int i = 0; i < 100'000; ++i) ASSERT_FALSE(unlimited.walked_too_far(500));
+  EXPECT_TRUE(unlimited.walked_too_far(99));  // past the last id, walking down
+  sqlite::IdSet up{.ids = &ids, .ascending = true};
+  EXPECT_FALSE(up.walked_too_far(1000));
+  EXPECT_TRUE(up.walked_too_far(1001));  // past the last id, walking up
 }
 
 std::string db_path(const TempDir& dir) { return (dir.path() / "data" / "missive.db").string(); }

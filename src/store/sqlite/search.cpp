@@ -91,14 +91,17 @@ constexpr const char* kSentFirst =
 constexpr const char* kVisibleIds =
     "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
     "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
-constexpr const char* kWalkHits =
+// The walks stop past the last visible message themselves (IdSet): a rowid bound only where
+// it saves walking.
+constexpr const char* kWalkNewestFirst =
     "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
-    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_in(?5, rowid)"
-    " ORDER BY rowid DESC";
-constexpr const char* kWalkHitsOldestFirst =
+    " WHERE message_fts MATCH ?1 AND missive_in(?5, rowid) ORDER BY rowid DESC";
+constexpr const char* kWalkNewestFirstBelow =
     "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
-    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND rowid >= ?3 AND missive_in(?5, rowid)"
-    " ORDER BY rowid ASC";
+    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND missive_in(?5, rowid) ORDER BY rowid DESC";
+constexpr const char* kWalkOldestFirst =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND rowid >= ?3 AND missive_in(?5, rowid) ORDER BY rowid ASC";
 constexpr const char* kPassesFilters =
     "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
 constexpr const char* kNotExpired =
@@ -236,13 +239,16 @@ class Searcher {
         set.per_id = kLookupInHits;
         set.slack = kWalkSlack;
       }
-      MISSIVE_SQL(walk, db_, ascending ? kWalkHitsOldestFirst : kWalkHits);
+      const char* sql = ascending              ? kWalkOldestFirst
+                        : upper == kNoUpper ? kWalkNewestFirst
+                                            : kWalkNewestFirstBelow;
+      MISSIVE_SQL(walk, db_, sql);
       walk.bind(match_, upper, visible.back(), scored);
       walk.bind_pointer(&set, kIdSetType);
       walk.bind(idfs_);
       while (!full) {
         MISSIVE_TRY(bool row, walk.step());
-        if (!row) {  // walked every hit from the newest to the oldest visible message
+        if (!row) {  // walked every hit between the newest and the oldest visible message
           begin = end;
           break;
         }

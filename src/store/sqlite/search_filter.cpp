@@ -12,11 +12,12 @@ void in_set(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_error(ctx, "missive_in: no id set bound", -1);
     return;
   }
-  if (set->walked_too_far()) {
+  const sqlite3_int64 id = sqlite3_value_int64(argv[1]);
+  if (set->walked_too_far(id)) {
     sqlite3_result_int(ctx, 1);
     return;
   }
-  sqlite3_result_int(ctx, set->contains(sqlite3_value_int64(argv[1])) ? 1 : 0);
+  sqlite3_result_int(ctx, set->contains(id) ? 1 : 0);
 }
 
 }  // namespace
@@ -29,8 +30,12 @@ bool IdSet::contains(std::int64_t id) {
   return next < v.size() && v[next] == id;
 }
 
-bool IdSet::walked_too_far() {
+bool IdSet::walked_too_far(std::int64_t id) {
   if (exhausted) return true;
+  if (ids->empty() || (ascending ? id > ids->front() : id < ids->back())) {
+    exhausted = true;
+    return true;
+  }
   const std::int64_t over = ++checked - slack;
   if (over <= 0) return false;
   const auto passed = static_cast<std::int64_t>(ascending ? ids->size() - next : next);

@@ -4,9 +4,11 @@
 // returning every hit to the caller (a row handed back costs more than the check). `set` is an
 // IdSet bound with Stmt::bind_pointer (sqlite3_bind_pointer, type kIdSetType), which SQL text
 // cannot forge.
-// The set also counts the rows it was asked about and can stop a walk that costs more than
-// looking the set's remaining ids up would: from then on every call answers true and
-// `exhausted` is set, so the caller sees the next row, notices and stops stepping.
+// The set also stops a walk that has passed its last id (in the walk's direction) or that
+// costs more than looking the set's remaining ids up would: from then on every call answers
+// true and `exhausted` is set, so the caller sees the next row, notices and stops stepping.
+// (Stopping here rather than with a rowid bound in SQL matters: FTS5 leaves rowid bounds for
+// SQLite to check again on every row, which costs a sixth of a long walk.)
 //
 // Thread-safety: registered per connection; an IdSet belongs to the statement it is bound to,
 // on the thread that uses the connection.
@@ -38,8 +40,9 @@ struct IdSet {
   // Whether `id` is in the set. Fast when asked in ascending or descending order (a merge);
   // correct in any order.
   bool contains(std::int64_t id);
-  // Counts one more row checked; true once the walk should stop (see per_id).
-  bool walked_too_far();
+  // Counts one more row checked, `id`; true once the walk should stop: `id` is past the last
+  // id in the walk's direction, or the walk costs too much (see per_id).
+  bool walked_too_far(std::int64_t id);
 };
 
 // Registers missive_in on `db`. unavailable if SQLite refuses it.
