@@ -28,7 +28,7 @@ constexpr int kFewVisible = 4000;
 // Beyond kFewVisible: at least this many hits -> visible first.
 constexpr int kDenseHits = 500;
 // The merge plan serves users who see at most kMaxVisible messages. Looking one message up in
-// the index costs about as much as walking kLookupInHits hits (15-20 us against 0.1-0.5 us):
+// the index costs about as much as walking kLookupInHits hits (13-20 us against 0.05-0.5 us):
 // the walk switches to lookups once it has walked more than that many hits per visible
 // message it passed, plus kWalkSlack.
 constexpr int kMaxVisible = 50'000;
