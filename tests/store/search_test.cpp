@@ -1,6 +1,6 @@
 // Conformance: Store::search. Visibility is part of the query, CJK substrings, phrases and
 // prefixes, boolean operators, every filter, expiry, and cursors that survive new messages.
-// Instantiated twice for SQLite: hits-first and visible-first (sqlite_store_test.cpp).
+// Instantiated for SQLite with the automatic plan and each plan forced (sqlite_store_test.cpp).
 
 #include <algorithm>
 #include <set>

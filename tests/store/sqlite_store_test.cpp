@@ -50,6 +50,18 @@ INSTANTIATE_TEST_SUITE_P(
                        SqliteOptions options{db_path(dir)};
                        options.search_plan = SearchPlan::visible_first;
                        return open_sqlite_store(options);
+                     }},
+        StoreBackend{"MergeWalk",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_plan = SearchPlan::merge_walk;
+                       return open_sqlite_store(options);
+                     }},
+        StoreBackend{"MergeLookups",
+                     [](const std::filesystem::path& dir) {
+                       SqliteOptions options{db_path(dir)};
+                       options.search_plan = SearchPlan::merge_lookups;
+                       return open_sqlite_store(options);
                      }}),
     [](const auto& param_info) { return param_info.param.name; });
 

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/search_filter.h"
 #include "store/sqlite/search_text.h"
 #include "store/search_paging.h"
 #include "store/sqlite/sqlite_store_impl.h"
@@ -25,10 +27,13 @@ constexpr int kFewHits = 64;
 constexpr int kFewVisible = 4000;
 // Beyond kFewVisible: at least this many hits -> visible first.
 constexpr int kDenseHits = 500;
-// The merge plan serves users who see at most kMaxVisible messages, walking up to
-// kStreamPerVisible hits per visible message before switching to lookups.
+// The merge plan serves users who see at most kMaxVisible messages. Looking one message up in
+// the index costs about as much as walking kLookupInHits hits (13-20 us against 0.05-0.5 us):
+// the walk switches to lookups once it has walked more than that many hits per visible
+// message it passed, plus kWalkSlack.
 constexpr int kMaxVisible = 50'000;
-constexpr std::int64_t kStreamPerVisible = 64;
+constexpr std::int64_t kLookupInHits = 64;
+constexpr std::int64_t kWalkSlack = 1000;
 
 // Parameters shared by both candidate statements:
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
@@ -79,24 +84,45 @@ constexpr const char* kSentFirst =
     " WHERE m.creator_id = ?2 AND m.id <= ?3 AND message_fts MATCH ?1" MISSIVE_SEARCH_FILTERS
     " ORDER BY m.id DESC LIMIT ?4";
 
-// Used by the merge plan (Searcher::merge): the user's messages, the hits of the expression,
-// one message checked against the filters, one message looked up and scored.
+// Used by the merge plan (Searcher::merge): the user's messages, the hits among them newest
+// or oldest first (?1 MATCH expression ?2 highest id ?3 lowest id ?4 scored ?5 IdSet ?6 IDFs),
+// one message checked against the expiry rule or every filter, one message looked up and
+// scored.
 constexpr const char* kVisibleIds =
     "SELECT message_id FROM message_recipient WHERE recipient_id = ?1 AND message_id <= ?2 "
     "UNION ALL SELECT id FROM message WHERE creator_id = ?1 AND id <= ?2 LIMIT ?3";
-constexpr const char* kHitIds =
-    "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 AND rowid <= ?2 ORDER BY rowid DESC";
+// The walks stop past the last visible message themselves (IdSet): a rowid bound only where
+// it saves walking.
+constexpr const char* kWalkNewestFirst =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND missive_in(?5, rowid) ORDER BY rowid DESC";
+constexpr const char* kWalkNewestFirstBelow =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND rowid <= ?2 AND missive_in(?5, rowid) ORDER BY rowid DESC";
+constexpr const char* kWalkOldestFirst =
+    "SELECT rowid, CASE WHEN ?4 THEN missive_rank(message_fts, ?6) ELSE 0 END FROM message_fts"
+    " WHERE message_fts MATCH ?1 AND rowid >= ?3 AND missive_in(?5, rowid) ORDER BY rowid ASC";
 constexpr const char* kPassesFilters =
     "SELECT 1 FROM message m WHERE m.id = ?1" MISSIVE_SEARCH_FILTERS;
+constexpr const char* kNotExpired =
+    "SELECT 1 FROM message m WHERE m.id = ?1"
+    " AND (m.expiry_date IS NULL OR m.expiry_date > ?2 OR (?3 = 1 AND m.creator_id = ?4))";
+// (Its IDFs are ?3: it once used MISSIVE_SEARCH_SCORE's ?14, left unbound, so lookups ranked
+// with every IDF at 1.)
 constexpr const char* kScoreOne =
-    "SELECT " MISSIVE_SEARCH_SCORE " FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
+    "SELECT missive_rank(message_fts, ?3) FROM message_fts WHERE message_fts MATCH ?1 AND rowid = ?2";
 
 using Candidate = SearchCandidate;
 
 class Searcher {
  public:
   Searcher(Db& db, const MessageSearch& search, SearchPlan plan)
-      : db_(db), search_(search), match_(fts5_match(search.match)), plan_(plan) {}
+      : db_(db),
+        search_(search),
+        match_(fts5_match(search.match)),
+        plan_(plan),
+        has_filters_(search.sender || search.group || search.conversation || search.from ||
+                     search.to || search.unread_only || search.thread || search.has_reminder) {}
 
   Result<SearchHits> run() {
     const int limit = clamp_limit(search_.limit);
@@ -131,10 +157,16 @@ class Searcher {
 
   // The newest `count` visible hits with ids <= upper that pass every filter, newest first.
   Result<std::vector<Candidate>> candidates(std::int64_t upper, int count) {
-    if (plan_ == SearchPlan::automatic) {
-      MISSIVE_TRY(auto visible, visible_ids(upper));
-      if (visible) return merge(*visible, upper, count);
+    if (plan_ == SearchPlan::hits_first || plan_ == SearchPlan::visible_first) {
+      return sql_plan(upper, count);
     }
+    MISSIVE_TRY(auto visible, visible_ids(upper));
+    if (!visible) return sql_plan(upper, count);
+    return merge(*visible, upper, count);
+  }
+
+  // The SQL plans (hits first, visible first), for users who see more than kMaxVisible.
+  Result<std::vector<Candidate>> sql_plan(std::int64_t upper, int count) {
     MISSIVE_TRY(bool dense, is_dense(upper));
     std::vector<Candidate> found;
     for (const char* sql : dense ? std::vector{kReceivedFirst, kSentFirst} : std::vector{kHitsFirst}) {
@@ -171,60 +203,89 @@ class Searcher {
     return std::optional<std::vector<std::int64_t>>(std::move(ids));
   }
 
-  // The merge plan: walks the hits newest first beside the user's (sorted) messages, which
-  // costs a few tens of nanoseconds per hit; once it has walked kStreamPerVisible hits per
-  // visible message without reaching the oldest, it looks the rest up one by one instead
-  // (microseconds each). Matches are checked against the filters, newest first, until
-  // `count` pass; for relevance each is then scored.
+  // The merge plan: walks the hits newest first down to the user's oldest message (`visible`,
+  // newest first), keeping inside SQLite only the user's (missive_in, a merge with the sorted
+  // ids), scored in the same pass; once the walk costs more per visible message than a lookup
+  // (IdSet::per_id), it looks the rest up one by one instead. Matches are checked against the
+  // filters, newest first, until `count` pass.
   Result<std::vector<Candidate>> merge(const std::vector<std::int64_t>& visible,
                                        std::int64_t upper, int count) {
     std::vector<Candidate> found;
     if (visible.empty()) return found;
     const bool scored = search_.sort == SearchSort::relevance;
-    auto accept = [&](std::int64_t id, bool known_hit) -> Result<bool> {
-      {
-        MISSIVE_SQL(stmt, db_, kPassesFilters);
-        const MessageSearch& s = search_;
-        stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
-                  s.conversation, s.from, s.to, s.unread_only, s.thread, nullptr, s.has_reminder);
-        MISSIVE_TRY(bool passes, stmt.step());
-        if (!passes) return false;
-      }
-      double score = 0;
-      if (scored || !known_hit) {
+    // `score`: known when the walk found the hit; nullopt: look `id` up (is it a hit? score).
+    auto accept = [&](std::int64_t id, std::optional<double> score) -> Result<bool> {
+      if (!score) {
         MISSIVE_SQL(stmt, db_, kScoreOne);
         stmt.bind(match_, id, idfs_);
         MISSIVE_TRY(bool hit, stmt.step());
         if (!hit) return false;
         score = stmt.real(0);
       }
-      found.push_back(Candidate{MessageId(id), score});
+      MISSIVE_TRY(bool passes, passes_filters(id));
+      if (!passes) return false;
+      found.push_back(Candidate{MessageId(id), *score});
       return found.size() >= static_cast<std::size_t>(count);
     };
-    std::size_t next = 0;  // visible[next..] are undecided
-    {
-      MISSIVE_SQL(hits, db_, kHitIds);
-      hits.bind(match_, upper);
-      std::int64_t budget = kStreamPerVisible * static_cast<std::int64_t>(visible.size()) + 1000;
-      for (;;) {
-        if (next == visible.size()) return found;
-        if (budget-- == 0) break;
-        MISSIVE_TRY(bool row, hits.step());
-        if (!row) return found;
-        const std::int64_t hit = hits.int64(0);
-        while (next < visible.size() && visible[next] > hit) ++next;  // passed: not hits
-        if (next < visible.size() && visible[next] == hit) {
-          MISSIVE_TRY(bool full, accept(hit, true));
-          ++next;
-          if (full) return found;
+    // Every visible hit is wanted when there are no more visible messages than `count`: the
+    // order of the walk does not matter then, and FTS5 walks oldest first faster.
+    const bool ascending = visible.size() <= static_cast<std::size_t>(count);
+    std::size_t begin = 0;  // visible[begin, end) are undecided
+    std::size_t end = visible.size();
+    bool full = false;
+    if (plan_ != SearchPlan::merge_lookups) {
+      IdSet set{.ids = &visible, .ascending = ascending};
+      if (plan_ == SearchPlan::automatic) {
+        set.per_id = kLookupInHits;
+        set.slack = kWalkSlack;
+      }
+      const char* sql = ascending              ? kWalkOldestFirst
+                        : upper == kNoUpper ? kWalkNewestFirst
+                                            : kWalkNewestFirstBelow;
+      MISSIVE_SQL(walk, db_, sql);
+      walk.bind(match_, upper, visible.back(), scored);
+      walk.bind_pointer(&set, kIdSetType);
+      walk.bind(idfs_);
+      while (!full) {
+        MISSIVE_TRY(bool row, walk.step());
+        if (!row) {  // walked every hit between the newest and the oldest visible message
+          begin = end;
+          break;
         }
+        const std::int64_t hit = walk.int64(0);
+        if (set.exhausted) {  // `hit` was not checked: it and those not yet walked are undecided
+          if (ascending) {
+            while (end > begin && visible[end - 1] < hit) --end;
+          } else {
+            while (begin < end && visible[begin] > hit) ++begin;
+          }
+          break;
+        }
+        MISSIVE_TRY(full, accept(hit, walk.real(1)));
       }
     }
-    for (; next < visible.size(); ++next) {
-      MISSIVE_TRY(bool full, accept(visible[next], false));
-      if (full) break;
+    for (std::size_t i = begin; i < end && !full; ++i) {
+      MISSIVE_TRY(full, accept(visible[i], std::nullopt));
+    }
+    if (ascending) {
+      std::sort(found.begin(), found.end(),
+                [](const Candidate& a, const Candidate& b) { return a.id > b.id; });
     }
     return found;
+  }
+
+  // Whether the message `id`, which the user may see, passes the expiry rule and the filters.
+  Result<bool> passes_filters(std::int64_t id) {
+    const MessageSearch& s = search_;
+    if (!has_filters_) {  // the expiry rule alone: a smaller statement, often run
+      MISSIVE_SQL(stmt, db_, kNotExpired);
+      stmt.bind(id, s.now, s.include_expired, s.user);
+      return stmt.step();
+    }
+    MISSIVE_SQL(stmt, db_, kPassesFilters);
+    stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
+              s.conversation, s.from, s.to, s.unread_only, s.thread, nullptr, s.has_reminder);
+    return stmt.step();
   }
 
   // Whether to walk the user's messages (visible first) rather than the hits. Counting is
@@ -303,6 +364,7 @@ class Searcher {
   const std::string match_;
   std::string idfs_;
   const SearchPlan plan_;
+  const bool has_filters_;  // any filter beyond the expiry rule
 };
 
 }  // namespace

@@ -60,6 +60,12 @@ void Stmt::bind_text(std::string_view v) {
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
 }
 
+Stmt& Stmt::bind_pointer(void* pointer, const char* type) {
+  int rc = sqlite3_bind_pointer(stmt_, next_++, pointer, type, nullptr);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
 Result<bool> Stmt::step() {
   if (bind_error_ != 0) return std::unexpected(db_->error(bind_error_, "bind"));
   int rc = sqlite3_step(stmt_);

@@ -46,6 +46,11 @@ class Stmt {
     return *this;
   }
 
+  // Binds `pointer` to the next parameter with sqlite3_bind_pointer: only a function that asks
+  // for the same `type` sees it, and SQL text cannot make one up. `pointer` and `type` must
+  // outlive the statement's use (until it is reset).
+  Stmt& bind_pointer(void* pointer, const char* type);
+
   // true when a row is available, false when the statement is done.
   Result<bool> step();
   // Runs a statement that returns no rows (or ignores them).

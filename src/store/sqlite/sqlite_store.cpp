@@ -10,6 +10,7 @@
 
 #include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/search_filter.h"
 #include "store/sqlite/search_rank.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
@@ -60,6 +61,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
     MISSIVE_TRY(std::unique_ptr<Db> reader, Db::open(options.path, OpenMode::read_only));
     MISSIVE_TRY_STATUS(reader->exec("PRAGMA busy_timeout = 5000"));
     MISSIVE_TRY_STATUS(sqlite::register_search_rank(*reader));
+    MISSIVE_TRY_STATUS(sqlite::register_search_filter(*reader));
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(

@@ -12,14 +12,21 @@
 
 namespace missive {
 
-enum class SearchPlan { automatic, hits_first, visible_first };
+// How a search finds the visible hits (store/sqlite/search.cpp, docs/search.md).
+enum class SearchPlan {
+  automatic,      // chosen per query
+  hits_first,     // forced, for tests: the SQL plans ...
+  visible_first,
+  merge_walk,     // ... the merge plan over all the user's messages, walking every hit
+  merge_lookups,  // ... the same, looking every message up instead of walking
+};
 
 struct SqliteOptions {
   std::string path;  // database file, e.g. DATA/missive.db; created with its directory
   int read_connections = 4;
   std::size_t max_batch = 256;  // most write jobs committed in one transaction
-  // How a search finds the visible hits (see store/sqlite/search.cpp): chosen per query, or
-  // forced to one of the two SQL plans (for tests, so that every plan runs on small data).
+  // How a search finds the visible hits: chosen per query, or forced to one plan (for tests,
+  // so that every plan runs on small data).
   SearchPlan search_plan = SearchPlan::automatic;
   // false: commits are not synced (synchronous=OFF), so a power loss may lose acknowledged
   // writes. For bulk loads and benchmarks only; the server never sets it.
