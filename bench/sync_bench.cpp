@@ -7,14 +7,12 @@
 //   3. send-ack latency of a message to an `idle`-member group vs a direct message, alternating
 //      in one run, and how long the group's pushes take to reach every device.
 // Usage: sync_bench [devices=1000] [idle=10000] [rate=1000] [seconds=5]
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,18 +22,12 @@
 #include <rapidjson/document.h>
 
 #include "bench_setup.h"
+#include "bench_util.h"
 #include "tests/integration/server_harness.h"
 #include "ws_fleet.h"
 
 namespace missive::bench {
 namespace {
-
-using Steady = std::chrono::steady_clock;
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
-      .count();
-}
 
 struct Percentiles {
   double p50 = 0, p99 = 0, max = 0;
@@ -47,16 +39,6 @@ Percentiles percentiles(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
   auto at = [&](double q) { return ms[std::min(ms.size() - 1, std::size_t(q * ms.size()))]; };
   return {at(0.50), at(0.99), ms.back(), ms.size()};
-}
-
-// Resident memory of a process in KiB (VmRSS).
-long rss_kib(pid_t pid) {
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
-  }
-  return 0;
 }
 
 // What the devices saw: the latency of every message entry pushed (its subject carries the
@@ -159,10 +141,7 @@ void wait_for_pushes(PushLog& log, std::size_t expected, int timeout_s) {
 
 int run(int devices_n, int idle_n, int rate, int seconds) {
   // 10,000 sockets on each side: take the whole allowance of open files (the server inherits).
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
+  raise_open_files_limit();
 
   itest::ServerProcess server;
   server.start();
