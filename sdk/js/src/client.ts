@@ -1,0 +1,320 @@
+// MissiveClient: the HTTP API over fetch. Each method returns the parsed JSON body exactly as
+// docs/api.md documents it (no unwrapping), or throws ApiError. Requests are built from ROUTES
+// only, so the route table the tests check against docs/openapi.yaml is the one in use.
+
+import { ApiError } from './errors.js';
+import { ROUTES, fillPath, type RouteName } from './routes.js';
+import type {
+  ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, Group,
+  GroupList, GroupMembers, Health, InboxPage, Message, PlanRemindersRequest, ReadHistory,
+  ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
+  SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest, UpdateRemindersRequest,
+  UpdateUserRequest, User, UserPage,
+} from './types.js';
+
+export interface MissiveClientOptions {
+  /** The server, e.g. "http://127.0.0.1:8080". '' (default): same origin, for a page the server serves. */
+  baseUrl?: string;
+  /** A session token (from login, or saved); sent as Authorization: Bearer. */
+  token?: string;
+  /** The fetch to use (default globalThis.fetch): for tests, proxies, or old runtimes. */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface CallOptions {
+  params?: Record<string, string | number>;
+  query?: Query;
+  body?: unknown;
+}
+
+export interface SearchParams {
+  q: string;
+  sender?: number;
+  group?: number;
+  conversation?: number;
+  /** Sent at or after (RFC 3339 or YYYY-MM-DD). */
+  from?: string;
+  /** Sent before (RFC 3339 or YYYY-MM-DD). */
+  to?: string;
+  unread?: boolean;
+  /** This message and every reply under it. */
+  thread?: number;
+  has_reminder?: boolean;
+  sort?: 'relevance' | 'date';
+  /** The `next` of the previous page of the same search. */
+  cursor?: string;
+  limit?: number;
+  include_expired?: boolean;
+}
+
+export class MissiveClient {
+  readonly baseUrl: string;
+  #token: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: MissiveClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
+    this.#token = options.token;
+    const f = options.fetch ?? globalThis.fetch;
+    if (typeof f !== 'function') throw new TypeError('MissiveClient needs fetch: pass options.fetch');
+    // Bound: calling a detached window.fetch throws "Illegal invocation" in browsers.
+    this.#fetch = f === globalThis.fetch ? f.bind(globalThis) : f;
+  }
+
+  /** The session token in use (undefined: none, or the session is in the HttpOnly cookie). */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  set token(token: string | undefined) {
+    this.#token = token;
+  }
+
+  /** Sends one request of ROUTES; resolves to the parsed body (undefined for 204). */
+  async call<T>(name: RouteName, options: CallOptions = {}): Promise<T> {
+    const route = ROUTES[name];
+    let url = this.baseUrl + fillPath(route.path, options.params);
+    const qs = encodeQuery(options.query);
+    if (qs) url += `?${qs}`;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    const init: RequestInit = { method: route.method, headers };
+    // Without a token the session cookie is the credential: same-origin only (the cookie is
+    // SameSite=Strict and the server checks Origin on writes anyway).
+    if (!this.#token) init.credentials = 'same-origin';
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(options.body);
+    }
+    const response = await this.#fetch(url, init);
+    const text = await response.text();
+    let body: unknown;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (!response.ok) throw ApiError.from(response.status, null, text.slice(0, 200));
+        throw new ApiError(response.status, 'bad_response', `${route.method} ${route.path}: the answer is not JSON`);
+      }
+    }
+    if (!response.ok) throw ApiError.from(response.status, body, response.statusText);
+    return body as T;
+  }
+
+  // --- sessions ---
+
+  health(): Promise<Health> {
+    return this.call('health');
+  }
+
+  /**
+   * Logs in. By default the answer's token is kept and sent with every later request. With
+   * `{cookie: true}` (browsers) the server sets the HttpOnly session cookie instead and the
+   * body has no token: later requests from the same origin are authenticated by the cookie.
+   */
+  async login(handle: string, password: string, opts: { cookie?: boolean } = {}): Promise<Session> {
+    const body: Record<string, unknown> = { handle, password };
+    if (opts.cookie) body.cookie = true;
+    const session = await this.call<Session>('login', { body });
+    if (!opts.cookie && session.token) this.#token = session.token;
+    return session;
+  }
+
+  /** Ends the session (the token's, or the cookie's) and forgets the token. */
+  async logout(): Promise<void> {
+    await this.call('logout');
+    this.#token = undefined;
+  }
+
+  me(): Promise<User> {
+    return this.call('me');
+  }
+
+  // --- users ---
+
+  createUser(req: CreateUserRequest): Promise<User> {
+    return this.call('createUser', { body: req });
+  }
+
+  /** Users by id, `after` the previous page's `next`; `q`: handle or name starts with (case-insensitive). */
+  listUsers(params: { after?: number; limit?: number; include_inactive?: boolean; q?: string } = {}): Promise<UserPage> {
+    return this.call('listUsers', { query: params });
+  }
+
+  getUser(id: number): Promise<User> {
+    return this.call('getUser', { params: { id } });
+  }
+
+  getUserByHandle(handle: string): Promise<User> {
+    return this.call('getUserByHandle', { params: { handle } });
+  }
+
+  updateUser(id: number, patch: UpdateUserRequest): Promise<User> {
+    return this.call('updateUser', { params: { id }, body: patch });
+  }
+
+  deactivateUser(id: number): Promise<User> {
+    return this.call('deactivateUser', { params: { id } });
+  }
+
+  activateUser(id: number): Promise<User> {
+    return this.call('activateUser', { params: { id } });
+  }
+
+  // --- groups ---
+
+  createGroup(req: CreateGroupRequest): Promise<Group> {
+    return this.call('createGroup', { body: req });
+  }
+
+  listGroups(params: { include_inactive?: boolean } = {}): Promise<GroupList> {
+    return this.call('listGroups', { query: params });
+  }
+
+  getGroup(id: number): Promise<Group> {
+    return this.call('getGroup', { params: { id } });
+  }
+
+  updateGroup(id: number, patch: UpdateGroupRequest): Promise<Group> {
+    return this.call('updateGroup', { params: { id }, body: patch });
+  }
+
+  deactivateGroup(id: number): Promise<Group> {
+    return this.call('deactivateGroup', { params: { id } });
+  }
+
+  activateGroup(id: number): Promise<Group> {
+    return this.call('activateGroup', { params: { id } });
+  }
+
+  groupMembers(id: number): Promise<GroupMembers> {
+    return this.call('groupMembers', { params: { id } });
+  }
+
+  async addMember(groupId: number, userId: number): Promise<void> {
+    await this.call('addMember', { params: { id: groupId, user_id: userId } });
+  }
+
+  async removeMember(groupId: number, userId: number): Promise<void> {
+    await this.call('removeMember', { params: { id: groupId, user_id: userId } });
+  }
+
+  /** Who a rule matches now; a bad rule throws ApiError 422 with `position`. */
+  previewRule(rule: string): Promise<RulePreview> {
+    return this.call('previewRule', { body: { rule } });
+  }
+
+  // --- messages ---
+
+  /** Sends (201), or returns the original (200) when `client_msg_id` was already used. */
+  send(req: SendRequest): Promise<Message> {
+    return this.call('send', { body: req });
+  }
+
+  getMessage(id: number): Promise<Message> {
+    return this.call('getMessage', { params: { id } });
+  }
+
+  /** Sets the expiry (creator only); null: never expires. */
+  setExpiry(id: number, expiry_date: string | null): Promise<Message> {
+    return this.call('setExpiry', { params: { id }, body: { expiry_date } });
+  }
+
+  withdraw(id: number): Promise<Message> {
+    return this.call('withdraw', { params: { id } });
+  }
+
+  reply(id: number, req: ReplyRequest): Promise<Message> {
+    return this.call('reply', { params: { id }, body: req });
+  }
+
+  thread(id: number): Promise<Thread> {
+    return this.call('thread', { params: { id } });
+  }
+
+  markRead(id: number): Promise<ReadOutcome> {
+    return this.call('markRead', { params: { id } });
+  }
+
+  // --- reading ---
+
+  inbox(params: { before?: number; limit?: number; unread?: boolean; sender?: number; group?: number } = {}): Promise<InboxPage> {
+    return this.call('inbox', { query: params });
+  }
+
+  conversations(): Promise<ConversationList> {
+    return this.call('conversations');
+  }
+
+  /** Raises the watermark to `up_to` (never lowers it); without it marks everything visible read. */
+  markConversationRead(id: number, up_to?: number): Promise<ReadOutcome> {
+    return this.call('markConversationRead', { params: { id }, body: up_to === undefined ? {} : { up_to_seq: up_to } });
+  }
+
+  /** With `after`: slots ascending from after+1 (hole fill); without: history, newest first below `before`. */
+  conversationMessages(id: number, params: { after?: number; before?: number; limit?: number } = {}): Promise<SlotPage> {
+    return this.call('conversationMessages', { params: { id }, query: params });
+  }
+
+  search(params: SearchParams): Promise<SearchPage> {
+    return this.call('search', { query: { ...params } });
+  }
+
+  // --- dashboard ---
+
+  dashboard(params: { before?: number; limit?: number } = {}): Promise<DashboardPage> {
+    return this.call('dashboard', { query: params });
+  }
+
+  readReport(id: number): Promise<ReadReport> {
+    return this.call('readReport', { params: { message_id: id } });
+  }
+
+  readHistory(id: number): Promise<ReadHistory> {
+    return this.call('readHistory', { params: { message_id: id } });
+  }
+
+  // --- reminders ---
+
+  updateReminders(id: number, req: UpdateRemindersRequest): Promise<Message> {
+    return this.call('updateReminders', { params: { id }, body: req });
+  }
+
+  reminders(params: { before?: number; limit?: number } = {}): Promise<ReminderPage> {
+    return this.call('reminders', { query: params });
+  }
+
+  /** Admins: what the reminder scheduler has to do at `until` (default now). */
+  dueReminders(params: { until?: string; limit?: number } = {}): Promise<DueReminders> {
+    return this.call('dueReminders', { query: params });
+  }
+
+  /** When reminders would go out for a message sent now with these settings. */
+  planReminders(req: PlanRemindersRequest): Promise<ReminderPlan> {
+    return this.call('planReminders', { body: req });
+  }
+
+  // --- sync (docs/protocol.md; a Device does this for you) ---
+
+  /** Timeline entries after `since`; pulled message entries become delivered. */
+  sync(params: { since?: number; limit?: number } = {}): Promise<SyncPage> {
+    return this.call('sync', { query: params });
+  }
+
+  /** Every entry up to `up_to` was received by push: their messages become delivered. */
+  async ack(up_to: number): Promise<void> {
+    await this.call('ack', { body: { up_to } });
+  }
+}
+
+function encodeQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.join('&');
+}
