@@ -1,0 +1,94 @@
+// The shell: finds out whether the cookie session is still valid, shows the login form or the
+// navigation and the page of the current route, and owns the tab's live Device.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, MissiveClient } from '../../sdk/js/src/index.ts';
+import type { User } from '../../sdk/js/src/index.ts';
+import { startLive } from './live.ts';
+import type { Live } from './live.ts';
+import { useRoute } from './router.ts';
+import type { Route } from './router.ts';
+import type { PageProps } from './session.ts';
+import { Login } from './pages/login.tsx';
+import { Nav } from './components/nav.tsx';
+import { Inbox } from './pages/inbox.tsx';
+import { Conversation } from './pages/conversation.tsx';
+import { Thread } from './pages/thread.tsx';
+import { Compose } from './pages/compose.tsx';
+import { Sent } from './pages/sent.tsx';
+import { Search } from './pages/search.tsx';
+import { AdminUsers, AdminGroups, AdminReminders } from './admin/index.tsx';
+import { Dashboard, DashboardMessage } from './dashboard/index.tsx';
+
+const client = new MissiveClient({ baseUrl: '' });
+
+type Session = { state: 'loading' } | { state: 'out' } | { state: 'in'; me: User; live: Live };
+
+function Page({ route, props }: { route: Route; props: PageProps }) {
+  switch (route.page) {
+    case 'inbox': return <Inbox {...props} />;
+    case 'conversation': return <Conversation key={route.id} id={route.id} {...props} />;
+    case 'thread': return <Thread key={route.id} id={route.id} {...props} />;
+    case 'compose': return <Compose to={route.to} {...props} />;
+    case 'sent': return <Sent {...props} />;
+    case 'search': return <Search key={route.params.toString()} params={route.params} {...props} />;
+    case 'dashboard': return <Dashboard {...props} />;
+    case 'dashboard-message': return <DashboardMessage key={route.id} id={route.id} {...props} />;
+    case 'admin-users':
+    case 'admin-groups':
+    case 'admin-reminders':
+      if (!props.me.is_admin) return <Missing text="This page is for administrators." />;
+      if (route.page === 'admin-users') return <AdminUsers {...props} />;
+      if (route.page === 'admin-groups') return <AdminGroups {...props} />;
+      return <AdminReminders {...props} />;
+    case 'not-found': return <Missing text={`There is no page “${route.path}”.`} />;
+  }
+}
+
+function Missing({ text }: { text: string }) {
+  return (
+    <section class="page">
+      <h1>Not found</h1>
+      <p>{text} <a href="#/inbox">Go to the inbox</a>.</p>
+    </section>
+  );
+}
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: 'loading' });
+  const route = useRoute();
+
+  const enter = async (me: User) => {
+    const live = await startLive(client, me.id);
+    setSession({ state: 'in', me, live });
+  };
+
+  useEffect(() => {
+    client.me().then(enter, (err: unknown) => {
+      if (!(err instanceof ApiError) || err.status !== 401) console.error(err);
+      setSession({ state: 'out' });
+    });
+  }, []);
+
+  // Each page sets its own heading; the document title follows it for tabs and screen readers.
+  useEffect(() => {
+    if (session.state !== 'in') document.title = 'Missive — log in';
+  }, [session.state]);
+
+  const logout = async () => {
+    if (session.state === 'in') session.live.stop();
+    try { await client.logout(); } catch { /* the cookie may be gone already */ }
+    setSession({ state: 'out' });
+  };
+
+  if (session.state === 'loading') return <p class="loading" role="status">Loading…</p>;
+  if (session.state === 'out') return <Login client={client} onLogin={enter} />;
+  const props: PageProps = { client, me: session.me, live: session.live };
+  return (
+    <div class="shell">
+      <Nav {...props} route={route} onLogout={logout} />
+      <main id="main" tabIndex={-1}>
+        <Page route={route} props={props} />
+      </main>
+    </div>
+  );
+}

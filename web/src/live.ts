@@ -1,0 +1,79 @@
+// One sync Device per tab, fanned out to the pages. Pages subscribe to entries and refresh what
+// an entry affects; they also hear about resets (the timeline could not be continued: reload
+// everything) and the connection state shown in the navigation bar.
+import { Device, MissiveClient } from '../../sdk/js/src/index.ts';
+import type { SyncEntry } from '../../sdk/js/src/index.ts';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+export interface Live {
+  subscribe(fn: (entry: SyncEntry) => void): () => void;
+  onReset(fn: () => void): () => void;
+  onState(fn: (state: LiveState) => void): () => void;
+  readonly state: LiveState;
+  stop(): void;
+}
+
+// The cursor is kept per user in localStorage, so a new tab continues where the last one was
+// (entries pulled then become delivered) instead of replaying a long timeline from 0.
+function cursorKey(userId: number): string {
+  return `missive.cursor.${userId}`;
+}
+
+function savedCursor(userId: number): number | undefined {
+  try {
+    const text = localStorage.getItem(cursorKey(userId));
+    const n = text === null ? NaN : Number(text);
+    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Without a saved cursor, start at the newest entry: a cursor past the end answers
+// reset with `next` = the newest entry, which costs one request instead of the whole history.
+async function newestCursor(client: MissiveClient): Promise<number> {
+  try {
+    const page = await client.sync({ since: Number.MAX_SAFE_INTEGER, limit: 1 });
+    return page.next;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startLive(client: MissiveClient, userId: number): Promise<Live> {
+  const entryFns = new Set<(entry: SyncEntry) => void>();
+  const resetFns = new Set<() => void>();
+  const stateFns = new Set<(state: LiveState) => void>();
+  let state: LiveState = 'connecting';
+  const cursor = savedCursor(userId) ?? (await newestCursor(client));
+  const remember = () => {
+    try { localStorage.setItem(cursorKey(userId), String(device.cursor)); } catch { /* private mode */ }
+  };
+  const device = new Device(client, {
+    cursor,
+    onEntry(entry: SyncEntry) {
+      for (const fn of entryFns) {
+        try { fn(entry); } catch (err) { console.error('live subscriber failed', err); }
+      }
+      remember();
+    },
+    onReset() {
+      for (const fn of resetFns) fn();
+      remember();
+    },
+    onState(s: LiveState) {
+      state = s;
+      for (const fn of stateFns) fn(s);
+    },
+  });
+  device.start();
+  const add = <T>(set: Set<T>, fn: T) => { set.add(fn); return () => { set.delete(fn); }; };
+  return {
+    subscribe: (fn) => add(entryFns, fn),
+    onReset: (fn) => add(resetFns, fn),
+    onState: (fn) => add(stateFns, fn),
+    get state() { return state; },
+    stop() { device.stop(); entryFns.clear(); resetFns.clear(); stateFns.clear(); },
+  };
+}

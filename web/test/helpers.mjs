@@ -1,0 +1,159 @@
+// Shared helpers of the browser tests (web/test/*.test.mjs; the admin and dashboard tests use
+// them too, so keep the exports stable). A real `missive serve` serving a fresh build of the
+// page, Debian's Chromium driven by playwright-core (no browser is ever downloaded), an admin
+// SDK client to arrange data, and checks every page must pass: axe-core and CSP.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
+import { startServer } from '../../sdk/js/testing/server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const webRoot = join(here, '..');
+export const resultsDir = join(webRoot, 'test-results');
+
+// The SDK is TypeScript and Node 20 cannot import .ts: bundle it once for Node (the page gets
+// it through esbuild too), so the tests arrange data with the very client the page uses.
+function bundleSdk() {
+  const out = join(mkdtempSync(join(tmpdir(), 'missive-web-sdk-')), 'sdk.mjs');
+  buildSync({
+    entryPoints: [join(webRoot, '../sdk/js/src/index.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    nodePaths: [join(webRoot, '../sdk/js/node_modules')],
+    external: ['bufferutil', 'utf-8-validate'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return out;
+}
+
+export const sdk = await import(pathToFileURL(bundleSdk()).href);
+const { MissiveClient } = sdk;
+
+let builtDir = null;
+
+// Builds the page once per test process (node --test runs each file in its own process).
+export function buildOnce() {
+  if (builtDir) return builtDir;
+  const dir = mkdtempSync(join(tmpdir(), 'missive-web-'));
+  execFileSync(process.execPath, [join(webRoot, 'build.mjs'), '--outdir', dir], { stdio: 'pipe' });
+  builtDir = dir;
+  return dir;
+}
+
+// A real server serving the freshly built page: {server, url}. Call server.stop() at the end.
+export async function startStack({ args = [], env = {} } = {}) {
+  const dir = buildOnce();
+  const server = await startServer({ args: ['--web-dir', dir, ...args], env });
+  return { server, url: server.url };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// Collects console messages and page errors about the Content-Security-Policy. Call before
+// navigating; the returned array fills as the page runs (assert it is empty at the end).
+export function cspViolations(page) {
+  const found = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (/Content[- ]Security[- ]Policy/i.test(text)) found.push(text);
+  });
+  page.on('pageerror', (err) => {
+    if (/Content[- ]Security[- ]Policy|unsafe-eval|unsafe-inline/i.test(String(err))) found.push(String(err));
+  });
+  return found;
+}
+
+// A new browser context and page, logged in through the login form. The page carries
+// `page.csp`, the CSP violations seen so far.
+export async function newUserPage(browser, url, handle, password, { viewport } = {}) {
+  const context = await browser.newContext(viewport ? { viewport } : {});
+  const page = await context.newPage();
+  page.csp = cspViolations(page);
+  await page.goto(`${url}/#/inbox`);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  return page;
+}
+
+// An SDK client logged in as the server's admin (bearer token), for arranging data.
+// `server` is the object startStack returned, or just its url with the default password.
+export async function api(urlOrServer, handle = 'admin', password) {
+  const url = typeof urlOrServer === 'string' ? urlOrServer : urlOrServer.url;
+  const pw = password ?? (typeof urlOrServer === 'string' ? 'admin-password-1' : urlOrServer.adminPassword);
+  const client = new MissiveClient({ baseUrl: url });
+  await client.login(handle, pw);
+  return client;
+}
+
+let userCounter = 0;
+
+// Creates a user through the admin client: createUser(admin, 'ada', {first_name, ...}) →
+// {user, handle, password}. A handle is made unique per process when none is given.
+export async function createUser(admin, handle, fields = {}) {
+  const h = handle ?? `user${process.pid}x${++userCounter}`;
+  const password = fields.password ?? `${h}-password`;
+  const user = await admin.createUser({
+    handle: h,
+    first_name: fields.first_name ?? h[0].toUpperCase() + h.slice(1),
+    last_name: fields.last_name ?? 'Tester',
+    password,
+    ...(fields.attributes ? { attributes: fields.attributes } : {}),
+    ...(fields.is_admin ? { is_admin: true } : {}),
+  });
+  return { user, handle: h, password };
+}
+
+// Saves a screenshot to web/test-results/<name>.png when the test `t` failed. Use in a
+// finally block or t.after(): `t.after(() => screenshotOnFailure(t, page, 'inbox'))`.
+export async function screenshotOnFailure(t, page, name) {
+  const failed = t.passed === false || process.exitCode === 1 || t.__failed === true;
+  if (!failed || !page || page.isClosed()) return;
+  mkdirSync(resultsDir, { recursive: true });
+  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true }).catch(() => {});
+}
+
+// Runs `fn(page)`; on failure saves a screenshot and rethrows. Simpler than tracking t's state.
+export async function withScreenshot(page, name, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true }).catch(() => {});
+    throw err;
+  }
+}
+
+const axeSource = () => readFileSync(join(webRoot, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+// Runs axe-core on the page as it is now; returns the violations of impact serious or
+// critical (each {id, impact, help, nodes: [html...]}). The page's CSP forbids inline scripts,
+// so axe's source is evaluated through the DevTools protocol (page.evaluate), which CSP does
+// not govern, rather than injected as a <script>.
+export async function axeScan(page, { exclude = [] } = {}) {
+  const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!loaded) await page.evaluate(axeSource());
+  const results = await page.evaluate(async (excluded) => {
+    const context = excluded.length ? { exclude: excluded.map((s) => [s]) } : document;
+    const r = await window.axe.run(context, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html) }));
+  }, exclude);
+  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
