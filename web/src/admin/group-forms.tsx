@@ -1,0 +1,107 @@
+// Creating a group (explicit members, or a rule with its live preview) and editing one.
+import { useState } from 'preact/hooks';
+import type { Group, MissiveClient } from './props.ts';
+import { ErrorNote } from './common.tsx';
+import { MembersEditor } from './members.tsx';
+import { RuleEditor } from './rule.tsx';
+
+export type { Group };
+
+export function CreateGroupForm({ client, onCreated }: { client: MissiveClient; onCreated: (group: Group) => void }) {
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<'members' | 'rule'>('members');
+  const [rule, setRule] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (kind === 'rule' && rule.trim() === '') { setError(new Error('A rule group needs a rule.')); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const group = await client.createGroup(kind === 'rule' ? { name: name.trim(), rule } : { name: name.trim() });
+      setName(''); setRule('');
+      onCreated(group);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="admin-form card" onSubmit={submit} aria-labelledby="create-group-title">
+      <h2 id="create-group-title">Create a group</h2>
+      <div class="admin-fields">
+        <label for="new-group-name">Name</label>
+        <input id="new-group-name" required value={name} autocomplete="off" onInput={(e) => setName(e.currentTarget.value)} />
+      </div>
+      <fieldset class="admin-radios">
+        <legend>Members</legend>
+        <div class="admin-check">
+          <input type="radio" id="new-group-explicit" name="new-group-kind" checked={kind === 'members'}
+            onChange={() => setKind('members')} />
+          <label for="new-group-explicit">Chosen one by one</label>
+        </div>
+        <div class="admin-check">
+          <input type="radio" id="new-group-rule-kind" name="new-group-kind" checked={kind === 'rule'}
+            onChange={() => setKind('rule')} />
+          <label for="new-group-rule-kind">Every user matching a rule</label>
+        </div>
+      </fieldset>
+      {kind === 'rule' && <RuleEditor client={client} value={rule} onChange={setRule} id="new-group-rule" />}
+      <ErrorNote error={error} />
+      <button type="submit" class="primary" disabled={busy}>Create group</button>
+    </form>
+  );
+}
+
+export function GroupEditor({ client, group, onSaved, onClose }:
+    { client: MissiveClient; group: Group; onSaved: (group: Group) => void; onClose: () => void }) {
+  const [name, setName] = useState(group.name);
+  const [rule, setRule] = useState(group.rule ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+  const prefix = `group-${group.id}`;
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    if (group.rule !== null && rule.trim() === '') { setError(new Error('A rule group needs a rule.')); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const change: { name?: string; rule?: string } = {};
+      if (name.trim() !== group.name) change.name = name.trim();
+      if (group.rule !== null && rule !== group.rule) change.rule = rule;
+      const saved = Object.keys(change).length === 0 ? group : await client.updateGroup(group.id, change);
+      setStatus(`Saved ${saved.name}.`);
+      onSaved(saved);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="admin-form admin-edit card" aria-labelledby={`${prefix}-title`}>
+      <h2 id={`${prefix}-title`}>Group {group.name}</h2>
+      <form onSubmit={save}>
+        <div class="admin-fields">
+          <label for={`${prefix}-name`}>Name</label>
+          <input id={`${prefix}-name`} required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        {group.rule !== null && <RuleEditor client={client} value={rule} onChange={setRule} id={`${prefix}-rule`} />}
+        <ErrorNote error={error} />
+        <p class="admin-status" role="status" aria-live="polite">{status}</p>
+        <div class="admin-actions">
+          <button type="submit" class="primary" disabled={busy}>Save group</button>
+          <button type="button" class="admin-secondary" onClick={onClose}>Close</button>
+        </div>
+      </form>
+      {group.rule === null && <MembersEditor client={client} group={group} onChanged={() => onSaved(group)} />}
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+// #/admin/groups: every group (rule or explicit members), activate/deactivate, a group's editor,
+// and the create form.
+import { useEffect, useState } from 'preact/hooks';
+import type { PageProps } from './props.ts';
+import { AdminOnly, ErrorNote, isForbidden } from './common.tsx';
+import { CreateGroupForm, GroupEditor, type Group } from './group-forms.tsx';
+
+export function AdminGroups({ client }: PageProps) {
+  const [groups, setGroups] = useState<Group[]>([]);
+  const [includeInactive, setIncludeInactive] = useState(true);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [status, setStatus] = useState('');
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    client.listGroups({ include_inactive: includeInactive })
+      .then((result) => { if (current) { setGroups(result.groups); setError(null); } })
+      .catch((e) => { if (current) setError(e); })
+      .finally(() => { if (current) setLoading(false); });
+    return () => { current = false; };
+  }, [client, includeInactive, reload]);
+
+  if (isForbidden(error)) return <AdminOnly />;
+
+  const toggleActive = async (group: Group) => {
+    setError(null);
+    try {
+      const updated = (group.is_active ? await client.deactivateGroup(group.id) : await client.activateGroup(group.id));
+      setStatus(`${updated.name} is now ${updated.is_active ? 'active' : 'deactivated'}.`);
+      setReload((n) => n + 1);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const chosen = groups.find((g) => g.id === selected);
+  return (
+    <section class="admin-page" aria-labelledby="admin-groups-title">
+      <h1 id="admin-groups-title">Groups</h1>
+      <p class="admin-status" role="status" aria-live="polite">{status}</p>
+      <div class="admin-toolbar">
+        <div class="admin-check">
+          <input id="groups-inactive" type="checkbox" checked={includeInactive}
+            onChange={(e) => setIncludeInactive(e.currentTarget.checked)} />
+          <label for="groups-inactive">Show deactivated groups</label>
+        </div>
+      </div>
+      <ErrorNote error={error} />
+      <div class="admin-table-wrap">
+        <table class="admin-table" aria-busy={loading}>
+          <caption class="sr-only">Groups</caption>
+          <thead>
+            <tr><th scope="col">Name</th><th scope="col">Members</th><th scope="col">Count</th>
+              <th scope="col">Status</th><th scope="col">Actions</th></tr>
+          </thead>
+          <tbody>
+            {groups.map((group) => (
+              <tr key={group.id} class={group.is_active ? '' : 'admin-inactive'} data-group={group.name}>
+                <th scope="row">{group.name}</th>
+                <td>{group.rule === null ? 'chosen members' : <code class="admin-rule">{group.rule}</code>}</td>
+                <td>{group.member_count}</td>
+                <td>{group.is_active ? 'active' : 'deactivated'}</td>
+                <td class="admin-row-actions">
+                  <button type="button" class="admin-secondary" aria-label={`Manage ${group.name}`}
+                    aria-expanded={selected === group.id} onClick={() => setSelected(selected === group.id ? null : group.id)}>
+                    Manage
+                  </button>
+                  <button type="button" class="admin-secondary" onClick={() => toggleActive(group)}
+                    aria-label={`${group.is_active ? 'Deactivate' : 'Activate'} ${group.name}`}>
+                    {group.is_active ? 'Deactivate' : 'Activate'}
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {!loading && groups.length === 0 && <tr><td colSpan={5}>No groups yet.</td></tr>}
+          </tbody>
+        </table>
+      </div>
+      {chosen && (
+        <GroupEditor key={chosen.id} client={client} group={chosen} onClose={() => setSelected(null)}
+          onSaved={() => setReload((n) => n + 1)} />
+      )}
+      <CreateGroupForm client={client} onCreated={(group) => {
+        setStatus(`Created ${group.name}.`);
+        setReload((n) => n + 1);
+        if (group.rule === null) setSelected(group.id);  // next step for a members group: add them
+      }} />
+    </section>
+  );
+}

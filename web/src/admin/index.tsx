@@ -1,0 +1,7 @@
+// The admin pages (#/admin/users, #/admin/groups, #/admin/reminders). Each receives
+// { client, me, live } from the shell and shows "Admins only" when the server answers 403.
+import './admin.css';
+
+export { AdminUsers } from './users.tsx';
+export { AdminGroups } from './groups.tsx';
+export { AdminReminders } from './reminders.tsx';

@@ -1,0 +1,75 @@
+// #/admin/reminders: what the reminder scheduler has to do (GET /v1/reminders/due), now or at a
+// chosen moment ahead, earliest first.
+import { useEffect, useState } from 'preact/hooks';
+import type { DueReminder } from '../../../sdk/js/src/index.ts';
+import type { PageProps } from './props.ts';
+import { AdminOnly, ErrorNote, formatDate, isForbidden } from './common.tsx';
+
+type Due = DueReminder;
+
+const ACTIONS: Record<string, string> = {
+  remind: 'Reminder',
+  final: 'Final reminder',
+  expire: 'Expiry (deactivation of non-responders if asked)',
+  reschedule: 'Reschedule',
+};
+
+// <input type="datetime-local"> gives local wall time without a zone; the server wants an instant.
+function localToIso(value: string): string | undefined {
+  if (value === '') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+export function AdminReminders({ client }: PageProps) {
+  const [until, setUntil] = useState('');
+  const [due, setDue] = useState<Due[]>([]);
+  const [asOf, setAsOf] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    client.dueReminders({ until: localToIso(until), limit: 200 })
+      .then((result) => { if (current) { setDue(result.due); setAsOf(result.until); setError(null); } })
+      .catch((e) => { if (current) setError(e); })
+      .finally(() => { if (current) setLoading(false); });
+    return () => { current = false; };
+  }, [client, until]);
+
+  if (isForbidden(error)) return <AdminOnly />;
+
+  return (
+    <section class="admin-page" aria-labelledby="admin-reminders-title">
+      <h1 id="admin-reminders-title">Reminders due</h1>
+      <div class="admin-toolbar">
+        <label for="reminders-until">Due by (empty: now)</label>
+        <input id="reminders-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
+      </div>
+      <ErrorNote error={error} />
+      <p class="hint" role="status" aria-live="polite">
+        {loading ? 'Loading…' : `${due.length} due by ${formatDate(asOf)}.`}
+      </p>
+      <div class="admin-table-wrap">
+        <table class="admin-table" aria-busy={loading}>
+          <caption class="sr-only">Reminders due</caption>
+          <thead>
+            <tr><th scope="col">Message</th><th scope="col">Action</th><th scope="col">Due at</th><th scope="col">Unread</th></tr>
+          </thead>
+          <tbody>
+            {due.map((item) => (
+              <tr key={`${item.message_id}-${item.action}-${item.due_at}`}>
+                <th scope="row"><a href={`#/dashboard/${item.message_id}`}>{item.subject}</a></th>
+                <td>{ACTIONS[item.action] ?? item.action}</td>
+                <td><time dateTime={item.due_at}>{formatDate(item.due_at)}</time></td>
+                <td>{item.unread}</td>
+              </tr>
+            ))}
+            {!loading && due.length === 0 && <tr><td colSpan={4}>Nothing is due.</td></tr>}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

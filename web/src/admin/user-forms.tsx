@@ -1,0 +1,109 @@
+// The forms of the users page: create a user, and edit a user's names and attributes.
+import { useState } from 'preact/hooks';
+import type { MissiveClient, User } from './props.ts';
+import { AttributeRows, attributePatch, attributesFromRows, rowsFromAttributes, type AttrRow } from './attributes.tsx';
+import { ErrorNote } from './common.tsx';
+
+export function CreateUserForm({ client, onCreated }: { client: MissiveClient; onCreated: (user: User) => void }) {
+  const [handle, setHandle] = useState('');
+  const [first, setFirst] = useState('');
+  const [last, setLast] = useState('');
+  const [password, setPassword] = useState('');
+  const [isAdmin, setIsAdmin] = useState(false);
+  const [rows, setRows] = useState<AttrRow[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const parsed = attributesFromRows(rows);
+    if ('error' in parsed) { setError(new Error(parsed.error)); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await client.createUser({
+        handle: handle.trim(), first_name: first.trim(), last_name: last.trim(), password,
+        attributes: parsed.attributes, is_admin: isAdmin,
+      });
+      setHandle(''); setFirst(''); setLast(''); setPassword(''); setIsAdmin(false); setRows([]);
+      onCreated(user);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="admin-form card" onSubmit={submit} aria-labelledby="create-user-title">
+      <h2 id="create-user-title">Create a user</h2>
+      <div class="admin-fields">
+        <label for="new-user-handle">Handle</label>
+        <input id="new-user-handle" required value={handle} autocomplete="off" spellcheck={false}
+          pattern="[a-z0-9_.\-]{1,64}" title="1 to 64 of a-z, 0-9, _ . -"
+          onInput={(e) => setHandle(e.currentTarget.value)} />
+        <label for="new-user-first">First name</label>
+        <input id="new-user-first" required value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
+        <label for="new-user-last">Last name</label>
+        <input id="new-user-last" required value={last} onInput={(e) => setLast(e.currentTarget.value)} />
+        <label for="new-user-password">Password (8+ characters)</label>
+        <input id="new-user-password" type="password" required minLength={8} value={password}
+          autocomplete="new-password" onInput={(e) => setPassword(e.currentTarget.value)} />
+      </div>
+      <div class="admin-check">
+        <input id="new-user-admin" type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.currentTarget.checked)} />
+        <label for="new-user-admin">Administrator</label>
+      </div>
+      <AttributeRows rows={rows} onChange={setRows} idPrefix="new-user-attr" />
+      <ErrorNote error={error} />
+      <button type="submit" class="primary" disabled={busy}>Create user</button>
+    </form>
+  );
+}
+
+export function EditUserForm({ client, user, onSaved, onCancel }:
+    { client: MissiveClient; user: User; onSaved: (user: User) => void; onCancel: () => void }) {
+  const [first, setFirst] = useState(user.first_name);
+  const [last, setLast] = useState(user.last_name);
+  const [rows, setRows] = useState<AttrRow[]>(() => rowsFromAttributes(user.attributes));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const parsed = attributesFromRows(rows);
+    if ('error' in parsed) { setError(new Error(parsed.error)); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await client.updateUser(user.id, {
+        first_name: first.trim(), last_name: last.trim(),
+        attributes: attributePatch(user.attributes ?? {}, parsed.attributes),
+      });
+      onSaved(saved);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const prefix = `edit-user-${user.id}`;
+  return (
+    <form class="admin-form admin-edit card" onSubmit={submit} aria-labelledby={`${prefix}-title`}>
+      <h2 id={`${prefix}-title`}>Edit {user.handle}</h2>
+      <div class="admin-fields">
+        <label for={`${prefix}-first`}>First name</label>
+        <input id={`${prefix}-first`} required value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
+        <label for={`${prefix}-last`}>Last name</label>
+        <input id={`${prefix}-last`} required value={last} onInput={(e) => setLast(e.currentTarget.value)} />
+      </div>
+      <AttributeRows rows={rows} onChange={setRows} idPrefix={`${prefix}-attr`} />
+      <ErrorNote error={error} />
+      <div class="admin-actions">
+        <button type="submit" class="primary" disabled={busy}>Save</button>
+        <button type="button" class="admin-secondary" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  );
+}
