@@ -1,0 +1,11 @@
+// @missive/sdk: the HTTP API client, the sync Device, and a small timeline model.
+export { MissiveClient } from './client.js';
+export type { MissiveClientOptions, SearchParams } from './client.js';
+export { ApiError } from './errors.js';
+export { ROUTES, fillPath } from './routes.js';
+export type { Route, RouteName, HttpMethod } from './routes.js';
+export { Device } from './device.js';
+export type { DeviceOptions, DeviceState, WebSocketLike, WebSocketConstructor } from './device.js';
+export { TimelineModel } from './timeline_model.js';
+export type { ConversationView, ModelConversation, ModelSlot, TimelineModelOptions } from './timeline_model.js';
+export type * from './types.js';
