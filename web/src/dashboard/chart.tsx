@@ -1,0 +1,114 @@
+// Read % over time as a uPlot step line, with a marker for each reminder round and the 24 hours
+// after it shaded. uPlot draws into a canvas and positions its parts through CSSOM
+// (element.style.*), which the page's CSP (style-src 'self') allows; the round markers are DOM
+// elements inside uPlot's overlay, positioned the same way, so their labels are real text.
+// Screen readers get the figure caption (a summary sentence) and an optional data table.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { ReadHistory } from './props.ts';
+import { DAY_MS, readSeries, readsAfterText, roundEffects, roundLabel, summarySentence, type RoundEffect } from './history.ts';
+import { formatDate, formatPercent } from './format.ts';
+
+const HEIGHT = 260;
+
+// Markers for the rounds: a line, its label, and the shaded following 24 h (clipped to the plot).
+function placeMarkers(u: uPlot, effects: RoundEffect[]) {
+  u.over.querySelectorAll('.dash-round').forEach((el) => el.remove());
+  const width = u.over.clientWidth;
+  for (const effect of effects) {
+    const left = u.valToPos(effect.at / 1000, 'x');
+    if (!Number.isFinite(left) || left < 0 || left > width) continue;
+    const right = Math.min(u.valToPos((effect.at + DAY_MS) / 1000, 'x'), width);
+    const marker = document.createElement('div');
+    marker.className = effect.final ? 'dash-round dash-round-final' : 'dash-round';
+    marker.dataset.round = String(effect.number);
+    marker.style.left = `${left}px`;
+    marker.style.width = `${Math.max(right - left, 2)}px`;
+    const label = document.createElement('span');
+    label.className = 'dash-round-label';
+    label.textContent = `${roundLabel(effect)}: +${effect.readsAfter}`;
+    marker.append(label);
+    u.over.append(marker);
+  }
+}
+
+function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const series = readSeries(history, now);
+    const effects = roundEffects(history, now);
+    const accent = getComputedStyle(el).getPropertyValue('--accent').trim() || '#2456c9';
+    const chart = new uPlot({
+      width: Math.max(el.clientWidth, 240),
+      height: HEIGHT,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: { range: [0, 100] } },
+      axes: [
+        { stroke: '#5a6275', grid: { stroke: '#eceff4' } },
+        { stroke: '#5a6275', grid: { stroke: '#eceff4' }, values: (_u, values) => values.map((v) => `${v}%`), size: 48 },
+      ],
+      series: [
+        {},
+        { label: 'Read %', stroke: accent, width: 2, fill: 'rgba(36, 86, 201, 0.08)', paths: uPlot.paths.stepped!({ align: 1 }) },
+      ],
+      hooks: { draw: [(u) => placeMarkers(u, effects)] },
+    }, [series.xs, series.ys], el);
+    // Follow the container's width (phone rotation, window resize).
+    const observer = new ResizeObserver(() => {
+      const width = Math.max(el.clientWidth, 240);
+      if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
+    });
+    observer.observe(el);
+    return () => { observer.disconnect(); chart.destroy(); };
+  }, [history, now]);
+  return <div ref={host} class="dash-chart-canvas" aria-hidden="true" />;
+}
+
+function DataTable({ history }: { history: ReadHistory }) {
+  const rows = [
+    ...history.reads.map((p) => ({ at: p.at, what: `${p.read_count} read`, pct: formatPercent(history.recipients ? p.read_count / history.recipients * 100 : 0) })),
+    ...history.rounds.map((r) => ({ at: r.at, what: `${roundLabel(r)} sent to ${r.reminded}`, pct: '' })),
+  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return (
+    <table class="dash-table dash-history-table">
+      <caption class="sr-only">Reads and reminder rounds over time</caption>
+      <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Read %</th></tr></thead>
+      <tbody>
+        <tr><td>{formatDate(history.create_date)}</td><td>Sent to {history.recipients}</td><td>0%</td></tr>
+        {rows.map((row, i) => <tr key={i}><td>{formatDate(row.at)}</td><td>{row.what}</td><td>{row.pct}</td></tr>)}
+      </tbody>
+    </table>
+  );
+}
+
+export function ReadChart({ history, now }: { history: ReadHistory; now: number }) {
+  const [showTable, setShowTable] = useState(false);
+  const effects = roundEffects(history, now);
+  return (
+    <figure class="dash-chart" aria-labelledby="dash-chart-caption">
+      <figcaption id="dash-chart-caption">
+        <span class="dash-chart-title">Read % over time</span>
+        <span class="dash-chart-summary">{summarySentence(history, now, (ms) => formatDate(new Date(ms).toISOString()))}</span>
+      </figcaption>
+      <ChartCanvas history={history} now={now} />
+      {effects.length > 0 && (
+        <ul class="dash-rounds" aria-label="Reminder rounds">
+          {effects.map((effect) => (
+            <li key={effect.number} class={effect.final ? 'dash-round-item dash-round-final' : 'dash-round-item'}>
+              <strong>{roundLabel(effect)}</strong> — {formatDate(new Date(effect.at).toISOString())}, to {effect.reminded}:{' '}
+              {readsAfterText(effect)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="button" class="link-button" aria-expanded={showTable} onClick={() => setShowTable(!showTable)}>
+        {showTable ? 'Hide the data table' : 'Show the data as a table'}
+      </button>
+      {showTable && <DataTable history={history} />}
+    </figure>
+  );
+}
