@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { pathToFileURL } from 'node:url';
@@ -38,9 +38,10 @@ function bundleSdk() {
 export const sdk = await import(pathToFileURL(bundleSdk()).href);
 const { MissiveClient } = sdk;
 
-let builtDir = null;
+let builtDir = process.env.MISSIVE_WEB_DIR ? resolve(process.env.MISSIVE_WEB_DIR) : null;
 
-// Builds the page once per test process (node --test runs each file in its own process).
+// Builds the page once per test process (node --test runs each file in its own process);
+// `npm test` builds once for the whole run and passes the directory in MISSIVE_WEB_DIR.
 export function buildOnce() {
   if (builtDir) return builtDir;
   const dir = mkdtempSync(join(tmpdir(), 'missive-web-'));
@@ -121,22 +122,23 @@ export async function createUser(admin, handle, fields = {}) {
   return { user, handle: h, password };
 }
 
-// Saves a screenshot to web/test-results/<name>.png when the test `t` failed. Use in a
-// finally block or t.after(): `t.after(() => screenshotOnFailure(t, page, 'inbox'))`.
+// Saves a screenshot of `page` to web/test-results/<name>.png (name defaults to the test's
+// name). Call it where a test fails: `catch (err) { await screenshotOnFailure(t, page, 'x'); throw err; }`;
+// withScreenshot(page, name, fn) does exactly that around fn.
 export async function screenshotOnFailure(t, page, name) {
-  const failed = t.passed === false || process.exitCode === 1 || t.__failed === true;
-  if (!failed || !page || page.isClosed()) return;
+  if (!page || page.isClosed()) return;
+  const file = (name ?? t?.name ?? 'failure').replace(/[^A-Za-z0-9_.-]+/g, '-');
   mkdirSync(resultsDir, { recursive: true });
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true }).catch(() => {});
+  await page.screenshot({ path: join(resultsDir, `${file}.png`), fullPage: true }).catch(() => {});
 }
 
-// Runs `fn(page)`; on failure saves a screenshot and rethrows. Simpler than tracking t's state.
-export async function withScreenshot(page, name, fn) {
+// Runs fn(); if it throws, saves a screenshot of each page given and rethrows.
+export async function withScreenshot(pages, name, fn) {
   try {
     return await fn();
   } catch (err) {
-    mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true }).catch(() => {});
+    const list = Array.isArray(pages) ? pages : [pages];
+    await Promise.all(list.map((p, i) => screenshotOnFailure(null, p, list.length > 1 ? `${name}-${i + 1}` : name)));
     throw err;
   }
 }
@@ -156,4 +158,17 @@ export async function axeScan(page, { exclude = [] } = {}) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html) }));
   }, exclude);
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// Polls fn() until it returns something truthy (or throws after `timeout` ms): for state that
+// arrives live and has no element to wait for.
+export async function until(fn, what = 'a condition', timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
