@@ -1,0 +1,145 @@
+// Admin groups page in a real Chromium against a real server: a rule group typed with its live
+// preview (matching users, then a typo's position marked), saved and edited; an explicit group
+// with members added through the handle autocomplete and removed; deactivation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan } from './helpers.mjs';
+
+let stack, browser, admin, page;
+
+// Polls until the locator's text matches (playwright-core has no expect()).
+async function waitForText(locator, pattern, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  for (;;) {
+    text = (await locator.innerText().catch(() => '')) ?? '';
+    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function until(fn, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+before(async () => {
+  stack = await startStack();
+  admin = await api(stack.server);
+  await createUser(admin, 'ada', { first_name: 'Ada', last_name: 'Lovelace', attributes: { role: 'dba', region: 'EU' } });
+  await createUser(admin, 'bob', { first_name: 'Bob', last_name: 'Kahn', attributes: { role: 'dba', region: 'US' } });
+  await createUser(admin, 'cyd', { first_name: 'Cyd', last_name: 'Charisse', attributes: { role: 'dev', region: 'EU' } });
+  browser = await launchBrowser();
+  page = await newUserPage(browser, stack.url, 'admin', stack.server.adminPassword);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.server.stop();
+});
+
+test('a rule group: live preview while typing, the error position of a typo, saved, edited', async () => {
+  await withScreenshot(page, 'admin-rule-group', async () => {
+    const previews = [];
+    page.on('request', (r) => { if (r.url().endsWith('/v1/groups/preview')) previews.push(r.postData()); });
+    await page.goto(`${stack.url}/#/admin/groups`);
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    await page.locator('#new-group-name').fill('DBAs');
+    await page.getByLabel('Every user matching a rule').check();
+    const rule = page.locator('#new-group-rule');
+    const preview = page.locator('#new-group-rule-preview');
+
+    await rule.pressSequentially('role = "dba"', { delay: 15 });
+    await waitForText(preview, '2 users match');
+    const listed = await preview.locator('li').allInnerTexts();
+    assert.deepEqual(listed.map((s) => s.split(' @')[0]).sort(), ['Ada Lovelace', 'Bob Kahn']);
+    // Debounced: one request per pause in typing, not one per key (12 keys were typed).
+    assert.ok(previews.length >= 1 && previews.length <= 3, `preview requests: ${previews.length}`);
+
+    // A typo: the server's message, and the character it points at marked under the input.
+    await rule.fill('');
+    await rule.pressSequentially('role == "dba"', { delay: 15 });
+    const expected = await admin.previewRule('role == "dba"').then(() => null, (e) => e);
+    assert.ok(expected && expected.status === 422 && expected.position > 0, 'the API refuses the typo with a position');
+    await waitForText(preview, expected.message);
+    const mark = page.locator('#new-group-rule-marker mark');
+    await mark.waitFor();
+    assert.equal(Number(await mark.getAttribute('data-position')), expected.position);
+    assert.equal(await mark.innerText(), Array.from('role == "dba"')[expected.position - 1]);
+    assert.equal(await rule.getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(await axeScan(page), [], 'axe: the rule editor showing an error');
+
+    // Fixed: the marker goes, the preview narrows, and the group is created with that rule.
+    await rule.fill('role = "dba" and region = "EU"');
+    await waitForText(preview, '1 user matches');
+    assert.equal(await page.locator('#new-group-rule-marker').count(), 0);
+    assert.match(await preview.innerText(), /Ada Lovelace/);
+    assert.doesNotMatch(await preview.innerText(), /Bob Kahn/);
+    assert.deepEqual(await axeScan(page), [], 'axe: the rule editor with a preview');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.locator('tr[data-group="DBAs"]').waitFor();
+    const { groups } = await admin.listGroups({ include_inactive: true });
+    const dbas = groups.find((g) => g.name === 'DBAs');
+    assert.equal(dbas?.rule, 'role = "dba" and region = "EU"');
+
+    // Edit the rule: its own editor previews too; saving changes the group.
+    await page.getByRole('button', { name: 'Manage DBAs' }).click();
+    const editRule = page.locator(`#group-${dbas.id}-rule`);
+    await editRule.fill('role = "dba"');
+    await waitForText(page.locator(`#group-${dbas.id}-rule-preview`), '2 users match');
+    await page.getByRole('button', { name: 'Save group' }).click();
+    await until(async () => (await admin.getGroup(dbas.id)).rule === 'role = "dba"', 'the rule to be saved');
+    assert.deepEqual(page.csp, []);
+  });
+});
+
+test('an explicit group: members added by handle with autocomplete, removed; deactivated', async () => {
+  await withScreenshot(page, 'admin-explicit-group', async () => {
+    await page.goto(`${stack.url}/#/admin/groups`);
+    await page.locator('#new-group-name').fill('Ops');
+    await page.getByLabel('Chosen one by one').check();
+    await page.getByRole('button', { name: 'Create group' }).click();
+    // A new members group opens its editor at once: adding members is the next step.
+    const add = page.getByLabel('Add a member by handle');
+    await add.waitFor();
+    const ops = (await admin.listGroups({})).groups.find((g) => g.name === 'Ops');
+    assert.ok(ops, 'Ops was created');
+
+    await add.pressSequentially('ad', { delay: 30 });
+    const option = page.locator(`#group-${ops.id}-handles option[value="ada"]`);
+    await option.waitFor({ state: 'attached' });
+    assert.equal(await page.locator(`#group-${ops.id}-handles option[value="bob"]`).count(), 0);
+    await add.fill('ada');
+    await add.press('Enter');
+    const members = page.locator('.members-list li');
+    await waitForText(members.first(), 'Ada Lovelace');
+    await add.fill('cyd');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await until(async () => (await members.count()) === 2, 'two members listed');
+    assert.deepEqual((await admin.groupMembers(ops.id)).members.map((u) => u.handle).sort(), ['ada', 'cyd']);
+
+    // An unknown handle is refused with a message, and nothing changes.
+    await add.fill('nobody');
+    await add.press('Enter');
+    await waitForText(page.locator('.members-editor [role="alert"]'), 'No active user has the handle "nobody"');
+    assert.deepEqual(await axeScan(page), [], 'axe: the members editor');
+
+    await page.getByRole('button', { name: 'Remove ada' }).click();
+    await until(async () => (await members.count()) === 1, 'one member left');
+    assert.deepEqual((await admin.groupMembers(ops.id)).members.map((u) => u.handle), ['cyd']);
+
+    await page.getByRole('button', { name: 'Deactivate Ops' }).click();
+    await waitForText(page.locator('tr[data-group="Ops"]'), 'deactivated');
+    assert.equal((await admin.getGroup(ops.id)).is_active, false);
+    await page.getByRole('button', { name: 'Activate Ops' }).click();
+    await waitForText(page.locator('tr[data-group="Ops"]'), /\bactive\b/);
+    assert.equal((await admin.getGroup(ops.id)).is_active, true);
+    assert.deepEqual(page.csp, []);
+  });
+});
