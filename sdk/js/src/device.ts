@@ -76,6 +76,8 @@ export class Device {
   #loop: Promise<void> | null = null;
   // Bumped by every start(): a loop left over from before a stop() sees it and exits.
   #generation = 0;
+  // Set by reconnect(): the next reconnection skips the backoff.
+  #immediate = false;
 
   constructor(client: MissiveClient, options: DeviceOptions = {}) {
     this.client = client;
@@ -130,6 +132,7 @@ export class Device {
    */
   reconnect(): void {
     this.#failures = 0;
+    this.#immediate = true;
     this.#wake();
     this.#ws?.close(4001, 'reconnect');
   }
@@ -175,7 +178,8 @@ export class Device {
       }
       if (!current()) break;
       this.#setState('offline');
-      await this.#sleep(this.#backoff());
+      if (this.#immediate) this.#immediate = false;
+      else await this.#sleep(this.#backoff());
     }
     if (generation === this.#generation) this.#setState('offline');
   }

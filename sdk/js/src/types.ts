@@ -373,7 +373,10 @@ export interface PlanRemindersRequest {
 
 export interface ReminderPlan {
   expiry_day: string;
+  /** At most 60 regular dates, then the final one. */
   dates: Array<{ at: Time; final: boolean }>;
+  /** Regular dates past the first 60, not listed. */
+  omitted: number;
 }
 
 export interface CreateUserRequest {
