@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Device, ApiError } from '../dist/index.js';
-import { setup, device, waitFor, WebSocket, newestSeq } from './helpers.mjs';
+import { setup, device, waitFor, WebSocket, newestSeq } from '../testing/helpers.mjs';
 
 let env;
 let ann, ben;

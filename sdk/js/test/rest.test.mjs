@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MissiveClient, ApiError } from '../dist/index.js';
-import { setup } from './helpers.mjs';
+import { setup } from '../testing/helpers.mjs';
 
 let env;
 let ada, bob, cyd;

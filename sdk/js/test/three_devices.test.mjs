@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../dist/index.js';
-import { setup, device, waitFor, serverView, newestSeq } from './helpers.mjs';
+import { setup, device, waitFor, serverView, newestSeq } from '../testing/helpers.mjs';
 
 // mulberry32: small, fast, and the same sequence on every platform for a seed.
 function rng(seed) {

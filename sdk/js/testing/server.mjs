@@ -52,7 +52,12 @@ async function spawnServe({ dataDir, listen, args, env, timeoutMs, log }) {
     child.stdout.on('data', check);
     child.stderr.on('data', check);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`missive exited (${code}):\n${output}`)); });
-    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error.code === 'ENOENT'
+        ? new Error(`no missive binary at ${missiveBinary()}: build it (make build) or set MISSIVE_BIN`)
+        : error);
+    });
   });
   child.removeAllListeners('exit');
   const exited = new Promise((done) => child.on('exit', done));

@@ -1,8 +1,8 @@
-// Shared by the tests: a server with the admin logged in, users with their own clients, and
+// Shared by the SDK's own tests (test/*.test.mjs; not a test file itself, so it lives here): a server with the admin logged in, users with their own clients, and
 // small waiting helpers. Tests import the built package (dist/): run `npm run build` first.
 import { WebSocket } from 'ws';
 import { MissiveClient, Device, TimelineModel } from '../dist/index.js';
-import { startServer } from '../testing/server.mjs';
+import { startServer } from './server.mjs';
 
 export { WebSocket };
 
