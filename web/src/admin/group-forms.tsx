@@ -1,5 +1,5 @@
 // Creating a group (explicit members, or a rule with its live preview) and editing one.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group, MissiveClient } from './props.ts';
 import { ErrorNote } from './common.tsx';
 import { MembersEditor } from './members.tsx';
@@ -65,6 +65,9 @@ export function GroupEditor({ client, group, onSaved, onClose }:
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
   const prefix = `group-${group.id}`;
+  // The editor opens below the table: take the focus there, for keyboard and screen reader users.
+  const nameField = useRef<HTMLInputElement>(null);
+  useEffect(() => { nameField.current?.focus(); }, []);
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -91,7 +94,7 @@ export function GroupEditor({ client, group, onSaved, onClose }:
       <form onSubmit={save}>
         <div class="admin-fields">
           <label for={`${prefix}-name`}>Name</label>
-          <input id={`${prefix}-name`} required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input id={`${prefix}-name`} ref={nameField} required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </div>
         {group.rule !== null && <RuleEditor client={client} value={rule} onChange={setRule} id={`${prefix}-rule`} />}
         <ErrorNote error={error} />

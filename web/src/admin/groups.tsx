@@ -50,7 +50,7 @@ export function AdminGroups({ client }: PageProps) {
         </div>
       </div>
       <ErrorNote error={error} />
-      <div class="admin-table-wrap">
+      <div class="admin-table-wrap" role="region" aria-label="Groups" tabIndex={0}>
         <table class="admin-table" aria-busy={loading}>
           <caption class="sr-only">Groups</caption>
           <thead>

@@ -51,7 +51,7 @@ export function AdminReminders({ client }: PageProps) {
       <p class="hint" role="status" aria-live="polite">
         {loading ? 'Loading…' : `${due.length} due by ${formatDate(asOf)}.`}
       </p>
-      <div class="admin-table-wrap">
+      <div class="admin-table-wrap" role="region" aria-label="Reminders due" tabIndex={0}>
         <table class="admin-table" aria-busy={loading}>
           <caption class="sr-only">Reminders due</caption>
           <thead>

@@ -1,5 +1,5 @@
 // The forms of the users page: create a user, and edit a user's names and attributes.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MissiveClient, User } from './props.ts';
 import { AttributeRows, attributePatch, attributesFromRows, rowsFromAttributes, type AttrRow } from './attributes.tsx';
 import { ErrorNote } from './common.tsx';
@@ -89,12 +89,15 @@ export function EditUserForm({ client, user, onSaved, onCancel }:
   };
 
   const prefix = `edit-user-${user.id}`;
+  // The form opens below the table: take the focus there, for keyboard and screen reader users.
+  const firstField = useRef<HTMLInputElement>(null);
+  useEffect(() => { firstField.current?.focus(); }, []);
   return (
     <form class="admin-form admin-edit card" onSubmit={submit} aria-labelledby={`${prefix}-title`}>
       <h2 id={`${prefix}-title`}>Edit {user.handle}</h2>
       <div class="admin-fields">
         <label for={`${prefix}-first`}>First name</label>
-        <input id={`${prefix}-first`} required value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
+        <input id={`${prefix}-first`} ref={firstField} required value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
         <label for={`${prefix}-last`}>Last name</label>
         <input id={`${prefix}-last`} required value={last} onInput={(e) => setLast(e.currentTarget.value)} />
       </div>

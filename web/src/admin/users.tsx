@@ -69,7 +69,7 @@ export function AdminUsers({ client }: PageProps) {
         </div>
       </div>
       <ErrorNote error={error} />
-      <div class="admin-table-wrap">
+      <div class="admin-table-wrap" role="region" aria-label="Users" tabIndex={0}>
         <table class="admin-table" aria-busy={loading}>
           <caption class="sr-only">Users, page {cursors.length}</caption>
           <thead>

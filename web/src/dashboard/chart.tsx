@@ -16,9 +16,9 @@ const HEIGHT = 260;
 function placeMarkers(u: uPlot, effects: RoundEffect[]) {
   u.over.querySelectorAll('.dash-round').forEach((el) => el.remove());
   const width = u.over.clientWidth;
-  for (const effect of effects) {
+  effects.forEach((effect, index) => {
     const left = u.valToPos(effect.at / 1000, 'x');
-    if (!Number.isFinite(left) || left < 0 || left > width) continue;
+    if (!Number.isFinite(left) || left < 0 || left > width) return;
     const right = Math.min(u.valToPos((effect.at + DAY_MS) / 1000, 'x'), width);
     const marker = document.createElement('div');
     marker.className = effect.final ? 'dash-round dash-round-final' : 'dash-round';
@@ -28,9 +28,11 @@ function placeMarkers(u: uPlot, effects: RoundEffect[]) {
     const label = document.createElement('span');
     label.className = 'dash-round-label';
     label.textContent = `${roundLabel(effect)}: +${effect.readsAfter}`;
+    // Alternate rows, so labels of rounds close together on a narrow chart do not overlap.
+    label.style.top = `${2 + (index % 2) * 20}px`;
     marker.append(label);
     u.over.append(marker);
-  }
+  });
 }
 
 function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
@@ -53,7 +55,7 @@ function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
       ],
       series: [
         {},
-        { label: 'Read %', stroke: accent, width: 2, fill: 'rgba(36, 86, 201, 0.08)', paths: uPlot.paths.stepped!({ align: 1 }) },
+        { label: 'Read %', stroke: accent, width: 2, points: { show: false }, fill: 'rgba(36, 86, 201, 0.08)', paths: uPlot.paths.stepped!({ align: 1 }) },
       ],
       hooks: { draw: [(u) => placeMarkers(u, effects)] },
     }, [series.xs, series.ys], el);
@@ -98,7 +100,7 @@ export function ReadChart({ history, now }: { history: ReadHistory; now: number 
       {effects.length > 0 && (
         <ul class="dash-rounds" aria-label="Reminder rounds">
           {effects.map((effect) => (
-            <li key={effect.number} class={effect.final ? 'dash-round-item dash-round-final' : 'dash-round-item'}>
+            <li key={effect.number} class={effect.final ? 'dash-round-item dash-round-item-final' : 'dash-round-item'}>
               <strong>{roundLabel(effect)}</strong> — {formatDate(new Date(effect.at).toISOString())}, to {effect.reminded}:{' '}
               {readsAfterText(effect)}
             </li>

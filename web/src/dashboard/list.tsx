@@ -34,7 +34,7 @@ export function Dashboard({ client, live }: PageProps) {
     <section class="page dash-page" aria-labelledby="dash-title">
       <h1 id="dash-title">Read dashboard</h1>
       {error !== null && <p class="error" role="alert">{(error as Error).message ?? String(error)}</p>}
-      <div class="dash-table-wrap">
+      <div class="dash-table-wrap" role="region" aria-label="Sent messages" tabIndex={0}>
         <table class="dash-table dash-list" aria-busy={loading}>
           <caption class="sr-only">Messages you sent, newest first, with how many recipients read them</caption>
           <thead>

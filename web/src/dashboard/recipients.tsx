@@ -34,7 +34,7 @@ export function RecipientsTable({ messageId, recipients, withReminders }:
           Export everyone (CSV)
         </button>
       </div>
-      <div class="dash-table-wrap">
+      <div class="dash-table-wrap" role="region" aria-label="Recipients" tabIndex={0}>
         <table class="dash-table">
           <caption class="sr-only">Recipients: {FILTER_LABEL[filter]}</caption>
           <thead>
