@@ -1,0 +1,80 @@
+// A reminder round on the chart: its marker ("Reminder 1") and the reads that followed it.
+// A round only goes out a day after the send at the earliest (docs/api.md, Reminders), so
+// this test needs the server's test clock: `--test-clock-offset SECONDS`
+// (MISSIVE_TEST_CLOCK_OFFSET), the server's now shifted by that much. It sends 26 hours in the
+// past, restarts the server at the real time (the missed reminder date then gets one round at
+// once: the downtime rule), and reads once more. Skipped, saying why, on a server without it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan } from './helpers.mjs';
+import { missiveBinary } from '../../sdk/js/testing/server.mjs';
+
+const OFFSET_SECONDS = -26 * 3600;
+
+function hasTestClock() {
+  try {
+    return /MISSIVE_TEST_CLOCK_OFFSET|--test-clock-offset/.test(execFileSync(missiveBinary(), ['serve', '--help'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
+
+async function waitForText(locator, pattern, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  for (;;) {
+    text = (await locator.innerText().catch(() => '')) ?? '';
+    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const skip = hasTestClock() ? false
+  : 'missive serve has no test clock (--test-clock-offset): a reminder round cannot happen within seconds';
+
+test('a reminder round: its marker on the chart and the reads in the 24 h after it', { skip }, async (t) => {
+  const fakeNow = new Date(Date.now() + OFFSET_SECONDS * 1000);
+  // The env object is read again by restart(), so changing it moves the server's clock.
+  const env = {
+    MISSIVE_TEST_CLOCK_OFFSET: String(OFFSET_SECONDS),
+    MISSIVE_REMINDER_TIME: fakeNow.toISOString().slice(11, 16),  // first reminder: send + 24 h
+    MISSIVE_REMINDER_POLL: '1',
+  };
+  const { server, url } = await startStack({ env });
+  t.after(() => server.stop());
+  const admin = await api(server);
+  const people = {};
+  for (const h of ['ann', 'ben', 'cat']) people[h] = await createUser(admin, h);
+  const team = await admin.createGroup({ name: 'Team' });
+  for (const h of Object.keys(people)) await admin.addMember(team.id, people[h].user.id);
+  const expiry = new Date(fakeNow.getTime() + 3 * 86400000).toISOString().slice(0, 10);
+  const message = await admin.send({ to: { groups: ['Team'] }, subject: 'Fill in the form', body: '...',
+    expiry_date: expiry, reminders: { frequency: 'daily' } });
+  await (await api(url, 'ann', people.ann.password)).markRead(message.id);
+
+  env.MISSIVE_TEST_CLOCK_OFFSET = '0';
+  await server.restart();
+  // The first pass after the restart sends the missed round.
+  const deadline = Date.now() + 15000;
+  while ((await admin.readHistory(message.id)).rounds.length === 0) {
+    assert.ok(Date.now() < deadline, 'no reminder round within 15 s of the restart');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await (await api(url, 'ben', people.ben.password)).markRead(message.id);
+
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await newUserPage(browser, url, 'admin', server.adminPassword);
+  await withScreenshot(page, 'dashboard-rounds', async () => {
+    await page.goto(`${url}/#/dashboard/${message.id}`);
+    const marker = page.locator('.dash-chart-canvas .dash-round[data-round="1"]');
+    await marker.waitFor();
+    assert.equal(await marker.locator('.dash-round-label').innerText(), 'Reminder 1: +1');
+    await waitForText(page.locator('.dash-rounds'), /Reminder 1 — .*to 2: \+1 read so far in the following 24 h/);
+    assert.match(await page.locator('.dash-chart-summary').innerText(), /Reminder 1 went to 2 on .*: \+1 read so far in the following 24 h\./);
+    assert.deepEqual(await axeScan(page), [], 'axe: a chart with a round');
+    assert.deepEqual(page.csp, []);
+  });
+});
