@@ -1,6 +1,6 @@
 // #/dashboard: the caller's sent messages with their read %, newest first, a page at a time,
 // kept current as recipients read (throttled re-fetch of the page on `status` entries).
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { DashboardRow, PageProps } from './props.ts';
 import { ReadBar } from './bars.tsx';
 import { formatDate, formatPercent } from './format.ts';
@@ -17,10 +17,13 @@ export function Dashboard({ client, live }: PageProps) {
   const [loading, setLoading] = useState(true);
   const before = cursors[cursors.length - 1];
 
+  // Live refreshes can overlap: only the newest request's answer is applied.
+  const sequence = useRef(0);
   const load = useCallback(() => {
+    const mine = ++sequence.current;
     let current = true;
     client.dashboard({ before, limit: PAGE_SIZE })
-      .then((page) => { if (current) { setRows(page.messages); setNext(page.next); setError(null); } })
+      .then((page) => { if (current && mine === sequence.current) { setRows(page.messages); setNext(page.next); setError(null); } })
       .catch((e) => { if (current) setError(e); })
       .finally(() => { if (current) setLoading(false); });
     return () => { current = false; };

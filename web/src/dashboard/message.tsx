@@ -1,7 +1,7 @@
 // #/dashboard/ID: one message's read report: the counts, read % over time with the reminder
 // rounds, per-group bars when it went to several groups, and who has not read (CSV export).
 // Refreshed as recipients read (throttled, on `status` entries for this message).
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, ReadHistory, ReadReport } from './props.ts';
 import { GroupBars, ReadBar } from './bars.tsx';
 import { ReadChart } from './chart.tsx';
@@ -39,10 +39,13 @@ export function DashboardMessage({ client, live, id }: PageProps & { id: number 
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  // Live refreshes can overlap: only the newest request's answer is applied.
+  const sequence = useRef(0);
   const load = useCallback(() => {
+    const mine = ++sequence.current;
     let current = true;
     Promise.all([client.readReport(id), client.readHistory(id)])
-      .then(([report, history]) => { if (current) { setData({ report, history, now: Date.now() }); setError(null); } })
+      .then(([report, history]) => { if (current && mine === sequence.current) { setData({ report, history, now: Date.now() }); setError(null); } })
       .catch((e) => { if (current) setError(e); });
     return () => { current = false; };
   }, [client, id]);
