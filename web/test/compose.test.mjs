@@ -27,7 +27,7 @@ test('compose with reminders shows the planned dates, then sends them', async ()
     await to.fill('hed');
     await page.getByRole('option', { name: /Hedy Lamarr/ }).click();
     await page.getByLabel('Subject').fill('Sign the form');
-    await page.getByLabel('Message').fill('By the end of next week, please.');
+    await page.getByLabel('Message', { exact: true }).fill('By the end of next week, please.');
     const expiry = utcDay(10);
     await page.getByLabel('Expires on (optional)').fill(expiry);
     const plan = page.locator('[data-testid="reminder-plan"]');

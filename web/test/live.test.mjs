@@ -43,7 +43,7 @@ test('two users exchange messages live, without reloading', async () => {
     await pa.getByRole('link', { name: 'Compose' }).click();
     await pickRecipient(pa, 'bo', /Bob Kahn/);
     await pa.getByLabel('Subject').fill('Lunch today?');
-    await pa.getByLabel('Message').fill('At noon, the usual place.');
+    await pa.getByLabel('Message', { exact: true }).fill('At noon, the usual place.');
     const sentAt = Date.now();
     await pa.getByRole('button', { name: 'Send', exact: true }).click();
     await pa.waitForURL(/#\/c\/\d+$/);

@@ -29,7 +29,7 @@ function Hit({ hit, client, meId }: { hit: SearchResult; client: PageProps['clie
         <span class="row-sub">{m.creator_id === meId ? `You → ${m.sent_to}` : sender}
           {hit.thread.parent_id && hit.thread.root_subject ? ` · in “${hit.thread.root_subject}”` : ''}</span>
       </a>
-      <p class="snippet row-link" data-testid="snippet">{highlight(hit.snippet)}</p>
+      <p class="snippet" data-testid="snippet">{highlight(hit.snippet)}</p>
     </li>
   );
 }
