@@ -78,11 +78,14 @@ test('users: create (keyboard only, typed attributes), edit attributes, deactiva
     // A bad number is refused in the page before anything is sent.
     await page.getByRole('button', { name: 'Edit zed' }).click();
     const edit = page.locator('.admin-edit');
-    await edit.locator('.attr-row').nth(1).getByLabel('Value').fill('three');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), `edit-user-${zed.id}-first`, 'focus moves into the editor');
+    const names = await edit.locator('.attr-row input[id$="-key"]').evaluateAll((inputs) => inputs.map((i) => i.value));
+    const level = edit.locator('.attr-row').nth(names.indexOf('level'));
+    await level.getByLabel('Value').fill('three');
     await edit.getByRole('button', { name: 'Save' }).click();
     await waitForText(edit.locator('[role="alert"]'), '"three" is not a number');
     // Remove "team", change "level": the PATCH must send team: null to drop it.
-    await edit.locator('.attr-row').nth(1).getByLabel('Value').fill('4');
+    await level.getByLabel('Value').fill('4');
     await edit.getByRole('button', { name: 'Remove attribute team' }).click();
     await edit.getByRole('button', { name: 'Save' }).click();
     await waitForText(page.locator('.admin-status'), 'Saved zed.');
@@ -148,12 +151,22 @@ test('"Admins only" when the server refuses (an admin demoted while logged in)',
   const { user, handle, password } = await createUser(admin, 'eve', { is_admin: true });
   const evePage = await newUserPage(browser, stack.url, handle, password);
   await withScreenshot(evePage, 'admin-forbidden', async () => {
+    const { user: victim } = await createUser(admin, 'victor');
+    const group = await admin.createGroup({ name: 'AdminsGroup' });
     await admin.updateUser(user.id, { is_admin: false });
-    // The shell still holds the admin `me`; the server now answers 403.
-    for (const route of ['users', 'groups', 'reminders']) {
-      await evePage.evaluate((r) => { location.hash = `#/admin/${r}`; }, route);
-      await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
-    }
+    // The shell still holds the admin `me`; the server now answers 403. Anyone may list users
+    // and groups, so there the refusal comes with the first change.
+    await evePage.evaluate(() => { location.hash = '#/admin/users'; });
+    await evePage.getByLabel('Filter by handle or name').fill('victor');
+    await evePage.getByRole('button', { name: 'Deactivate victor' }).click();
+    await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
+    assert.equal((await admin.getUser(victim.id)).is_active, true);
+    await evePage.evaluate(() => { location.hash = '#/admin/groups'; });
+    await evePage.getByRole('button', { name: 'Deactivate AdminsGroup' }).click();
+    await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
+    assert.equal((await admin.getGroup(group.id)).is_active, true);
+    await evePage.evaluate(() => { location.hash = '#/admin/reminders'; });
+    await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
     assert.deepEqual(await axeScan(evePage), [], 'axe: admins only');
   });
   await evePage.context().close();

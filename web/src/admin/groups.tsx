@@ -5,7 +5,7 @@ import type { PageProps } from './props.ts';
 import { AdminOnly, ErrorNote, isForbidden } from './common.tsx';
 import { CreateGroupForm, GroupEditor, type Group } from './group-forms.tsx';
 
-export function AdminGroups({ client }: PageProps) {
+export function AdminGroups({ client, me }: PageProps) {
   const [groups, setGroups] = useState<Group[]>([]);
   const [includeInactive, setIncludeInactive] = useState(true);
   const [selected, setSelected] = useState<number | null>(null);
@@ -24,7 +24,8 @@ export function AdminGroups({ client }: PageProps) {
     return () => { current = false; };
   }, [client, includeInactive, reload]);
 
-  if (isForbidden(error)) return <AdminOnly />;
+  // Anyone may list groups, so the 403 that says "not an admin" comes from a change.
+  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
 
   const toggleActive = async (group: Group) => {
     setError(null);

@@ -21,7 +21,7 @@ function localToIso(value: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-export function AdminReminders({ client }: PageProps) {
+export function AdminReminders({ client, me }: PageProps) {
   const [until, setUntil] = useState('');
   const [due, setDue] = useState<Due[]>([]);
   const [asOf, setAsOf] = useState('');
@@ -38,7 +38,7 @@ export function AdminReminders({ client }: PageProps) {
     return () => { current = false; };
   }, [client, until]);
 
-  if (isForbidden(error)) return <AdminOnly />;
+  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
 
   return (
     <section class="admin-page" aria-labelledby="admin-reminders-title">

@@ -12,7 +12,7 @@ function attributeText(attributes: User['attributes']): string {
   return entries.length === 0 ? '—' : entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
 
-export function AdminUsers({ client }: PageProps) {
+export function AdminUsers({ client, me }: PageProps) {
   // cursors[i] is the `after` of page i (undefined for the first); "Previous" pops one.
   const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
   const [users, setUsers] = useState<User[]>([]);
@@ -41,7 +41,8 @@ export function AdminUsers({ client }: PageProps) {
     return () => { current = false; };
   }, [client, after, includeInactive, appliedQuery, reload]);
 
-  if (isForbidden(error)) return <AdminOnly />;
+  // Anyone may list users, so the 403 that says "not an admin" comes from a change.
+  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
 
   const replace = (user: User) => setUsers((list) => list.map((u) => (u.id === user.id ? user : u)));
   const toggleActive = async (user: User) => {
