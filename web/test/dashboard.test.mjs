@@ -130,6 +130,7 @@ test('one message: counts, chart with a text alternative, per-group bars, non-re
       const dir = join(webRoot, '../docs/img');
       mkdirSync(dir, { recursive: true });
       await page.getByRole('button', { name: 'Hide the data table' }).click();
+      await page.evaluate(() => window.scrollTo(0, 0));  // the sticky bar stays at the top
       await page.screenshot({ path: join(dir, 'web-dashboard.png'), fullPage: true });
     }
   });
@@ -170,4 +171,25 @@ test('phone width: the dashboard pages fit', async () => {
     }
   });
   await phone.context().close();
+});
+
+test('the list pages by the server cursor: 25 a page, Older and Newer', async () => {
+  await withScreenshot(page, 'dashboard-pages', async () => {
+    for (let i = 1; i <= 25; i++) {
+      await admin.send({ to: { users: [people.ann.user.id] }, subject: `Batch ${String(i).padStart(2, '0')}`, body: '.' });
+    }
+    await page.evaluate(() => { location.hash = '#/dashboard'; });
+    await page.reload();
+    const rows = page.locator('tbody tr[data-message]');
+    await page.locator('tr', { hasText: 'Batch 25' }).waitFor();
+    assert.equal(await rows.count(), 25);
+    assert.equal(await page.getByRole('button', { name: 'Newer' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.locator('tr', { hasText: 'Older note' }).waitFor();
+    // 27 sent in all: the two oldest are on page 2, newest first.
+    assert.deepEqual(await rows.locator('th a').allInnerTexts(), ['Quarterly survey, part 1', 'Older note']);
+    assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await page.locator('tr', { hasText: 'Batch 25' }).waitFor();
+  });
 });
