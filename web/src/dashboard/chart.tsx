@@ -12,6 +12,20 @@ import { formatDate, formatPercent } from './format.ts';
 
 const HEIGHT = 260;
 
+// Tick steps in seconds, from 1 s to 30 days: uPlot picks the smallest that leaves room, and
+// the labels below have a precision to match (seconds only on charts spanning under an hour).
+const TICK_STEPS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+  86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400];
+const timeSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeMinutes = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayMonth = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+function tickLabels(u: uPlot, splits: number[]): string[] {
+  const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+  const format = span < 3600 ? timeSeconds : span < 2 * 86400 ? timeMinutes : dayMonth;
+  return splits.map((s) => format.format(new Date(s * 1000)));
+}
+
 // Markers for the rounds: a line, its label, and the shaded following 24 h (clipped to the plot).
 function placeMarkers(u: uPlot, effects: RoundEffect[]) {
   u.over.querySelectorAll('.dash-round').forEach((el) => el.remove());
@@ -50,7 +64,7 @@ function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: [0, 100] } },
       axes: [
-        { stroke: '#5a6275', grid: { stroke: '#eceff4' } },
+        { stroke: '#5a6275', grid: { stroke: '#eceff4' }, incrs: TICK_STEPS, space: 70, values: tickLabels },
         { stroke: '#5a6275', grid: { stroke: '#eceff4' }, values: (_u, values) => values.map((v) => `${v}%`), size: 48 },
       ],
       series: [
