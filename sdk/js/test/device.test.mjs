@@ -62,6 +62,15 @@ test('a read on another session arrives as a read entry and moves the model', as
   await other.markConversationRead(conv);
   await waitFor('read entry', () => d.model.unread(conv) === 0, 2000);
   assert.equal(d.model.conversations.get(conv).read_seq, m.seq);
+  // One message read on its own above the watermark: a read entry with message_id.
+  const more = [];
+  for (let i = 0; i < 3; i++) more.push(await ben.client.send({ to: { users: ['ann'] }, subject: `more ${i}`, body: '...' }));
+  await waitFor('three unread', () => d.model.unread(conv) === 3, 2000);
+  await other.markRead(more[2].id);
+  await waitFor('two unread', () => d.model.unread(conv) === 2, 2000);
+  const server = (await ann.client.conversations()).conversations.find((c) => c.id === conv);
+  assert.equal(server.unread, 2);
+  assert.equal(d.model.conversations.get(conv).read_seq, server.read_seq);
   d.dev.stop();
   await d.dev.stopped();
 });
