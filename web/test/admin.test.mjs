@@ -79,6 +79,7 @@ test('users: create (keyboard only, typed attributes), edit attributes, deactiva
     await page.getByRole('button', { name: 'Edit zed' }).click();
     const edit = page.locator('.admin-edit');
     assert.equal(await page.evaluate(() => document.activeElement?.id), `edit-user-${zed.id}-first`, 'focus moves into the editor');
+    assert.deepEqual(await axeScan(page), [], 'axe: users page with the editor open');
     const names = await edit.locator('.attr-row input[id$="-key"]').evaluateAll((inputs) => inputs.map((i) => i.value));
     const level = edit.locator('.attr-row').nth(names.indexOf('level'));
     await level.getByLabel('Value').fill('three');
