@@ -287,7 +287,8 @@ export interface DashboardRow {
 export interface GroupReadRow {
   /** null: recipients addressed directly. */
   group_id: number | null;
-  group_name: string | null;
+  /** '' for recipients addressed directly. */
+  group_name: string;
   recipients: number;
   reads: number;
   read_percent: number;
@@ -298,7 +299,8 @@ export interface RecipientReadRow {
   handle: string;
   full_name: string;
   group_id: number | null;
-  group_name: string | null;
+  /** '' when addressed directly. */
+  group_name: string;
   delivered_at: Time | null;
   is_read: boolean;
   read_at: Time | null;

@@ -1,8 +1,8 @@
 // Device against a real server: catch-up, live push, ack -> delivered, restart, reset.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Device, ApiError } from '../dist/index.js';
-import { setup, device, waitFor, WebSocket, newestSeq } from '../testing/helpers.mjs';
+import { Device, ApiError, MissiveClient } from '../dist/index.js';
+import { setup, device, waitFor, WebSocket, newestSeq, serverView } from '../testing/helpers.mjs';
 
 let env;
 let ann, ben;
@@ -124,4 +124,44 @@ test('a logged-out session ends the device with 1008 -> ApiError 401', async () 
   await waitFor('the device to stop', () => errors.some((e) => e instanceof ApiError && e.status === 401), 5000);
   await d.stopped();
   assert.equal(d.state, 'offline');
+});
+
+test('a user who joins a group late: the conversation hole is filled with placeholders', async () => {
+  const team = await env.admin.createGroup({ name: 'late-team' });
+  await env.admin.addMember(team.id, ben.user.id);
+  const cat = await env.user('cat');
+  await env.admin.addMember(team.id, cat.user.id);
+  for (let i = 0; i < 3; i++) await ben.client.send({ to: { groups: ['late-team'] }, subject: `early ${i}`, body: '...' });
+  await env.admin.addMember(team.id, ann.user.id);
+  const d = device(ann.client, ann.user.id);
+  await d.dev.start();
+  const m = await ben.client.send({ to: { groups: ['late-team'] }, subject: 'welcome', body: '...' });
+  await waitFor('the group message', () => d.entries.some((e) => e.message_id === m.id), 2000);
+  const view = d.model.view().find((c) => c.id === m.conversation_id);
+  assert.deepEqual(view.slots, [null, null, null, m.id]);
+  assert.deepEqual((await serverView(ann.client)).find((c) => c.id === m.conversation_id), view);
+  d.dev.stop();
+  await d.dev.stopped();
+});
+
+test('a browser-style device: the session cookie (and Origin) authenticate /ws, no token', async () => {
+  const url = env.server.url;
+  const res = await fetch(`${url}/v1/sessions`, {
+    method: 'POST', headers: { Origin: url }, body: JSON.stringify({ handle: 'ann', password: ann.password, cookie: true }),
+  });
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  const client = new MissiveClient({ baseUrl: url, fetch: (input, init = {}) => fetch(input, { ...init, headers: { ...init.headers, Cookie: cookie, Origin: url } }) });
+  assert.equal(client.token, undefined);
+  // What a browser does on its own: send the cookie and the page's Origin with the upgrade.
+  const urls = [];
+  class BrowserWebSocket extends WebSocket {
+    constructor(target) { urls.push(target); super(target, { headers: { Cookie: cookie, Origin: url } }); }
+  }
+  const d = device(client, ann.user.id, { WebSocket: BrowserWebSocket });
+  await d.dev.start();
+  assert.equal(urls[0], `${url.replace('http', 'ws')}/ws`);
+  const m = await ben.client.send({ to: { users: ['ann'] }, subject: 'cookie push', body: '...' });
+  await waitFor('push over the cookie socket', () => d.entries.some((e) => e.message_id === m.id), 2000);
+  d.dev.stop();
+  await d.dev.stopped();
 });

@@ -351,3 +351,47 @@ test('cookie sessions: HttpOnly cookie, no token in the body, Origin checked on 
   await client.logout();
   await assert.rejects(client.me(), { status: 401 });
 });
+
+test('responses have exactly the members docs/openapi.yaml lists', async () => {
+  const { readFileSync } = await import('node:fs');
+  const YAML = (await import('yaml')).default;
+  const doc = YAML.parse(readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8'));
+  const schemaKeys = (name) => Object.keys(doc.components.schemas[name].properties).sort();
+  const keys = (o) => Object.keys(o).sort();
+  const creatorOnly = ['delivered_count', 'read_count', 'read_percent', 'recipient_count', 'reminders'];
+
+  const m = await ada.client.send({ to: { users: ['bob'] }, subject: 'shape', body: 'shape' });
+  assert.deepEqual(keys(m), schemaKeys('Message'));
+  assert.deepEqual(keys(await bob.client.getMessage(m.id)), schemaKeys('Message').filter((k) => !creatorOnly.includes(k)));
+  assert.deepEqual(keys(await ada.client.me()), schemaKeys('User'));
+  assert.deepEqual(keys((await ada.client.listGroups()).groups[0]), schemaKeys('Group'));
+  assert.deepEqual(keys((await bob.client.conversations()).conversations[0]), schemaKeys('Conversation'));
+  const row = (await ada.client.dashboard()).messages[0];
+  assert.deepEqual(keys(row), schemaKeys('DashboardRow'));
+  const report = await ada.client.readReport(m.id);
+  assert.deepEqual(keys(report.message), schemaKeys('DashboardRow'));
+  const groupRow = doc.components.schemas.ReadReport.properties.groups.items.properties;
+  assert.deepEqual(keys(report.groups[0]), Object.keys(groupRow).sort());
+  const recipientRow = Object.keys(doc.components.schemas.ReadReport.properties.recipients.items.properties);
+  const reminderOnly = ['deactivated', 'deactivated_at', 'last_reminded_at', 'reminders'];
+  assert.deepEqual(keys(report.recipients[0]), recipientRow.filter((k) => !reminderOnly.includes(k)).sort());
+
+  const withReminders = await ada.client.send({
+    to: { users: ['bob'] }, subject: 'shape 2', body: '...',
+    expiry_date: new Date(Date.now() + 9 * 86400000).toISOString().slice(0, 10), reminders: { frequency: 'daily' },
+  });
+  assert.deepEqual(keys(withReminders.reminders), schemaKeys('ReminderSchedule'));
+  assert.deepEqual(keys((await ada.client.readReport(withReminders.id)).recipients[0]), recipientRow.sort());
+
+  // Timeline entries: the members of each kind are among the schema's, and include the
+  // common ones.
+  const entries = (await bob.client.sync({ since: 0 })).entries;
+  const entryKeys = schemaKeys('SyncEntry');
+  for (const e of entries) {
+    for (const k of ['seq', 'kind', 'conversation', 'at']) assert.ok(k in e, `${e.kind} entry has ${k}`);
+    for (const k of Object.keys(e)) assert.ok(entryKeys.includes(k), `${e.kind} entry member ${k} is in SyncEntry`);
+    // The creator's form for the user's own messages, the recipient's form for the others.
+    if (e.message?.creator_id === bob.user.id) assert.deepEqual(keys(e.message), schemaKeys('Message'));
+    else if (e.message) assert.deepEqual(keys(e.message), schemaKeys('Message').filter((k) => !creatorOnly.includes(k)));
+  }
+});
