@@ -21,10 +21,9 @@ after(async () => {
   await stack?.server.stop();
 });
 
-const navUnread = async (page) => {
-  const badge = page.locator('[data-testid="nav-unread"]');
-  return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
-};
+// Read in one step in the page: the badge may vanish between two locator calls.
+const navUnread = (page) => page.evaluate(() =>
+  Number((document.querySelector('[data-testid="nav-unread"]')?.textContent ?? '0').replace(/\D/g, '')));
 
 async function pickRecipient(page, text, optionName) {
   const to = page.getByRole('combobox', { name: 'To' });
