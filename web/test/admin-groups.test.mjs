@@ -76,6 +76,17 @@ test('a rule group: live preview while typing, the error position of a typo, sav
     assert.equal(await rule.getAttribute('aria-invalid'), 'true');
     assert.deepEqual(await axeScan(page), [], 'axe: the rule editor showing an error');
 
+    // Positions count characters, as the server does: an emoji (two UTF-16 units) and an
+    // accented letter before the error must not shift the mark.
+    const wide = 'region = "Zürich 🏔" annd role = "dba"';
+    const wideError = await admin.previewRule(wide).then(() => null, (e) => e);
+    assert.ok(wideError && wideError.position > 0, 'the API refuses the second typo with a position');
+    await rule.fill(wide);
+    await waitForText(preview, wideError.message);
+    assert.equal(Number(await mark.getAttribute('data-position')), wideError.position);
+    assert.equal(await mark.innerText(), Array.from(wide)[wideError.position - 1]);
+    assert.equal(await mark.innerText(), 'a', 'the mark is on "annd"');
+
     // Fixed: the marker goes, the preview narrows, and the group is created with that rule.
     await rule.fill('role = "dba" and region = "EU"');
     await waitForText(preview, '1 user matches');
