@@ -19,7 +19,19 @@ import { Search } from './pages/search.tsx';
 import { AdminUsers, AdminGroups, AdminReminders } from './admin/index.tsx';
 import { Dashboard, DashboardMessage } from './dashboard/index.tsx';
 
-const client = new MissiveClient({ baseUrl: '' });
+// Any 401 outside logging in means the session ended (logged out in another tab, expired,
+// account deactivated): the shell hears of it and shows the login form again.
+const sessionEnded = new Set<() => void>();
+const client = new MissiveClient({
+  baseUrl: '',
+  fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await globalThis.fetch(input, init);
+    if (res.status === 401 && !String(input instanceof Request ? input.url : input).includes('/v1/sessions')) {
+      for (const fn of sessionEnded) fn();
+    }
+    return res;
+  },
+});
 
 type Session = { state: 'loading' } | { state: 'out' } | { state: 'in'; me: User; live: Live };
 
@@ -59,6 +71,9 @@ export function App() {
 
   const enter = async (me: User) => {
     const live = await startLive(client, me.id);
+    const end = () => { sessionEnded.delete(end); live.stop(); setSession({ state: 'out' }); };
+    sessionEnded.add(end);
+    live.onSignedOut(end);
     setSession({ state: 'in', me, live });
   };
 
@@ -75,6 +90,7 @@ export function App() {
   }, [session.state]);
 
   const logout = async () => {
+    sessionEnded.clear();
     if (session.state === 'in') session.live.stop();
     try { await client.logout(); } catch { /* the cookie may be gone already */ }
     setSession({ state: 'out' });

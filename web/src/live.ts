@@ -1,7 +1,7 @@
 // One sync Device per tab, fanned out to the pages. Pages subscribe to entries and refresh what
 // an entry affects; they also hear about resets (the timeline could not be continued: reload
 // everything) and the connection state shown in the navigation bar.
-import { Device, MissiveClient } from '../../sdk/js/src/index.ts';
+import { ApiError, Device, MissiveClient } from '../../sdk/js/src/index.ts';
 import type { SyncEntry } from '../../sdk/js/src/index.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
@@ -10,6 +10,8 @@ export interface Live {
   subscribe(fn: (entry: SyncEntry) => void): () => void;
   onReset(fn: () => void): () => void;
   onState(fn: (state: LiveState) => void): () => void;
+  // The session ended (logged out elsewhere, expired, account deactivated): show the login form.
+  onSignedOut(fn: () => void): () => void;
   readonly state: LiveState;
   stop(): void;
 }
@@ -45,6 +47,7 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
   const entryFns = new Set<(entry: SyncEntry) => void>();
   const resetFns = new Set<() => void>();
   const stateFns = new Set<(state: LiveState) => void>();
+  const signedOutFns = new Set<() => void>();
   let state: LiveState = 'connecting';
   const cursor = savedCursor(userId) ?? (await newestCursor(client));
   const remember = () => {
@@ -66,6 +69,10 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
       state = s;
       for (const fn of stateFns) fn(s);
     },
+    onError(err: unknown) {
+      if (err instanceof ApiError && err.status === 401) for (const fn of signedOutFns) fn();
+      else console.warn('missive live:', err);
+    },
   });
   device.start();
   const add = <T>(set: Set<T>, fn: T) => { set.add(fn); return () => { set.delete(fn); }; };
@@ -73,7 +80,8 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
     subscribe: (fn) => add(entryFns, fn),
     onReset: (fn) => add(resetFns, fn),
     onState: (fn) => add(stateFns, fn),
+    onSignedOut: (fn) => add(signedOutFns, fn),
     get state() { return state; },
-    stop() { device.stop(); entryFns.clear(); resetFns.clear(); stateFns.clear(); },
+    stop() { device.stop(); entryFns.clear(); resetFns.clear(); stateFns.clear(); signedOutFns.clear(); },
   };
 }

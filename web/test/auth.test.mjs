@@ -102,3 +102,17 @@ test('a state-changing request with the cookie but from another origin is refuse
   const me = await fetch(`${stack.url}/v1/me`, { headers: { cookie } });
   assert.equal(me.status, 200);
 });
+
+test('a session ended elsewhere (account deactivated) brings back the login form', async () => {
+  const { user, handle, password } = await createUser(admin);
+  const page = await newUserPage(browser, stack.url, handle, password);
+  await withScreenshot(page, 'auth-ended', async () => {
+    await page.locator('.live-live').waitFor();
+    await admin.deactivateUser(user.id);
+    // The next request (or the next push to its WebSocket) finds the session revoked.
+    await page.getByRole('link', { name: 'Sent' }).click();
+    await page.getByLabel('Handle').waitFor({ timeout: 10000 });
+    assert.deepEqual(page.csp, []);
+  });
+  await page.context().close();
+});

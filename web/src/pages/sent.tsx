@@ -22,19 +22,29 @@ function WhoRead({ client, id, version }: { client: MissiveClient; id: number; v
   useEffect(() => { client.readReport(id).then(setReport, (err) => setError(errorText(err))); }, [client, id, version]);
   if (error) return <p class="error">{error}</p>;
   if (!report) return <p class="muted">Loading…</p>;
-  const read = report.recipients.filter((r) => r.is_read);
-  const unread = report.recipients.filter((r) => !r.is_read);
-  const name = (r: ReadReport['recipients'][number]) => `${r.full_name} (${r.handle})${r.group_name ? ` via ${r.group_name}` : ''}`;
+  // A recipient reached directly and through a group has one row per way: list each person once.
+  type Person = { row: ReadReport['recipients'][number]; via: string[] };
+  const people = new Map<number, Person>();
+  for (const r of report.recipients) {
+    const p = people.get(r.user_id) ?? { row: r, via: [] };
+    p.via.push(r.group_name ?? 'direct');
+    if (r.is_read && !p.row.is_read) p.row = r;
+    people.set(r.user_id, p);
+  }
+  const all = [...people.values()];
+  const read = all.filter((p) => p.row.is_read);
+  const unread = all.filter((p) => !p.row.is_read);
+  const name = (p: Person) => `${p.row.full_name} (${p.row.handle})${p.via.some((v) => v !== 'direct') ? ` via ${p.via.join(', ')}` : ''}`;
   return (
     <div class="who" data-testid={`who-${id}`}>
       <div>
         <h3>Read ({read.length})</h3>
-        <ul data-testid="read-list">{read.map((r) => <li key={`${r.user_id}-${r.group_id}`}>{name(r)} <span class="muted">{when(r.read_at)}</span></li>)}</ul>
+        <ul data-testid="read-list">{read.map((p) => <li key={p.row.user_id}>{name(p)} <span class="muted">{when(p.row.read_at)}</span></li>)}</ul>
       </div>
       <div>
         <h3>Not read ({unread.length})</h3>
-        <ul data-testid="unread-list">{unread.map((r) => (
-          <li key={`${r.user_id}-${r.group_id}`}>{name(r)} <span class="muted">{r.delivered_at ? 'delivered' : 'not delivered yet'}{r.deactivated ? ', deactivated' : ''}</span></li>
+        <ul data-testid="unread-list">{unread.map((p) => (
+          <li key={p.row.user_id}>{name(p)} <span class="muted">{p.row.delivered_at ? 'delivered' : 'not delivered yet'}{p.row.deactivated ? ', deactivated' : ''}</span></li>
         ))}</ul>
       </div>
     </div>
