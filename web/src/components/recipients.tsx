@@ -36,7 +36,11 @@ export function RecipientPicker({ client, value, onChange, id, label: fieldLabel
     const timer = setTimeout(async () => {
       const lower = q.toLowerCase();
       const [users, groups] = await Promise.all([
-        client.listUsers({ q, limit: 8 }).then((p) => p.users, () => [] as User[]),
+        // The server matches a prefix of the handle, first or last name: for "Bob K" ask for
+        // "Bob" and keep the full names that start with the whole text.
+        client.listUsers({ q: q.split(/\s+/)[0], limit: q.includes(' ') ? 50 : 8 }).then(
+          (p) => (q.includes(' ') ? p.users.filter((u) => u.full_name.toLowerCase().startsWith(lower)).slice(0, 8) : p.users),
+          () => [] as User[]),
         single ? Promise.resolve([] as Group[]) : allGroups(client),
       ]);
       if (mine !== seq.current) return;
