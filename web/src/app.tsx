@@ -1,6 +1,6 @@
 // The shell: finds out whether the cookie session is still valid, shows the login form or the
 // navigation and the page of the current route, and owns the tab's live Device.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, MissiveClient } from '../../sdk/js/src/index.ts';
 import type { User } from '../../sdk/js/src/index.ts';
 import { startLive } from './live.ts';
@@ -83,6 +83,15 @@ export function App() {
       setSession({ state: 'out' });
     });
   }, []);
+
+  // After a navigation, focus moves to the page (keyboard and screen-reader users start at its
+  // top, not on the link they left); the first render keeps the browser's own focus.
+  const routeKey = JSON.stringify(route);
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    if (firstRoute.current) { firstRoute.current = false; return; }
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [routeKey]);
 
   // Each page sets its own heading; the document title follows it for tabs and screen readers.
   useEffect(() => {

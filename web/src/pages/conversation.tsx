@@ -36,6 +36,8 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
       setSlots(merge([], page.slots));
       setOlder(page.next);
       setLoading(false);
+      // Open at the newest message, like any chat.
+      requestAnimationFrame(() => document.querySelector('.conversation > li:last-child')?.scrollIntoView({ block: 'end' }));
     }, (err) => { setError(errorText(err)); setLoading(false); });
   }, [client, id]);
 
@@ -97,7 +99,7 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
       {error && <p class="error" role="alert">{error}</p>}
       {loading && <p class="muted" role="status">Loading…</p>}
       {older ? <button type="button" class="load-older" onClick={loadOlder}>Load older messages</button> : null}
-      <ol class="tree" aria-label="Messages">
+      <ol class="tree conversation" aria-label="Messages">
         {slots.map((s) => (
           <li key={s.seq}>
             {s.message
