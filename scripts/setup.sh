@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Missive needs to build and test. Safe to run again:
-# it only calls apt-get when something is missing.
+# Installs the Debian 12 packages Missive needs to build and test, then the npm packages of
+# the web page and the TypeScript SDK (from their committed lockfiles). Safe to run again: it
+# only calls apt-get and npm when something is missing or a lockfile changed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -15,17 +17,37 @@ packages=(
   curl
   libhiredis-dev redis-server
   libssl-dev openssl
+  # The web page's browser tests: Debian's Chromium driven by playwright-core (no browser is
+  # ever downloaded), with fonts for Chinese, Japanese and Korean text.
+  chromium fonts-noto-cjk
+  # A reminder round within seconds in a browser test: the server started in the past.
+  faketime libfaketime
 )
+# Node.js bundles the web page into the binary and runs the SDK and browser tests. A machine
+# that already has node (and its npm) keeps it; otherwise Debian's.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "setup: installing ${missing[*]}"
-sudo_cmd=""
-[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo_cmd apt-get update -qq
-$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm ci where node_modules is missing or older than its lockfile (a stamp records the
+# lockfile it was installed from).
+for dir in sdk/js web; do
+  stamp="$dir/node_modules/.missive-lock"
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "setup: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done

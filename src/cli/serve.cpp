@@ -63,6 +63,7 @@ struct ServeOptions {
   std::int64_t session_ttl_seconds = EngineOptions{}.session_ttl_ms / 1000;
   std::string tls_cert;  // both or neither: HTTPS and WSS instead of HTTP and WS
   std::string tls_key;
+  std::string web_dir;  // empty: the page embedded in the binary
 };
 
 struct ListenAddress {
@@ -240,6 +241,9 @@ Status serve(const ServeOptions& options) {
                                  .window_ms = options.login_window_seconds * 1000};
   server_options.tls_cert_file = options.tls_cert;
   server_options.tls_key_file = options.tls_key;
+  server_options.web = options.web_dir.empty()
+                           ? server::embedded_web_assets(server::embedded_web_files())
+                           : server::directory_web_assets(options.web_dir);
   server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
@@ -478,6 +482,11 @@ void register_serve(CLI::App& app, Context& context) {
   cmd->add_option("--tls-key", options->tls_key,
                   "PEM private key (unencrypted) of --tls-cert")
       ->envname("MISSIVE_TLS_KEY");
+  cmd->add_option("--web-dir", options->web_dir,
+                  "serve the web page from this directory (a `node web/build.mjs --outdir` "
+                  "output) instead of the copy embedded in the binary; for developing the page")
+      ->envname("MISSIVE_WEB_DIR")
+      ->check(CLI::ExistingDirectory);
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
 

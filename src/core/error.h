@@ -30,6 +30,9 @@ struct Error {
   std::string message;
   // rate_limited: whole seconds to wait before trying again (0: not known).
   std::int64_t retry_after_seconds = 0;
+  // A rule or query error: the 1-based character position it names (0: none), so a client can
+  // point at it while the user types.
+  std::int64_t position = 0;
 };
 
 template <class T>

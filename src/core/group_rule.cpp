@@ -31,6 +31,13 @@ namespace {
 
 using NodePtr = std::shared_ptr<const RuleNode>;
 
+// unprocessable, carrying the position the message names for clients that point at it.
+std::unexpected<Error> rule_error(std::string message, std::size_t position) {
+  Error error{ErrorCode::unprocessable, std::move(message)};
+  error.position = static_cast<std::int64_t>(position);
+  return std::unexpected<Error>(std::move(error));
+}
+
 enum class Tok {
   name,
   string,
@@ -99,7 +106,7 @@ class Parser {
   // ---- errors ----
   std::unexpected<Error> error_at(const std::string& what, std::size_t offset) const {
     const std::size_t position = detail::utf8_length(text_, offset) + 1;
-    return fail(ErrorCode::unprocessable, fmt::format("rule: {} at position {}", what, position));
+    return rule_error(fmt::format("rule: {} at position {}", what, position), position);
   }
   std::unexpected<Error> error(const std::string& what, const Token& t) const {
     return error_at(what, t.offset);
@@ -460,14 +467,14 @@ Result<GroupRule> GroupRule::parse(std::string_view text) {
   if (text.size() > Limits::kRuleMax) {
     // Positions count characters, as in every other rule error: the one holding the first
     // byte past the limit.
-    return fail(ErrorCode::unprocessable,
-                fmt::format("rule: too long ({} bytes; the limit is {}) at position {}",
-                            text.size(), Limits::kRuleMax,
-                            detail::utf8_length(text, Limits::kRuleMax + 1)));
+    const auto position = detail::utf8_length(text, Limits::kRuleMax + 1);
+    return rule_error(fmt::format("rule: too long ({} bytes; the limit is {}) at position {}",
+                                  text.size(), Limits::kRuleMax, position),
+                      position);
   }
   if (const auto bad = detail::utf8_error_offset(text); bad != std::string_view::npos) {
-    return fail(ErrorCode::unprocessable, fmt::format("rule: invalid UTF-8 at position {}",
-                                                      detail::utf8_length(text, bad) + 1));
+    const auto position = detail::utf8_length(text, bad) + 1;
+    return rule_error(fmt::format("rule: invalid UTF-8 at position {}", position), position);
   }
   Parser parser(text);
   MISSIVE_TRY(NodePtr root, parser.parse());

@@ -1,4 +1,6 @@
 // The read-% dashboard: counters kept by the store on every write, never an aggregate here.
+#include <algorithm>
+
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 
@@ -20,7 +22,7 @@ Result<DashboardPage> Engine::dashboard(const Caller& caller, const DashboardReq
   return page;
 }
 
-Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
+Result<Message> Engine::reported_message(const Caller& caller, MessageId id) {
   auto message = store_.get_message(id);
   if (!message && message.error().code == ErrorCode::not_found) {
     return engine_detail::message_not_found(id);
@@ -32,7 +34,12 @@ Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
     }
     return engine_detail::message_not_found(id);
   }
-  ReadReport report{.message = std::move(*message), .groups = {}, .recipients = {}};
+  return message;
+}
+
+Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
+  MISSIVE_TRY(Message message, reported_message(caller, id));
+  ReadReport report{.message = std::move(message), .groups = {}, .recipients = {}};
   MISSIVE_TRY(report.groups, store_.read_stats(id));
   MISSIVE_TRY(report.recipients, store_.recipient_statuses(id));
   MISSIVE_TRY(report.reminders, schedule_of(id));
@@ -40,6 +47,20 @@ Result<ReadReport> Engine::read_report(const Caller& caller, MessageId id) {
     MISSIVE_TRY(report.recipient_reminders, store_.recipient_reminders(id));
   }
   return report;
+}
+
+Result<ReadHistory> Engine::read_history(const Caller& caller, MessageId id) {
+  MISSIVE_TRY(Message message, reported_message(caller, id));
+  // Buckets span the send to now, so a chart of a message read over weeks has the same number
+  // of points as one read over minutes; a read never falls after now.
+  const Timestamp span = std::max<Timestamp>(1, clock_.now() - message.create_date);
+  const Timestamp bucket_ms = (span + kReadHistoryBuckets - 1) / kReadHistoryBuckets;
+  ReadHistory history{.message = message, .reads = {}, .rounds = {}};
+  MISSIVE_TRY(history.reads, store_.read_history(ReadHistoryQuery{
+                                 .message = id, .origin = message.create_date,
+                                 .bucket_ms = bucket_ms}));
+  MISSIVE_TRY(history.rounds, store_.reminder_rounds(id));
+  return history;
 }
 
 }  // namespace missive

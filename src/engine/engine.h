@@ -280,6 +280,26 @@ struct HistoryPage {
   std::optional<Seq> next;  // history: pass as `before`; range: as `after`; empty at the end
 };
 
+// The users a rule matches now (a rule group's members if it were used in a send).
+struct RulePreview {
+  std::int64_t count = 0;
+  std::vector<User> users;  // the first `limit` matches, by id
+};
+
+// When the reminders of a message sent now would go out.
+struct ReminderPlan {
+  std::int64_t expiry_day = 0;
+  std::vector<ReminderSlot> slots;  // ascending; the final one last
+  std::int64_t omitted = 0;         // regular reminders between the listed ones and the final
+};
+
+// A message's read % over time: who first read it when, and its reminder rounds.
+struct ReadHistory {
+  Message message;
+  std::vector<ReadBucket> reads;
+  std::vector<ReminderRound> rounds;
+};
+
 // read % = read recipients / recipients * 100, to one decimal (0 when there are none).
 double read_percent(std::int64_t reads, std::int64_t recipients);
 inline double read_percent(const Message& message) {
@@ -323,6 +343,9 @@ class Engine {
   Status remove_member(const Caller& caller, GroupId group, UserId user);
   // Explicit members, or for a rule group the users the rule matches now.
   Result<std::vector<User>> list_members(const Caller& caller, GroupId group);
+  // The active users `rule` matches now, as a rule group would resolve it (anyone who may
+  // create a rule group may ask). unprocessable, with the error's position, for a bad rule.
+  Result<RulePreview> preview_rule(const Caller& caller, const std::string& rule, int limit);
 
   // --- messages ---
   Result<SendResult> send(const Caller& caller, const SendRequest& request);
@@ -350,12 +373,20 @@ class Engine {
   // --- dashboard (the caller's own sent messages; admins may read any report) ---
   Result<DashboardPage> dashboard(const Caller& caller, const DashboardRequest& request);
   Result<ReadReport> read_report(const Caller& caller, MessageId id);
+  // Read % over time, in at most kReadHistoryBuckets buckets from the send to now (or to the
+  // last read). Who may: as read_report.
+  static constexpr int kReadHistoryBuckets = 500;
+  Result<ReadHistory> read_history(const Caller& caller, MessageId id);
 
   // --- reminders (docs/api.md, "Reminders") ---
   // Creator only. invalid with nothing to change; unprocessable for a message without
   // reminders, reminders already ended, a bad frequency or expiry day.
   Result<ReminderSchedule> update_reminders(const Caller& caller, MessageId id,
                                             const UpdateRemindersRequest& request);
+  // When reminders with `settings` would go out for a message sent now expiring on `expiry`'s
+  // UTC day: the send's own validation (unprocessable for a bad frequency or expiry day).
+  Result<ReminderPlan> plan_reminders(const ReminderSettings& settings,
+                                      std::optional<Timestamp> expiry);
   // The caller's received reminders, newest first (messages still active only).
   Result<ReminderPage> reminders(const Caller& caller, const ReminderListRequest& request);
   // Admins: schedules the scheduler has work for at `until`, earliest first.
@@ -404,6 +435,9 @@ class Engine {
   Result<std::optional<ReminderSchedule>> schedule_of(MessageId id);
   // `message` as the caller sees it (get_message without loading it again).
   Result<MessageView> view_of(const Caller& caller, Message message);
+  // The message of a read report: its creator's or an admin's; forbidden for a recipient,
+  // not_found for anyone else.
+  Result<Message> reported_message(const Caller& caller, MessageId id);
   // The message already sent with this client_msg_id, as a duplicate SendResult.
   Result<std::optional<SendResult>> earlier_send(const Caller& caller,
                                                  const std::optional<std::string>& client_msg_id);

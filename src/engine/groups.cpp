@@ -82,4 +82,16 @@ Result<std::vector<User>> Engine::list_members(const Caller&, GroupId group_id) 
   return users;
 }
 
+Result<RulePreview> Engine::preview_rule(const Caller&, const std::string& rule_text,
+                                         int limit) {
+  MISSIVE_TRY_STATUS(engine_detail::validate_limit(limit));
+  MISSIVE_TRY(const GroupRule rule, GroupRule::parse(rule_text));
+  MISSIVE_TRY(auto users, store_.list_active_users());
+  std::erase_if(users, [&](const User& user) { return !rule.matches(user); });
+  RulePreview preview{.count = static_cast<std::int64_t>(users.size()), .users = {}};
+  if (users.size() > static_cast<std::size_t>(limit)) users.resize(limit);
+  preview.users = std::move(users);
+  return preview;
+}
+
 }  // namespace missive

@@ -12,6 +12,8 @@ namespace missive {
 namespace {
 
 constexpr int kPassBatch = 100;
+// Regular reminders listed by a plan; a daily one over years would otherwise list thousands.
+constexpr std::size_t kPlannedSlots = 60;
 
 Status require_running(const ReminderSchedule& s) {
   if (!s.stopped_at && !s.closed_at) return {};
@@ -81,6 +83,28 @@ Result<ReminderSchedule> Engine::update_reminders(const Caller& caller, MessageI
   }
   MISSIVE_TRY(auto outcome, store_.write_reminders(write));
   return std::move(outcome.schedule);
+}
+
+Result<ReminderPlan> Engine::plan_reminders(const ReminderSettings& settings,
+                                            std::optional<Timestamp> expiry) {
+  const Timestamp now = clock_.now();
+  const int minutes = options_.reminder_minutes;
+  MISSIVE_TRY(const ReminderSchedule schedule,
+              engine_detail::initial_schedule(settings, expiry, now, minutes));
+  const ReminderRule rule = schedule.rule(minutes);
+  ReminderPlan plan{.expiry_day = schedule.expiry_day, .slots = {}, .omitted = 0};
+  for (auto slot = next_slot(rule, now); slot && !slot->is_final; slot = next_slot(rule, slot->at)) {
+    if (plan.slots.size() == kPlannedSlots) {
+      // Regular reminders fall on anchor_day + k * period_days before the expiry day.
+      const std::int64_t regular =
+          (rule.expiry_day - rule.anchor_day + rule.period_days - 1) / rule.period_days;
+      plan.omitted = regular - static_cast<std::int64_t>(kPlannedSlots);
+      break;
+    }
+    plan.slots.push_back(*slot);
+  }
+  plan.slots.push_back(ReminderSlot{.at = at_minutes(rule.expiry_day, minutes), .is_final = true});
+  return plan;
 }
 
 Result<ReminderPage> Engine::reminders(const Caller& caller, const ReminderListRequest& request) {

@@ -7,6 +7,7 @@
 
 #include "server/routes.h"
 #include "server/server.h"
+#include "server/web_session.h"
 
 namespace missive::server {
 namespace {
@@ -80,8 +81,8 @@ Result<std::string> HandlerContext::path_text(std::string_view name, std::string
   return fail(ErrorCode::internal, fmt::format("route has no parameter {}", name));
 }
 
-Api::Api(Engine& engine, RateLimits limits)
-    : engine_(engine), sends_(limits.send), logins_(limits.login) {
+Api::Api(Engine& engine, RateLimits limits, std::shared_ptr<const WebAssets> web)
+    : engine_(engine), web_(std::move(web)), sends_(limits.send), logins_(limits.login) {
   const auto& table = route_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (!router_.add(table[i].method, table[i].path, i)) {
@@ -111,6 +112,9 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
       question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
 
   const auto outcome = router_.match(request.method, path);
+  if (std::holds_alternative<Router::NoRoute>(outcome) && web_ && request.method == "GET") {
+    if (auto page = serve_web_file(*web_, request, path)) return std::move(*page);
+  }
   if (std::holds_alternative<Router::NoRoute>(outcome)) {
     return error_response(Error{ErrorCode::not_found,
                                 fmt::format("no route for {} {}", request.method, path)});
@@ -129,7 +133,12 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
   auto query = parse_query(query_text);
   if (!query) return error_response(query.error());
 
-  const auto token = bearer_token(request.authorization);
+  const auto [token, from_cookie] = request_credentials(request);
+  if (changes_state(request.method)) {
+    if (auto allowed = check_origin(request, from_cookie); !allowed) {
+      return error_response(allowed.error());
+    }
+  }
   Caller caller;
   if (route.auth == Auth::required) {
     if (token.empty()) {

@@ -5,6 +5,7 @@
 //
 // Thread-safety: handle() is const and may run on many worker threads at once.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "server/http_types.h"
 #include "server/rate_limit.h"
 #include "server/router.h"
+#include "server/web_assets.h"
 
 namespace missive::server {
 
@@ -29,8 +31,10 @@ HttpResponse error_response(const Error& error);
 
 class Api {
  public:
-  // The limits measure time with engine.clock().
-  explicit Api(Engine& engine, RateLimits limits = {});
+  // The limits measure time with engine.clock(). With `web`, GET / and /assets/* serve the
+  // web page.
+  explicit Api(Engine& engine, RateLimits limits = {},
+               std::shared_ptr<const WebAssets> web = nullptr);
 
   // Never throws: an exception escaping a handler answers 500 internal.
   HttpResponse handle(const HttpRequest& request) const;
@@ -40,6 +44,7 @@ class Api {
 
   Engine& engine_;
   Router router_;
+  const std::shared_ptr<const WebAssets> web_;
   // Thread-safe themselves; mutable because handle() is const.
   mutable SendLimiter sends_;
   mutable LoginThrottle logins_;

@@ -88,12 +88,32 @@ Result<HttpResponse> remove_member(const HandlerContext& ctx) {
   return no_content();
 }
 
+// The users a rule would match now, while an admin types it: {count, users}, or the rule's
+// error with its position.
+Result<HttpResponse> preview_rule(const HandlerContext& ctx) {
+  constexpr int kPreviewUsers = 50;
+  MISSIVE_TRY(auto doc, ctx.body_object());
+  const JsonFields fields(doc);
+  MISSIVE_TRY(auto rule, fields.required_string("rule"));
+  MISSIVE_TRY(auto preview, ctx.engine.preview_rule(ctx.caller, rule, kPreviewUsers));
+  return json_ok(200, [&](JsonWriter& w) {
+    w.StartObject();
+    put_int(w, "count", preview.count);
+    w.Key("users");
+    w.StartArray();
+    for (const auto& user : preview.users) write_user(w, user);
+    w.EndArray();
+    w.EndObject();
+  });
+}
+
 }  // namespace
 
 std::vector<RouteDef> group_routes() {
   return {
       {"POST", "/v1/groups", Auth::required, create_group},
       {"GET", "/v1/groups", Auth::required, list_groups},
+      {"POST", "/v1/groups/preview", Auth::required, preview_rule},
       {"GET", "/v1/groups/{id}", Auth::required, get_group},
       {"PATCH", "/v1/groups/{id}", Auth::required, update_group},
       {"POST", "/v1/groups/{id}/deactivate", Auth::required, deactivate_group},

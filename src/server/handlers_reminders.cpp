@@ -93,6 +93,34 @@ Result<HttpResponse> due(const HandlerContext& ctx) {
   });
 }
 
+// When the reminders of a message sent now would go out: {expiry_date, reminders} as a send
+// has them.
+Result<HttpResponse> plan(const HandlerContext& ctx) {
+  MISSIVE_TRY(auto doc, ctx.body_object());
+  const JsonFields fields(doc);
+  MISSIVE_TRY(auto expiry, fields.optional_time("expiry_date"));
+  MISSIVE_TRY(auto settings, parse_reminder_settings(fields));
+  if (!settings) {
+    return fail(ErrorCode::invalid, "reminders is required: {\"frequency\": \"weekly\"}");
+  }
+  MISSIVE_TRY(auto plan, ctx.engine.plan_reminders(*settings, expiry));
+  return json_ok(200, [&](JsonWriter& w) {
+    w.StartObject();
+    put_string(w, "expiry_day", format_day(plan.expiry_day));
+    w.Key("dates");
+    w.StartArray();
+    for (const auto& slot : plan.slots) {
+      w.StartObject();
+      put_time(w, "at", slot.at);
+      put_bool(w, "final", slot.is_final);
+      w.EndObject();
+    }
+    w.EndArray();
+    put_int(w, "omitted", plan.omitted);
+    w.EndObject();
+  });
+}
+
 }  // namespace
 
 Result<std::optional<ReminderSettings>> parse_reminder_settings(const JsonFields& body) {
@@ -120,6 +148,7 @@ std::vector<RouteDef> reminder_routes() {
       {"PATCH", "/v1/messages/{id}/reminders", Auth::required, update},
       {"GET", "/v1/reminders", Auth::required, received},
       {"GET", "/v1/reminders/due", Auth::required, due},
+      {"POST", "/v1/reminders/plan", Auth::required, plan},
   };
 }
 

@@ -1,7 +1,10 @@
 // Health, login, logout and "who am I".
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "server/routes.h"
+#include "server/web_session.h"
 
 namespace missive::server {
 namespace {
@@ -21,6 +24,7 @@ Result<HttpResponse> login(const HandlerContext& ctx) {
   const JsonFields fields(doc);
   MISSIVE_TRY(auto handle, fields.required_string("handle"));
   MISSIVE_TRY(auto password, fields.required_string("password"));
+  MISSIVE_TRY(auto cookie, fields.optional_bool("cookie"));
   // Checked before the password, so a throttled guess costs no hashing and learns nothing.
   const auto& address = ctx.request.client_address;
   MISSIVE_TRY_STATUS(ctx.logins.check(handle, address, ctx.now()));
@@ -32,19 +36,28 @@ Result<HttpResponse> login(const HandlerContext& ctx) {
     return std::unexpected(std::move(session).error());
   }
   ctx.logins.succeeded(handle);
-  return json_ok(201, [&](JsonWriter& w) {
+  // The web page asks for a cookie: the token then never reaches its script (HttpOnly).
+  auto response = json_ok(201, [&](JsonWriter& w) {
     w.StartObject();
-    put_string(w, "token", session->token);
+    if (!cookie.value_or(false)) put_string(w, "token", session->token);
     put_time(w, "expires_at", session->expires_at);
     w.Key("user");
     write_user(w, session->user);
     w.EndObject();
   });
+  if (cookie.value_or(false)) {
+    const auto max_age = std::max<Timestamp>(0, (session->expires_at - ctx.now()) / 1000);
+    response.headers.emplace_back(
+        "Set-Cookie", session_cookie(session->token, max_age, ctx.request.secure));
+  }
+  return response;
 }
 
 Result<HttpResponse> logout(const HandlerContext& ctx) {
   MISSIVE_TRY_STATUS(ctx.engine.logout(std::string(ctx.token)));
-  return no_content();
+  auto response = no_content();
+  response.headers.emplace_back("Set-Cookie", expired_session_cookie(ctx.request.secure));
+  return response;
 }
 
 Result<HttpResponse> me(const HandlerContext& ctx) {

@@ -7,6 +7,7 @@ namespace missive::server {
 namespace {
 
 constexpr int kDefaultUserPage = 100;
+constexpr std::size_t kPrefixLimit = 200;  // q: what someone types into an autocomplete
 
 // {"name": value, ...}; with `allow_null`, null values are kept as "remove this attribute".
 Result<std::map<std::string, std::optional<AttributeValue>>> parse_attributes(
@@ -58,6 +59,12 @@ Result<HttpResponse> list_users(const HandlerContext& ctx) {
   if (after) query.after = UserId(*after);
   MISSIVE_TRY(query.limit, query_limit(ctx.query, kDefaultUserPage));
   MISSIVE_TRY(query.include_inactive, query_bool(ctx.query, "include_inactive", false));
+  if (const auto* q = find_param(ctx.query, "q")) {
+    if (q->size() > kPrefixLimit) {
+      return fail(ErrorCode::invalid, fmt::format("q must be at most {} bytes", kPrefixLimit));
+    }
+    query.prefix = *q;
+  }
   MISSIVE_TRY(auto users, ctx.engine.list_users(ctx.caller, query));
   const bool full_page = static_cast<int>(users.size()) >= query.limit && !users.empty();
   return json_ok(200, [&](JsonWriter& w) {

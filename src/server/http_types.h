@@ -17,11 +17,17 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, empty when absent
   std::string body;
   std::string client_address;  // the peer's IP address ("127.0.0.1"); empty when unknown
+  std::string cookie;          // the Cookie header (the web page's session), empty when absent
+  std::string origin;          // the Origin header a browser sends, empty when absent
+  std::string host;            // the Host header ("127.0.0.1:8080")
+  std::string if_none_match;   // the If-None-Match header (cached page assets)
+  std::string accept_encoding;
+  bool secure = false;         // arrived over TLS (the cookie is then marked Secure)
 };
 
 struct HttpResponse {
   int status = 200;
-  std::string body;                                         // JSON, or empty (204)
+  std::string body;                                         // JSON (unless headers say otherwise), or empty (204)
   std::vector<std::pair<std::string, std::string>> headers; // extra headers, e.g. Allow
 };
 

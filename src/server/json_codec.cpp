@@ -428,7 +428,7 @@ void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, T
 }
 
 std::string error_body(std::string_view code, std::string_view message,
-                       std::int64_t retry_after_seconds) {
+                       std::int64_t retry_after_seconds, std::int64_t position) {
   return write_json([&](JsonWriter& w) {
     w.StartObject();
     w.Key("error");
@@ -438,6 +438,10 @@ std::string error_body(std::string_view code, std::string_view message,
     if (retry_after_seconds > 0) {
       w.Key("retry_after");
       w.Int64(retry_after_seconds);
+    }
+    if (position > 0) {
+      w.Key("position");
+      w.Int64(position);
     }
     w.EndObject();
     w.EndObject();

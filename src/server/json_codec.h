@@ -87,12 +87,13 @@ void write_sync_entry(JsonWriter& w, const SyncEntry& entry, UserId viewer, Time
 // {seq, message} or {seq, placeholder: true}.
 void write_message_slot(JsonWriter& w, const MessageSlot& slot, UserId viewer, Timestamp now);
 
-// {"error":{"code":"<code name>","message":"..."}}
-// {"error":{"code":..,"message":..}}, with "retry_after" (seconds) when it is positive.
+// {"error":{"code":"<code name>","message":"..."}}, with "retry_after" (seconds) and
+// "position" (of a rule error) when they are positive.
 std::string error_body(std::string_view code, std::string_view message,
-                       std::int64_t retry_after_seconds = 0);
+                       std::int64_t retry_after_seconds = 0, std::int64_t position = 0);
 inline std::string error_body(const Error& error) {
-  return error_body(error_code_name(error.code), error.message, error.retry_after_seconds);
+  return error_body(error_code_name(error.code), error.message, error.retry_after_seconds,
+                    error.position);
 }
 
 }  // namespace missive::server

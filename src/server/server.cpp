@@ -33,6 +33,7 @@
 #include "server/api.h"
 #include "server/request_parsing.h"
 #include "server/tls.h"
+#include "server/web_session.h"
 #include "server/ws_session.h"
 
 namespace missive::server {
@@ -69,7 +70,7 @@ class Connection {
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
   Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e, opts.limits), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
+      : api(e, opts.limits, opts.web), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
 
   Api api;
   Engine& engine;
@@ -214,14 +215,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       version_ = request.version();
       return upgrade(std::move(request));
     }
-    HttpRequest r;
-    r.method = std::string(request.method_string());
-    r.target = std::string(request.target());
-    if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
-      r.authorization = std::string(auth->value());
-    }
+    HttpRequest r = request_headers(request);
     r.body = std::move(request.body());
-    r.client_address = client_address_;
     method_ = r.method;
     target_ = loggable_target(r.target);
     version_ = request.version();
@@ -264,14 +259,35 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     });
   }
 
-  // The caller and token of an upgrade: "Authorization: Bearer <token>", or ?token=<token>
-  // (browsers cannot set headers on a WebSocket).
+  // What the API reads of a request's headers, and where it came from.
+  HttpRequest request_headers(const http::request<http::string_body>& request) const {
+    HttpRequest r;
+    r.method = std::string(request.method_string());
+    r.target = std::string(request.target());
+    const auto header = [&](http::field field) {
+      const auto found = request.find(field);
+      return found == request.end() ? std::string() : std::string(found->value());
+    };
+    r.authorization = header(http::field::authorization);
+    r.cookie = header(http::field::cookie);
+    r.origin = header(http::field::origin);
+    r.host = header(http::field::host);
+    r.if_none_match = header(http::field::if_none_match);
+    r.accept_encoding = header(http::field::accept_encoding);
+    r.client_address = client_address_;
+    r.secure = kTls;
+    return r;
+  }
+
+  // The caller and token of an upgrade: "Authorization: Bearer <token>", the web page's
+  // session cookie, or ?token=<token> (browsers cannot set headers on a WebSocket). A page of
+  // another site may not open one with the user's cookie (check_origin).
   Result<std::pair<Caller, std::string>> authenticate_upgrade(
       const http::request<http::string_body>& request) const {
-    std::string token;
-    if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
-      token = std::string(bearer_token(std::string_view(auth->value().data(), auth->value().size())));
-    }
+    const HttpRequest headers = request_headers(request);
+    const auto credentials = request_credentials(headers);
+    MISSIVE_TRY_STATUS(check_origin(headers, credentials.from_cookie));
+    std::string token(credentials.token);
     if (token.empty()) {
       const std::string_view target(request.target().data(), request.target().size());
       if (const auto question = target.find('?'); question != std::string_view::npos) {
@@ -293,6 +309,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     response_.result(static_cast<unsigned>(response.status));
     response_.set(http::field::server, "missive");
     if (!response.body.empty()) response_.set(http::field::content_type, "application/json");
+    response_.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : response.headers) response_.set(name, value);
     if (stopping_) keep_alive = false;
     response_.keep_alive(keep_alive);

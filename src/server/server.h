@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "engine/engine.h"
 #include "server/rate_limit.h"
+#include "server/web_assets.h"
 
 namespace missive::server {
 
@@ -40,6 +41,8 @@ struct ServerOptions {
   // chain and of its unencrypted private key. Empty: plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // The web page served at / and /assets/* (docs/web.md); none when null.
+  std::shared_ptr<const WebAssets> web;
 };
 
 // Loads the TLS certificate and key as start() will. invalid, with the file and the reason,

@@ -46,6 +46,30 @@ struct UserQuery {
   UserId after;  // cursor: ids greater than this
   int limit = 100;
   bool include_inactive = false;
+  // Non-empty: only users whose handle, first or last name starts with it (ASCII letters
+  // compared without case), for autocompletion.
+  std::string prefix;
+};
+
+// Who first read a message, grouped in buckets of `bucket_ms` from `origin` (read_history).
+struct ReadHistoryQuery {
+  MessageId message;
+  Timestamp origin = 0;
+  Timestamp bucket_ms = 1;
+};
+
+// The recipients (distinct users) whose first read of the message fell in one bucket.
+struct ReadBucket {
+  Timestamp last_read_at = 0;  // the latest of those first reads
+  std::int64_t readers = 0;
+};
+
+// One reminder round of a message: reminder `number` went to `reminded` recipients.
+struct ReminderRound {
+  std::int64_t number = 0;
+  Timestamp sent_at = 0;  // when the first of them was sent
+  bool is_final = false;
+  std::int64_t reminded = 0;
 };
 
 struct NewGroup {
@@ -336,6 +360,9 @@ class Store {
   virtual Result<std::vector<Message>> sent_messages(const DashboardQuery& query) = 0;
   virtual Result<std::vector<GroupReadStat>> read_stats(MessageId id) = 0;
   virtual Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) = 0;
+  // When the message's recipients first read it, by bucket, in time order. Bounded by the
+  // bucket count, whatever the audience's size.
+  virtual Result<std::vector<ReadBucket>> read_history(const ReadHistoryQuery& query) = 0;
 
   // --- reminders ---
   // The schedules of those of `ids` that have one, in id order.
@@ -351,6 +378,8 @@ class Store {
   virtual Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) = 0;
   // Recipients of the message with a reminder or a deactivation, by user id.
   virtual Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) = 0;
+  // The message's reminder rounds, by number.
+  virtual Result<std::vector<ReminderRound>> reminder_rounds(MessageId id) = 0;
 
   // --- sync timeline (docs/protocol.md) ---
   // Every write above adds the entries its event implies, in the same transaction:

@@ -46,6 +46,49 @@ TEST_P(StoreConformance, MarkMessageReadIsIdempotentAndCountsOnce) {
   EXPECT_EQ(status(store().mark_message_read(MessageId(999), m[0], now_)), "not_found");
 }
 
+TEST_P(StoreConformance, ReadHistoryCountsEachReaderOnceByBucket) {
+  User ada = user("ada");
+  std::vector<UserId> m = users("m", 4);
+  Group g = group("Ops", ada.id, m);
+  NewMessage nm = to_group(ada.id, g.id, m);
+  nm.conversation.kind = ConversationKind::multi;
+  nm.recipients.push_back(RecipientRef{m[0], GroupId()});  // m0 has two records
+  Message msg = send(nm);
+  must(store().mark_message_read(msg.id, m[0], now_ + 5));
+  must(store().mark_message_read(msg.id, m[1], now_ + 8));
+  must(store().mark_message_read(msg.id, m[2], now_ + 25));
+
+  const auto history = must(store().read_history(
+      ReadHistoryQuery{.message = msg.id, .origin = now_, .bucket_ms = 10}));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].readers, 2);  // m0 once, m1
+  EXPECT_EQ(history[0].last_read_at, now_ + 8);
+  EXPECT_EQ(history[1].readers, 1);
+  EXPECT_EQ(history[1].last_read_at, now_ + 25);
+  EXPECT_EQ(status(store().read_history(ReadHistoryQuery{.message = MessageId(999)})),
+            "not_found");
+}
+
+TEST_P(StoreConformance, ListUsersByPrefixOfHandleOrName) {
+  must(store().create_user(NewUser{"ada", "Ada", "Lovelace", "h", {}, false, now_}));
+  must(store().create_user(NewUser{"bob", "Robert", "Kahn", "h", {}, false, now_}));
+  must(store().create_user(NewUser{"a_b", "X", "Y", "h", {}, false, now_}));
+  const auto handles = [&](std::string prefix) {
+    std::string out;
+    UserQuery query{UserId(), 10, false};
+    query.prefix = std::move(prefix);
+    for (const User& u : must(store().list_users(query))) out += u.handle + " ";
+    return out;
+  };
+  EXPECT_EQ(handles("A"), "ada a_b ");
+  EXPECT_EQ(handles("lov"), "ada ");
+  EXPECT_EQ(handles("ROB"), "bob ");
+  EXPECT_EQ(handles("a_"), "a_b ");
+  EXPECT_EQ(handles("%"), "");
+  EXPECT_EQ(handles("\\"), "");
+  EXPECT_EQ(handles(""), "ada bob a_b ");
+}
+
 TEST_P(StoreConformance, RecipientStatusesTellWhoIsActiveNow) {
   User ada = user("ada");
   User bob = user("bob");

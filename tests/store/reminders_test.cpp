@@ -110,6 +110,18 @@ TEST_P(StoreConformance, ARoundRemindsActiveRecipientsWhoNeitherReadNorReplied) 
   EXPECT_EQ(per_user[0].user, members[3]);
   EXPECT_EQ(per_user[0].reminders, 2);
   EXPECT_FALSE(per_user[0].deactivated_at);
+
+  // The rounds, as the read-% chart marks them.
+  auto rounds = must(store().reminder_rounds(m.id));
+  ASSERT_EQ(rounds.size(), 2u);
+  EXPECT_EQ(rounds[0].number, 1);
+  EXPECT_EQ(rounds[0].reminded, 2);
+  EXPECT_EQ(rounds[0].sent_at, now_);
+  EXPECT_FALSE(rounds[0].is_final);
+  EXPECT_EQ(rounds[1].number, 2);
+  EXPECT_EQ(rounds[1].sent_at, now_ + kDayMs);
+  EXPECT_TRUE(rounds[1].is_final);
+  EXPECT_TRUE(must(store().reminder_rounds(MessageId(999))).empty());
 }
 
 TEST_P(StoreConformance, DeactivationAtExpiryIsSetBasedAndRecorded) {

@@ -1,5 +1,6 @@
 // The dashboard reads of the PostgreSQL store (counters kept by the send and read paths).
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -79,6 +80,26 @@ Result<std::vector<RecipientStatus>> PostgresStore::recipient_statuses(MessageId
       s.user_is_active = rows.boolean(r, 8);
       s.delivered_at = rows.opt_int64(r, 9);
       out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<ReadBucket>> PostgresStore::read_history(const ReadHistoryQuery& query) {
+  return read([&](Tx& tx) -> Result<std::vector<ReadBucket>> {
+    MISSIVE_TRY_STATUS(require_message(tx, query.message));
+    // A user reached through two groups has two records: their first read counts once, as
+    // in message.read_count.
+    MISSIVE_TRY(Rows rows,
+                tx.query("SELECT (first_read - $2) / $3 AS bucket, count(*), max(first_read) "
+                         "FROM (SELECT min(read_at) AS first_read FROM message_recipient "
+                         "WHERE message_id = $1 AND is_read GROUP BY recipient_id) f "
+                         "GROUP BY bucket ORDER BY bucket",
+                         query.message, query.origin,
+                         std::max<Timestamp>(1, query.bucket_ms)));
+    std::vector<ReadBucket> out;
+    for (int r = 0; r < rows.size(); ++r) {
+      out.push_back(ReadBucket{rows.int64(r, 2), rows.int64(r, 1)});
     }
     return out;
   });

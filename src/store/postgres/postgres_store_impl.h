@@ -69,6 +69,7 @@ class PostgresStore final : public Store {
   Result<std::vector<Message>> sent_messages(const DashboardQuery& query) override;
   Result<std::vector<GroupReadStat>> read_stats(MessageId id) override;
   Result<std::vector<RecipientStatus>> recipient_statuses(MessageId id) override;
+  Result<std::vector<ReadBucket>> read_history(const ReadHistoryQuery& query) override;
 
   Result<std::vector<ReminderSchedule>> reminder_schedules(
       const std::vector<MessageId>& ids) override;
@@ -76,6 +77,7 @@ class PostgresStore final : public Store {
   Result<ReminderWriteOutcome> write_reminders(const ReminderWrite& write) override;
   Result<std::vector<ReceivedReminder>> received_reminders(const ReminderQuery& query) override;
   Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override;
+  Result<std::vector<ReminderRound>> reminder_rounds(MessageId id) override;
 
   void set_timeline_listener(TimelineListener listener) override;
   Result<SyncPage> sync(const SyncQuery& query) override;

@@ -242,4 +242,19 @@ Result<std::vector<RecipientReminders>> PostgresStore::recipient_reminders(Messa
   });
 }
 
+Result<std::vector<ReminderRound>> PostgresStore::reminder_rounds(MessageId id) {
+  return read([&](Tx& tx) -> Result<std::vector<ReminderRound>> {
+    MISSIVE_TRY(Rows rows, tx.query("SELECT number, min(sent_at), bool_or(is_final), count(*) "
+                                    "FROM reminder WHERE message_id = $1 "
+                                    "GROUP BY number ORDER BY number",
+                                    id));
+    std::vector<ReminderRound> out;
+    for (int r = 0; r < rows.size(); ++r) {
+      out.push_back(ReminderRound{rows.int64(r, 0), rows.int64(r, 1), rows.boolean(r, 2),
+                                  rows.int64(r, 3)});
+    }
+    return out;
+  });
+}
+
 }  // namespace missive::postgres

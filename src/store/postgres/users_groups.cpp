@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/json_values.h"
+#include "store/like_pattern.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 
@@ -100,11 +101,15 @@ Result<Credentials> PostgresStore::get_credentials(const std::string& handle) {
 
 Result<std::vector<User>> PostgresStore::list_users(const UserQuery& query) {
   return read([&](Tx& tx) -> Result<std::vector<User>> {
-    MISSIVE_TRY(Rows rows, tx.query("SELECT " MISSIVE_PG_USER_COLUMNS
-                                    " FROM users u WHERE u.id > $1 "
-                                    "AND ($2::boolean OR u.is_active) ORDER BY u.id LIMIT $3",
-                                    query.after, query.include_inactive,
-                                    clamp_limit(query.limit)));
+    // ILIKE with the C collation: ASCII letters without case, as SQLite's LIKE; the prefix's
+    // own % and _ are escaped.
+    MISSIVE_TRY(Rows rows,
+                tx.query("SELECT " MISSIVE_PG_USER_COLUMNS " FROM users u WHERE u.id > $1 "
+                         "AND ($2::boolean OR u.is_active) AND ($4 = '' OR "
+                         "u.handle ILIKE $5 ESCAPE '\\' OR u.first_name ILIKE $5 ESCAPE '\\' "
+                         "OR u.last_name ILIKE $5 ESCAPE '\\') ORDER BY u.id LIMIT $3",
+                         query.after, query.include_inactive, clamp_limit(query.limit),
+                         query.prefix, like_prefix(query.prefix)));
     return users_from_rows(rows);
   });
 }

@@ -317,4 +317,24 @@ Result<std::vector<RecipientStatus>> SqliteStore::recipient_statuses(MessageId i
   });
 }
 
+Result<std::vector<ReadBucket>> SqliteStore::read_history(const ReadHistoryQuery& query) {
+  return read([&](Db& db) -> Result<std::vector<ReadBucket>> {
+    MISSIVE_TRY_STATUS(require_message(db, query.message));
+    // A user reached through two groups has two records: their first read counts once, as
+    // in message.read_count.
+    MISSIVE_SQL(stmt, db,
+                "SELECT (first_read - ?2) / ?3 AS bucket, count(*), max(first_read) FROM ("
+                "SELECT min(read_at) AS first_read FROM message_recipient "
+                "WHERE message_id = ?1 AND is_read = 1 GROUP BY recipient_id) "
+                "GROUP BY bucket ORDER BY bucket");
+    stmt.bind(query.message, query.origin, std::max<Timestamp>(1, query.bucket_ms));
+    std::vector<ReadBucket> out;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) return out;
+      out.push_back(ReadBucket{stmt.int64(2), stmt.int64(1)});
+    }
+  });
+}
+
 }  // namespace missive::sqlite

@@ -272,4 +272,19 @@ Result<std::vector<RecipientReminders>> SqliteStore::recipient_reminders(Message
   });
 }
 
+Result<std::vector<ReminderRound>> SqliteStore::reminder_rounds(MessageId id) {
+  return read([&](Db& db) -> Result<std::vector<ReminderRound>> {
+    MISSIVE_SQL(stmt, db,
+                "SELECT number, min(sent_at), max(is_final), count(*) FROM reminder "
+                "WHERE message_id = ? GROUP BY number ORDER BY number");
+    stmt.bind(id);
+    std::vector<ReminderRound> out;
+    for (;;) {
+      MISSIVE_TRY(bool row, stmt.step());
+      if (!row) return out;
+      out.push_back(ReminderRound{stmt.int64(0), stmt.int64(1), stmt.boolean(2), stmt.int64(3)});
+    }
+  });
+}
+
 }  // namespace missive::sqlite

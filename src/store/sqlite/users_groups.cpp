@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/json_values.h"
+#include "store/like_pattern.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
@@ -113,10 +114,14 @@ Result<Credentials> SqliteStore::get_credentials(const std::string& handle) {
 
 Result<std::vector<User>> SqliteStore::list_users(const UserQuery& query) {
   return read([&](Db& db) -> Result<std::vector<User>> {
+    // LIKE compares ASCII letters without case; the prefix's own % and _ are escaped.
     MISSIVE_SQL(stmt, db,
-                "SELECT " MISSIVE_USER_COLUMNS " FROM user u WHERE u.id > ? "
-                "AND (? OR u.is_active = 1) ORDER BY u.id LIMIT ?");
-    stmt.bind(query.after, query.include_inactive, clamp_limit(query.limit));
+                "SELECT " MISSIVE_USER_COLUMNS " FROM user u WHERE u.id > ?1 "
+                "AND (?2 OR u.is_active = 1) AND (?4 = '' OR u.handle LIKE ?5 ESCAPE '\\' "
+                "OR u.first_name LIKE ?5 ESCAPE '\\' OR u.last_name LIKE ?5 ESCAPE '\\') "
+                "ORDER BY u.id LIMIT ?3");
+    stmt.bind(query.after, query.include_inactive, clamp_limit(query.limit), query.prefix,
+              like_prefix(query.prefix));
     return collect_users(stmt);
   });
 }

@@ -190,6 +190,10 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.recipient_statuses(id);
   }
+  Result<std::vector<ReadBucket>> read_history(const ReadHistoryQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.read_history(query);
+  }
   Result<std::vector<ReminderSchedule>> reminder_schedules(
       const std::vector<MessageId>& ids) override {
     MISSIVE_FAULT_POINT();
@@ -211,6 +215,10 @@ class FaultyStore final : public Store {
   Result<std::vector<RecipientReminders>> recipient_reminders(MessageId id) override {
     MISSIVE_FAULT_POINT();
     return inner_.recipient_reminders(id);
+  }
+  Result<std::vector<ReminderRound>> reminder_rounds(MessageId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.reminder_rounds(id);
   }
   // Not a fault point: it only registers a callback and cannot fail.
   void set_timeline_listener(TimelineListener listener) override {
