@@ -7,8 +7,14 @@
 namespace missive {
 namespace {
 
-// The dashboard's "sent to": every name up to a point, then a count.
-std::string join_names(const std::vector<std::string>& names) {
+template <class T>
+void push_unique(std::vector<T>& values, const T& value) {
+  if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+}
+
+}  // namespace
+
+std::string sent_to_text(const std::vector<std::string>& names) {
   constexpr std::size_t kShown = 10;
   std::string out;
   for (std::size_t i = 0; i < names.size() && i < kShown; ++i) {
@@ -18,13 +24,6 @@ std::string join_names(const std::vector<std::string>& names) {
   if (names.size() > kShown) out += " and " + std::to_string(names.size() - kShown) + " more";
   return out;
 }
-
-template <class T>
-void push_unique(std::vector<T>& values, const T& value) {
-  if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
-}
-
-}  // namespace
 
 Result<Audience> AudienceResolver::resolve(const Addresses& to) {
   const std::size_t count =
@@ -74,7 +73,7 @@ Result<Audience> AudienceResolver::resolve(const Addresses& to) {
 
   Audience audience;
   audience.recipients = std::move(recipients_);
-  audience.sent_to = join_names(names_);
+  audience.sent_to = sent_to_text(names_);
   if (groups_.empty() && direct_users_.size() == 1) {
     const UserId other = direct_users_.front();
     audience.conversation.kind = ConversationKind::direct;

@@ -18,6 +18,10 @@ struct Audience {
   std::string sent_to;                   // "Ops, Ada Lovelace"
 };
 
+// The dashboard's "sent to" of these group and user names: every name up to a point, then a
+// count ("Ops, Ada Lovelace and 3 more").
+std::string sent_to_text(const std::vector<std::string>& names);
+
 class AudienceResolver {
  public:
   AudienceResolver(Store& store, const Caller& caller) : store_(store), caller_(caller) {}

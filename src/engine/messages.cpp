@@ -142,15 +142,25 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   } else {
     // The parent's audience as it was frozen at send time, less the replier, plus the parent's
     // creator; each record keeps the group it came through.
+    // "Sent to" names who this reply reaches: the parent's creator and its recipients' groups
+    // and names, not the parent's own "sent to" (which names the replier).
     MISSIVE_TRY(const auto statuses, store_.recipient_statuses(original.id));
     std::vector<RecipientRef> refs;
+    std::vector<std::string> names;
+    const auto name_once = [&names](const std::string& name) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    };
     if (original.creator != caller.id) {
       MISSIVE_TRY(const User creator, store_.get_user(original.creator));
-      if (creator.is_active) refs.push_back({original.creator, GroupId{}});
+      if (creator.is_active) {
+        refs.push_back({original.creator, GroupId{}});
+        name_once(creator.full_name());
+      }
     }
     for (const RecipientStatus& status : statuses) {
       if (status.user != caller.id && status.user_is_active) {
         refs.push_back({status.user, status.group});
+        name_once(status.group.valid() ? status.group_name : status.full_name);
       }
     }
     std::sort(refs.begin(), refs.end());
@@ -161,7 +171,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
     audience.recipients = std::move(refs);
     audience.conversation.existing = original.conversation;
     audience.conversation.kind = ConversationKind::multi;
-    audience.sent_to = original.sent_to;
+    audience.sent_to = sent_to_text(names);
   }
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.parent = original.id;

@@ -46,6 +46,28 @@ TEST_P(StoreConformance, MarkMessageReadIsIdempotentAndCountsOnce) {
   EXPECT_EQ(status(store().mark_message_read(MessageId(999), m[0], now_)), "not_found");
 }
 
+TEST_P(StoreConformance, AMessageReadCountsAsDelivered) {
+  User ada = user("ada");
+  std::vector<UserId> m = users("m", 3);
+  Group g = group("Ops", ada.id, m);
+  NewMessage nm = to_group(ada.id, g.id, m);
+  nm.conversation.kind = ConversationKind::multi;
+  nm.recipients.push_back(RecipientRef{m[0], GroupId()});  // m0 has two records
+  Message msg = send(nm);
+  must(store().mark_message_read(msg.id, m[0], now_ + 5));
+  must(store().mark_message_read(msg.id, m[0], now_ + 6));
+  EXPECT_EQ(must(store().get_message(msg.id)).delivered_count, 1);
+  must(store().mark_conversation_read(msg.conversation, m[1], msg.seq, now_ + 7));
+  EXPECT_EQ(must(store().get_message(msg.id)).delivered_count, 2);
+  for (const RecipientStatus& s : must(store().recipient_statuses(msg.id))) {
+    const std::optional<Timestamp> expected =
+        s.user == m[0] ? std::optional<Timestamp>(now_ + 5)
+        : s.user == m[1] ? std::optional<Timestamp>(now_ + 7)
+                         : std::nullopt;
+    EXPECT_EQ(s.delivered_at, expected) << s.handle;
+  }
+}
+
 TEST_P(StoreConformance, ReadHistoryCountsEachReaderOnceByBucket) {
   User ada = user("ada");
   std::vector<UserId> m = users("m", 4);

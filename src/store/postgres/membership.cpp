@@ -74,9 +74,13 @@ Result<std::int64_t> mark_range_read(Tx& tx, ConversationId conversation, UserId
                                      Seq up_to, Timestamp now) {
   if (up_to <= after) return 0;
   // Counters first: they find the records that are still unread, which the last statement
-  // then marks.
+  // then marks. A message read has reached a device: it counts as delivered too, if no pull
+  // or ack has counted it yet.
   MISSIVE_TRY(Rows counted,
-              tx.query("UPDATE message SET read_count = read_count + 1 "
+              tx.query("UPDATE message SET read_count = read_count + 1, "
+                       "delivered_count = delivered_count + (EXISTS (SELECT 1 FROM "
+                       "message_recipient d WHERE d.message_id = message.id "
+                       "AND d.recipient_id = $2 AND d.delivered_at IS NULL))::int "
                        "WHERE conversation_id = $1 AND seq > $3 AND seq <= $4 AND EXISTS ("
                        "SELECT 1 FROM message_recipient r WHERE r.message_id = message.id "
                        "AND r.recipient_id = $2 AND NOT r.is_read)",
@@ -101,7 +105,8 @@ Result<std::int64_t> mark_range_read(Tx& tx, ConversationId conversation, UserId
                        "AND NOT r.is_read)",
                        conversation, user, after, up_to));
   MISSIVE_TRY(Rows marked,
-              tx.query("UPDATE message_recipient SET is_read = true, read_at = $5 "
+              tx.query("UPDATE message_recipient SET is_read = true, read_at = $5, "
+                       "delivered_at = coalesce(delivered_at, $5) "
                        "WHERE recipient_id = $2 AND NOT is_read AND message_id IN ("
                        "SELECT id FROM message WHERE conversation_id = $1 AND seq > $3 "
                        "AND seq <= $4)",

@@ -104,9 +104,14 @@ Result<ReadOutcome> PostgresStore::mark_message_read(MessageId id, UserId user, 
                            "WHERE message_id = $1 AND recipient_id = $2 AND NOT is_read)",
                            id, user));
       MISSIVE_TRY(Rows count,
-                  tx.query("UPDATE message SET read_count = read_count + 1 WHERE id = $1", id));
+                  tx.query("UPDATE message SET read_count = read_count + 1, "
+                           "delivered_count = delivered_count + (EXISTS (SELECT 1 FROM "
+                           "message_recipient d WHERE d.message_id = $1 AND d.recipient_id = $2 "
+                           "AND d.delivered_at IS NULL))::int WHERE id = $1",
+                           id, user));
       MISSIVE_TRY(Rows marked,
-                  tx.query("UPDATE message_recipient SET is_read = true, read_at = $3 "
+                  tx.query("UPDATE message_recipient SET is_read = true, read_at = $3, "
+                           "delivered_at = coalesce(delivered_at, $3) "
                            "WHERE message_id = $1 AND recipient_id = $2 AND NOT is_read",
                            id, user, now));
       MISSIVE_TRY(Rows entry,

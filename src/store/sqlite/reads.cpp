@@ -86,11 +86,15 @@ Result<std::int64_t> mark_range_read(Db& db, ConversationId conversation, UserId
                                      Seq up_to, Timestamp now) {
   if (up_to <= after) return 0;
   // Counters first: they find the records that are still unread, which the last statement
-  // then marks.
+  // then marks. A message read has reached a device: it counts as delivered too, if no pull
+  // or ack has counted it yet.
   std::int64_t marked = 0;
   {
     MISSIVE_SQL(stmt, db,
-                "UPDATE message SET read_count = read_count + 1 "
+                "UPDATE message SET read_count = read_count + 1, "
+                "delivered_count = delivered_count + EXISTS (SELECT 1 FROM message_recipient d "
+                "WHERE d.message_id = message.id AND d.recipient_id = ?2 "
+                "AND d.delivered_at IS NULL) "
                 "WHERE conversation_id = ?1 AND seq > ?3 AND seq <= ?4 AND EXISTS ("
                 "SELECT 1 FROM message_recipient r WHERE r.message_id = message.id "
                 "AND r.recipient_id = ?2 AND r.is_read = 0)");
@@ -124,7 +128,8 @@ Result<std::int64_t> mark_range_read(Db& db, ConversationId conversation, UserId
   }
   {
     MISSIVE_SQL(stmt, db,
-                "UPDATE message_recipient SET is_read = 1, read_at = ?5 "
+                "UPDATE message_recipient SET is_read = 1, read_at = ?5, "
+                "delivered_at = coalesce(delivered_at, ?5) "
                 "WHERE recipient_id = ?2 AND is_read = 0 AND message_id IN ("
                 "SELECT id FROM message WHERE conversation_id = ?1 AND seq > ?3 AND seq <= ?4)");
     stmt.bind(conversation, user, after, up_to, now);
@@ -160,11 +165,17 @@ Result<ReadOutcome> SqliteStore::mark_message_read(MessageId id, UserId user, Ti
                   "WHERE message_id = ?1 AND recipient_id = ?2 AND is_read = 0)");
       stats.bind(id, user);
       MISSIVE_TRY_STATUS(stats.run());
-      MISSIVE_SQL(count, db, "UPDATE message SET read_count = read_count + 1 WHERE id = ?");
-      count.bind(id);
+      // Read implies delivered (see mark_range_read).
+      MISSIVE_SQL(count, db,
+                  "UPDATE message SET read_count = read_count + 1, "
+                  "delivered_count = delivered_count + EXISTS (SELECT 1 FROM message_recipient d "
+                  "WHERE d.message_id = ?1 AND d.recipient_id = ?2 AND d.delivered_at IS NULL) "
+                  "WHERE id = ?1");
+      count.bind(id, user);
       MISSIVE_TRY_STATUS(count.run());
       MISSIVE_SQL(rows, db,
-                  "UPDATE message_recipient SET is_read = 1, read_at = ?3 "
+                  "UPDATE message_recipient SET is_read = 1, read_at = ?3, "
+                  "delivered_at = coalesce(delivered_at, ?3) "
                   "WHERE message_id = ?1 AND recipient_id = ?2 AND is_read = 0");
       rows.bind(id, user, now);
       MISSIVE_TRY_STATUS(rows.run());

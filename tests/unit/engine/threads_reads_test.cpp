@@ -32,6 +32,22 @@ TEST_F(EngineTest, ReplyAllReachesTheWholeAudience) {
   EXPECT_TRUE(engine_->get_message(bob, reply->message.id));
 }
 
+TEST_F(EngineTest, ReplyAllIsSentToWhoItReachesNotToTheParentsAudience) {
+  const Caller boss = user("boss");
+  const Caller ada = user("ada");
+  const Caller bob = user("bob");
+  const Caller cyd = user("cyd");
+  const GroupId team = group(boss, "team", {ada, bob});
+  const Message direct = sent(cyd, Addresses{.users = {ada.id, bob.id}});
+  auto reply = engine_->reply(ada, ReplyRequest{.parent = direct.id, .reply_all = true, .body = "x"});
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->message.sent_to, "First cyd, First bob");  // not ada, who replies
+  const Message to_group = sent(boss, Addresses{.groups = {team}}, "Plan");
+  reply = engine_->reply(ada, ReplyRequest{.parent = to_group.id, .reply_all = true, .body = "x"});
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->message.sent_to, "First boss, team");
+}
+
 TEST_F(EngineTest, ReplyAllSkipsUsersDeactivatedSinceTheSend) {
   const Caller ada = user("ada");
   const Caller bob = user("bob");
