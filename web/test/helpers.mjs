@@ -1,8 +1,7 @@
 // Shared helpers of the browser tests (web/test/*.test.mjs; the admin and dashboard tests use
-// them too, so keep the exports stable). A real `missive serve` serving a fresh build of the
+// them too, so keep the exports stable). A real `missive serve` serving the
 // page, Debian's Chromium driven by playwright-core (no browser is ever downloaded), an admin
 // SDK client to arrange data, and checks every page must pass: axe-core and CSP.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,22 +37,15 @@ function bundleSdk() {
 export const sdk = await import(pathToFileURL(bundleSdk()).href);
 const { MissiveClient } = sdk;
 
-let builtDir = process.env.MISSIVE_WEB_DIR ? resolve(process.env.MISSIVE_WEB_DIR) : null;
+// The page under test: by default the one embedded in the binary, which is what users get
+// (`make test` builds both from the same sources). `npm test` builds the page from web/src
+// into a directory and passes it in MISSIVE_WEB_DIR, so a change to the page is tested without
+// rebuilding the binary; the server then serves it with --web-dir.
+const webDir = process.env.MISSIVE_WEB_DIR ? resolve(process.env.MISSIVE_WEB_DIR) : null;
 
-// Builds the page once per test process (node --test runs each file in its own process);
-// `npm test` builds once for the whole run and passes the directory in MISSIVE_WEB_DIR.
-export function buildOnce() {
-  if (builtDir) return builtDir;
-  const dir = mkdtempSync(join(tmpdir(), 'missive-web-'));
-  execFileSync(process.execPath, [join(webRoot, 'build.mjs'), '--outdir', dir], { stdio: 'pipe' });
-  builtDir = dir;
-  return dir;
-}
-
-// A real server serving the freshly built page: {server, url}. Call server.stop() at the end.
+// A real server serving the page: {server, url}. Call server.stop() at the end.
 export async function startStack({ args = [], env = {} } = {}) {
-  const dir = buildOnce();
-  const server = await startServer({ args: ['--web-dir', dir, ...args], env });
+  const server = await startServer({ args: [...(webDir ? ['--web-dir', webDir] : []), ...args], env });
   return { server, url: server.url };
 }
 
