@@ -32,14 +32,15 @@ export interface DeviceOptions {
   WebSocket?: WebSocketConstructor;
   /**
    * Called for each entry, in timeline order, exactly once per entry (unknown kinds included).
-   * A returned promise is awaited before the next entry; if it rejects, the cursor stays
-   * before that entry and the device reconnects and retries it.
+   * `device.cursor` is already `entry.seq` during the call (persist it with the entry's
+   * effects). A returned promise is awaited before the next entry; if it throws or rejects,
+   * the cursor goes back before that entry and the device reconnects and retries it.
    */
   onEntry?: (entry: SyncEntry) => void | Promise<void>;
   /**
    * The cursor could not be continued (pruned, or the server restored from an older backup):
    * drop local timeline state and re-bootstrap (GET /v1/conversations, histories). Awaited;
-   * the device then continues from the newest entry.
+   * `device.cursor` is already the newest entry's seq, from which the device then continues.
    */
   onReset?: () => void | Promise<void>;
   onState?: (state: DeviceState) => void;
@@ -343,8 +344,15 @@ export class Device {
     for (;;) {
       const page = await this.#request<SyncPage>({ type: 'sync', since: this.#cursor, limit });
       if (page.reset) {
-        await this.#opts.onReset?.();
+        // As for entries: inside onReset the cursor is already the one to continue from.
+        const before = this.#cursor;
         this.#cursor = page.next;
+        try {
+          await this.#opts.onReset?.();
+        } catch (error) {
+          this.#cursor = before;
+          throw error;
+        }
         continue;
       }
       for (const entry of page.entries) {
@@ -358,9 +366,17 @@ export class Device {
     }
   }
 
+  // The cursor moves before onEntry runs, so an app that persists `device.cursor` inside
+  // onEntry stores it together with that entry's effects; if onEntry fails it moves back.
   async #apply(entry: SyncEntry): Promise<void> {
-    await this.#opts.onEntry?.(entry);
+    const before = this.#cursor;
     this.#cursor = entry.seq;
+    try {
+      await this.#opts.onEntry?.(entry);
+    } catch (error) {
+      this.#cursor = before;
+      throw error;
+    }
   }
 
   #setState(state: DeviceState): void {

@@ -14,7 +14,7 @@ before(async () => {
 });
 
 after(async () => {
-  await env?.server.stop();
+  await env?.close();
 });
 
 test('catches up by pulling, then receives a push within a second; the ack marks it delivered', async () => {

@@ -239,3 +239,21 @@ test('stop() during backoff ends the loop; start() again resumes from the cursor
   assert.deepEqual(seen, [1, 2]);
   dev.stop();
 });
+
+test('inside onEntry and onReset the cursor is already the one to persist', async () => {
+  const server = new FakeServer();
+  for (let i = 0; i < 4; i++) server.add();
+  server.pruneBelow = 2;
+  const log = [];
+  let dev;
+  ({ dev } = makeDevice(server, {
+    cursor: 1,
+    onReset: () => log.push(`reset cursor ${dev.cursor}`),
+    onEntry: (e) => log.push(`entry ${e.seq} cursor ${dev.cursor}`),
+  }));
+  await dev.start();
+  server.push([server.add()]);
+  await until('5', () => dev.cursor === 5);
+  assert.deepEqual(log, ['reset cursor 4', 'entry 5 cursor 5']);
+  dev.stop();
+});

@@ -15,7 +15,7 @@ before(async () => {
 });
 
 after(async () => {
-  await env?.server.stop();
+  await env?.close();
 });
 
 test('health, login with a token, me, logout', async () => {

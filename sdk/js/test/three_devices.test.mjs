@@ -1,5 +1,6 @@
 // The randomized three-devices-of-one-user scenario: other users send to the user, the user
-// reads, replies and withdraws from random devices, devices drop and come back at random;
+// reads, replies and withdraws from random devices, devices drop and come back at random, the
+// server restarts now and then;
 // at the end every device's model (conversations, read_seq, unread, message slots) must equal
 // the server's view. Seeded: MISSIVE_SDK_SEED=<seed> replays a run (the seed is printed);
 // MISSIVE_SDK_OPS sets the number of operations (default 300).
@@ -22,7 +23,7 @@ function rng(seed) {
 
 let env;
 before(async () => { env = await setup(); });
-after(async () => { await env?.server.stop(); });
+after(async () => { await env?.close(); });
 
 test('three devices of one user converge with the server', { timeout: 60000 }, async () => {
   const seed = process.env.MISSIVE_SDK_SEED ? Number(process.env.MISSIVE_SDK_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -135,9 +136,14 @@ test('three devices of one user converge with the server', { timeout: 60000 }, a
         online[k] = false;
         count('device stop');
       }
-    } else {
+    } else if (r < 0.985) {
       await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 30)));
       count('pause');
+    } else {
+      // Every device loses its connection (close 1001) and comes back to a server with the
+      // same data; the sessions survive.
+      await env.server.restart();
+      count('server restart');
     }
   }
 

@@ -28,8 +28,17 @@ export async function setup(options) {
     await client.login(handle, `${handle}-password`);
     return client;
   }
-  return { server, admin, user, session };
+  // Stops every device the tests started (a failed assertion skips a test's own stop, and a
+  // device left reconnecting would keep node running), then the server.
+  async function close() {
+    for (const dev of started) dev.stop();
+    started.clear();
+    await server.stop();
+  }
+  return { server, admin, user, session, close };
 }
+
+const started = new Set();
 
 export async function waitFor(what, predicate, timeoutMs = 5000, stepMs = 20) {
   const deadline = Date.now() + timeoutMs;
@@ -50,10 +59,12 @@ export function device(client, userId, extra = {}) {
     WebSocket,
     minBackoffMs: 50,
     maxBackoffMs: 500,
-    onEntry: async (e) => { entries.push(e); await model.apply(e); },
+    // Recorded once applied, so a test that waits for an entry also sees its effect on the model.
+    onEntry: async (e) => { await model.apply(e); entries.push(e); },
     onError: (e) => errors.push(e),
     ...extra,
   });
+  started.add(dev);
   return { dev, model, entries, errors };
 }
 
