@@ -43,6 +43,14 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error{code, std::move(message)});
 }
 
+// A rule or query error naming a 1-based character `position` (also in its message), which a
+// client can point at while the user types.
+inline std::unexpected<Error> fail_at(ErrorCode code, std::string message, std::size_t position) {
+  Error error{code, std::move(message)};
+  error.position = static_cast<std::int64_t>(position);
+  return std::unexpected<Error>(std::move(error));
+}
+
 }  // namespace missive
 
 // Early return on failure: MISSIVE_TRY(auto x, expr) or MISSIVE_TRY_STATUS(expr).

@@ -31,11 +31,8 @@ namespace {
 
 using NodePtr = std::shared_ptr<const RuleNode>;
 
-// unprocessable, carrying the position the message names for clients that point at it.
 std::unexpected<Error> rule_error(std::string message, std::size_t position) {
-  Error error{ErrorCode::unprocessable, std::move(message)};
-  error.position = static_cast<std::int64_t>(position);
-  return std::unexpected<Error>(std::move(error));
+  return fail_at(ErrorCode::unprocessable, std::move(message), position);
 }
 
 enum class Tok {

@@ -41,8 +41,9 @@ class Parser {
 
  private:
   std::unexpected<Error> error(std::size_t offset, std::string_view what) const {
-    return fail(ErrorCode::invalid, fmt::format("search query: {} at position {}", what,
-                                                detail::utf8_length(text_, offset) + 1));
+    const std::size_t position = detail::utf8_length(text_, offset) + 1;
+    return fail_at(ErrorCode::invalid,
+                   fmt::format("search query: {} at position {}", what, position), position);
   }
   std::unexpected<Error> error(const Token& token, std::string_view what) const {
     return error(token.offset, what);
@@ -251,9 +252,12 @@ Result<SearchQuery> SearchQuery::parse(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if ((c < 0x20 && !is_space(text[i])) || c == 0x7F) {
-      return fail(ErrorCode::invalid,
-                  fmt::format("search query: control character (byte 0x{:02X}) at position {}", c,
-                              detail::utf8_length(text, i) + 1));
+      const std::size_t position = detail::utf8_length(text, i) + 1;
+      return fail_at(
+          ErrorCode::invalid,
+          fmt::format("search query: control character (byte 0x{:02X}) at position {}", c,
+                      position),
+          position);
     }
   }
   MISSIVE_TRY(SearchNode root, Parser(text).parse());

@@ -5,15 +5,6 @@
 #include "core/validate.h"
 
 namespace missive {
-namespace {
-
-template <class T>
-void push_unique(std::vector<T>& values, const T& value) {
-  if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
-}
-
-}  // namespace
-
 std::string sent_to_text(const std::vector<std::string>& names) {
   constexpr std::size_t kShown = 10;
   std::string out;

@@ -3,6 +3,7 @@
 // recipient records and the conversation the message belongs to. Reads only.
 // Thread-safety: one AudienceResolver per call; not shared.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@ struct Audience {
   ConversationKey conversation;
   std::string sent_to;                   // "Ops, Ada Lovelace"
 };
+
+// Appends `value` unless `values` already holds it (names and ids keep their first order).
+template <class T>
+void push_unique(std::vector<T>& values, const T& value) {
+  if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+}
 
 // The dashboard's "sent to" of these group and user names: every name up to a point, then a
 // count ("Ops, Ada Lovelace and 3 more").

@@ -56,9 +56,9 @@ Result<ReadHistory> Engine::read_history(const Caller& caller, MessageId id) {
   const Timestamp span = std::max<Timestamp>(1, clock_.now() - message.create_date);
   const Timestamp bucket_ms = (span + kReadHistoryBuckets - 1) / kReadHistoryBuckets;
   ReadHistory history{.message = message, .reads = {}, .rounds = {}};
-  MISSIVE_TRY(history.reads, store_.read_history(ReadHistoryQuery{
-                                 .message = id, .origin = message.create_date,
-                                 .bucket_ms = bucket_ms}));
+  MISSIVE_TRY(history.reads,
+              store_.read_history(ReadHistoryQuery{
+                  .message = id, .origin = message.create_date, .bucket_ms = bucket_ms}));
   MISSIVE_TRY(history.rounds, store_.reminder_rounds(id));
   return history;
 }

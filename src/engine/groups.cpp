@@ -82,8 +82,7 @@ Result<std::vector<User>> Engine::list_members(const Caller&, GroupId group_id) 
   return users;
 }
 
-Result<RulePreview> Engine::preview_rule(const Caller&, const std::string& rule_text,
-                                         int limit) {
+Result<RulePreview> Engine::preview_rule(const Caller&, const std::string& rule_text, int limit) {
   MISSIVE_TRY_STATUS(engine_detail::validate_limit(limit));
   MISSIVE_TRY(const GroupRule rule, GroupRule::parse(rule_text));
   MISSIVE_TRY(auto users, store_.list_active_users());

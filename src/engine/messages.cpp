@@ -147,20 +147,17 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
     MISSIVE_TRY(const auto statuses, store_.recipient_statuses(original.id));
     std::vector<RecipientRef> refs;
     std::vector<std::string> names;
-    const auto name_once = [&names](const std::string& name) {
-      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    };
     if (original.creator != caller.id) {
       MISSIVE_TRY(const User creator, store_.get_user(original.creator));
       if (creator.is_active) {
         refs.push_back({original.creator, GroupId{}});
-        name_once(creator.full_name());
+        push_unique(names, creator.full_name());
       }
     }
     for (const RecipientStatus& status : statuses) {
       if (status.user != caller.id && status.user_is_active) {
         refs.push_back({status.user, status.group});
-        name_once(status.group.valid() ? status.group_name : status.full_name);
+        push_unique(names, status.group.valid() ? status.group_name : status.full_name);
       }
     }
     std::sort(refs.begin(), refs.end());

@@ -93,7 +93,8 @@ Result<ReminderPlan> Engine::plan_reminders(const ReminderSettings& settings,
               engine_detail::initial_schedule(settings, expiry, now, minutes));
   const ReminderRule rule = schedule.rule(minutes);
   ReminderPlan plan{.expiry_day = schedule.expiry_day, .slots = {}, .omitted = 0};
-  for (auto slot = next_slot(rule, now); slot && !slot->is_final; slot = next_slot(rule, slot->at)) {
+  for (auto slot = next_slot(rule, now); slot && !slot->is_final;
+       slot = next_slot(rule, slot->at)) {
     if (plan.slots.size() == kPlannedSlots) {
       // Regular reminders fall on anchor_day + k * period_days before the expiry day.
       const std::int64_t regular =

@@ -47,8 +47,8 @@ Result<HttpResponse> login(const HandlerContext& ctx) {
   });
   if (cookie.value_or(false)) {
     const auto max_age = std::max<Timestamp>(0, (session->expires_at - ctx.now()) / 1000);
-    response.headers.emplace_back(
-        "Set-Cookie", session_cookie(session->token, max_age, ctx.request.secure));
+    response.headers.emplace_back("Set-Cookie",
+                                  session_cookie(session->token, max_age, ctx.request.secure));
   }
   return response;
 }

@@ -22,12 +22,12 @@ struct HttpRequest {
   std::string host;            // the Host header ("127.0.0.1:8080")
   std::string if_none_match;   // the If-None-Match header (cached page assets)
   std::string accept_encoding;
-  bool secure = false;         // arrived over TLS (the cookie is then marked Secure)
+  bool secure = false;  // arrived over TLS (the cookie is then marked Secure)
 };
 
 struct HttpResponse {
   int status = 200;
-  std::string body;                                         // JSON (unless headers say otherwise), or empty (204)
+  std::string body;  // JSON (unless headers say otherwise), or empty (204)
   std::vector<std::pair<std::string, std::string>> headers; // extra headers, e.g. Allow
 };
 

@@ -70,7 +70,10 @@ class Connection {
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
   Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e, opts.limits, opts.web), engine(e), options(opts), ws{api, e, options, pool, WsRegistry(bus)} {}
+      : api(e, opts.limits, opts.web),
+        engine(e),
+        options(opts),
+        ws{api, e, options, pool, WsRegistry(bus)} {}
 
   Api api;
   Engine& engine;

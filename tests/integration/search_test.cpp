@@ -198,8 +198,9 @@ TEST_F(SearchTest, HostileQueriesAreAnswered400Or200NeverWorse) {
   }
   // Past the HTTP layer's header limit the server refuses before search sees it.
   EXPECT_EQ(search(*bob.api, std::string(10 * 1024, '"')).outcome(), "413 too_large");
-  EXPECT_EQ(search(*bob.api, "\"unbalanced").error_message(),
-            "search query: unbalanced quote at position 1");
+  const Reply unbalanced = search(*bob.api, "x \"unbalanced");
+  EXPECT_EQ(unbalanced.error_message(), "search query: unbalanced quote at position 3");
+  EXPECT_EQ(unbalanced.json["error"]["position"].GetInt64(), 3) << unbalanced.body;
   EXPECT_EQ(bob.api->get("/v1/search").outcome(), "400 invalid");
   EXPECT_EQ(bob.api->get("/v1/search?q=x&cursor=bogus").outcome(), "400 invalid");
 }

@@ -60,10 +60,9 @@ TEST_P(StoreConformance, AMessageReadCountsAsDelivered) {
   must(store().mark_conversation_read(msg.conversation, m[1], msg.seq, now_ + 7));
   EXPECT_EQ(must(store().get_message(msg.id)).delivered_count, 2);
   for (const RecipientStatus& s : must(store().recipient_statuses(msg.id))) {
-    const std::optional<Timestamp> expected =
-        s.user == m[0] ? std::optional<Timestamp>(now_ + 5)
-        : s.user == m[1] ? std::optional<Timestamp>(now_ + 7)
-                         : std::nullopt;
+    const std::optional<Timestamp> expected = s.user == m[0]   ? std::optional<Timestamp>(now_ + 5)
+                                              : s.user == m[1] ? std::optional<Timestamp>(now_ + 7)
+                                                               : std::nullopt;
     EXPECT_EQ(s.delivered_at, expected) << s.handle;
   }
 }
@@ -80,15 +79,14 @@ TEST_P(StoreConformance, ReadHistoryCountsEachReaderOnceByBucket) {
   must(store().mark_message_read(msg.id, m[1], now_ + 8));
   must(store().mark_message_read(msg.id, m[2], now_ + 25));
 
-  const auto history = must(store().read_history(
-      ReadHistoryQuery{.message = msg.id, .origin = now_, .bucket_ms = 10}));
+  const auto history = must(
+      store().read_history(ReadHistoryQuery{.message = msg.id, .origin = now_, .bucket_ms = 10}));
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].readers, 2);  // m0 once, m1
   EXPECT_EQ(history[0].last_read_at, now_ + 8);
   EXPECT_EQ(history[1].readers, 1);
   EXPECT_EQ(history[1].last_read_at, now_ + 25);
-  EXPECT_EQ(status(store().read_history(ReadHistoryQuery{.message = MessageId(999)})),
-            "not_found");
+  EXPECT_EQ(status(store().read_history(ReadHistoryQuery{.message = MessageId(999)})), "not_found");
 }
 
 TEST_P(StoreConformance, ListUsersByPrefixOfHandleOrName) {

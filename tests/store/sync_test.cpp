@@ -489,8 +489,9 @@ TEST_P(StoreConformance, TheListenerHearsOfEachCommitsUsersOnce) {
   must(store().mark_delivered(bob.id, 1, now_));
   EXPECT_EQ(taken(), (std::vector<std::vector<UserId>>{{ada.id}}));
   must(store().mark_message_read(m.id, bob.id, now_));
-  EXPECT_EQ(taken(), (std::vector<std::vector<UserId>>{{std::min(ada.id, bob.id),
-                                                         std::max(ada.id, bob.id)}}));
+  EXPECT_EQ(
+      taken(),
+      (std::vector<std::vector<UserId>>{{std::min(ada.id, bob.id), std::max(ada.id, bob.id)}}));
   // After the failures, seqs carry on without a gap.
   send(direct(cyd.id, bob.id));
   EXPECT_EQ(must(store().sync_state(cyd.id)).last, 1);

@@ -95,8 +95,7 @@ Result<std::vector<ReadBucket>> PostgresStore::read_history(const ReadHistoryQue
                          "FROM (SELECT min(read_at) AS first_read FROM message_recipient "
                          "WHERE message_id = $1 AND is_read GROUP BY recipient_id) f "
                          "GROUP BY bucket ORDER BY bucket",
-                         query.message, query.origin,
-                         std::max<Timestamp>(1, query.bucket_ms)));
+                         query.message, query.origin, std::max<Timestamp>(1, query.bucket_ms)));
     std::vector<ReadBucket> out;
     for (int r = 0; r < rows.size(); ++r) {
       out.push_back(ReadBucket{rows.int64(r, 2), rows.int64(r, 1)});

@@ -250,8 +250,8 @@ Result<std::vector<ReminderRound>> PostgresStore::reminder_rounds(MessageId id) 
                                     id));
     std::vector<ReminderRound> out;
     for (int r = 0; r < rows.size(); ++r) {
-      out.push_back(ReminderRound{rows.int64(r, 0), rows.int64(r, 1), rows.boolean(r, 2),
-                                  rows.int64(r, 3)});
+      out.push_back(
+          ReminderRound{rows.int64(r, 0), rows.int64(r, 1), rows.boolean(r, 2), rows.int64(r, 3)});
     }
     return out;
   });

@@ -66,6 +66,13 @@ TEST(SearchQuery, ErrorsNameWhatAndWhere) {
   EXPECT_EQ(parsed("交付 \"x"), "error: search query: unbalanced quote at position 4");
 }
 
+// The web page's search box points at the error: the position travels as a number too.
+TEST(SearchQuery, ErrorsCarryTheirPosition) {
+  EXPECT_EQ(SearchQuery::parse("交付 \"x").error().position, 4);
+  EXPECT_EQ(SearchQuery::parse("a\x01").error().position, 2);
+  EXPECT_EQ(SearchQuery::parse("").error().position, 0);  // names no position
+}
+
 TEST(SearchQuery, LimitsAreErrorsNotCrashes) {
   EXPECT_EQ(parsed(std::string(10'000, 'a')),
             "error: search query: too long (10000 bytes; the limit is 1000)");

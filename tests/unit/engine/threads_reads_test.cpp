@@ -39,7 +39,8 @@ TEST_F(EngineTest, ReplyAllIsSentToWhoItReachesNotToTheParentsAudience) {
   const Caller cyd = user("cyd");
   const GroupId team = group(boss, "team", {ada, bob});
   const Message direct = sent(cyd, Addresses{.users = {ada.id, bob.id}});
-  auto reply = engine_->reply(ada, ReplyRequest{.parent = direct.id, .reply_all = true, .body = "x"});
+  auto reply =
+      engine_->reply(ada, ReplyRequest{.parent = direct.id, .reply_all = true, .body = "x"});
   ASSERT_TRUE(reply) << reply.error().message;
   EXPECT_EQ(reply->message.sent_to, "First cyd, First bob");  // not ada, who replies
   const Message to_group = sent(boss, Addresses{.groups = {team}}, "Plan");
