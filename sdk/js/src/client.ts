@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
 import { ROUTES, fillPath, type RouteName } from './routes.js';
 import type {
   ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, Group,
-  GroupList, GroupMembers, Health, InboxPage, Message, PlanRemindersRequest, ReadHistory,
+  GroupList, GroupMembers, Health, InboxPage, Message, MessageSlot, PlanRemindersRequest, ReadHistory,
   ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
   SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest, UpdateRemindersRequest,
   UpdateUserRequest, User, UserPage,
@@ -258,6 +258,24 @@ export class MissiveClient {
     return this.call('conversationMessages', { params: { id }, query: params });
   }
 
+  /**
+   * Every slot of a conversation, fetched a page at a time as the loop asks for more. With
+   * `after`: ascending from after+1 up to the newest (a range pull, to fill a hole); without:
+   * the history, newest first, below `before` if given. Stop early with `break`.
+   */
+  async *conversationSlots(id: number, params: { after?: number; before?: number; pageSize?: number } = {}):
+      AsyncGenerator<MessageSlot> {
+    const limit = params.pageSize ?? 200;
+    const ascending = params.after !== undefined;
+    let cursor = ascending ? params.after : params.before;
+    for (;;) {
+      const page = await this.conversationMessages(id, ascending ? { after: cursor, limit } : { before: cursor, limit });
+      yield* page.slots;
+      if (page.next === null || page.slots.length === 0) return;
+      cursor = page.next;
+    }
+  }
+
   search(params: SearchParams): Promise<SearchPage> {
     return this.call('search', { query: { ...params } });
   }
@@ -301,6 +319,16 @@ export class MissiveClient {
   /** Timeline entries after `since`; pulled message entries become delivered. */
   sync(params: { since?: number; limit?: number } = {}): Promise<SyncPage> {
     return this.call('sync', { query: params });
+  }
+
+  /**
+   * The seq of the caller's newest timeline entry (0: none), without pulling any entry (so
+   * nothing becomes delivered): a cursor past the end is answered with a reset whose `next`
+   * is the newest entry (docs/protocol.md, GET /v1/sync).
+   */
+  async newestSeq(): Promise<number> {
+    const page = await this.sync({ since: Number.MAX_SAFE_INTEGER, limit: 1 });
+    return page.next;
   }
 
   /** Every entry up to `up_to` was received by push: their messages become delivered. */

@@ -138,9 +138,14 @@ export class Device {
     this.#ws?.close(4001, 'reconnect');
   }
 
-  /** A `history` request over the socket: slots of a conversation (see conversationMessages). */
-  history(conversation: number, params: { after?: number; before?: number; limit?: number } = {}): Promise<SlotPage> {
-    return this.#request({ type: 'history', conversation, ...params });
+  /**
+   * A `history` request over the socket: slots of a conversation, as
+   * client.conversationMessages() gives them. Rejects while the socket is not open.
+   */
+  async history(conversation: number, params: { after?: number; before?: number; limit?: number } = {}): Promise<SlotPage> {
+    // The answer frame also carries its `id` and `type`: keep what a SlotPage has.
+    const { slots, next } = await this.#request<SlotPage>({ type: 'history', conversation, ...params });
+    return { slots, next };
   }
 
   // --- connection loop ---
@@ -185,7 +190,7 @@ export class Device {
     if (generation === this.#generation) this.#setState('offline');
   }
 
-  // Full-jitter-free doubling with up to +50 % jitter, so many devices that lost the same
+  // Exponential backoff plus up to 50 % random jitter, so many devices that lost the same
   // server do not all come back in the same millisecond.
   #backoff(): number {
     const min = this.#opts.minBackoffMs ?? 1000;

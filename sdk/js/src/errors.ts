@@ -30,7 +30,7 @@ export class ApiError extends Error {
     const err = (body as Partial<ErrorBody> | null)?.error;
     if (err && typeof err.code === 'string') {
       let position = typeof err.position === 'number' ? err.position : undefined;
-      // Older servers put the position only in the message ("... at position 6").
+      // For errors whose position is only in the message text ("... at position 6").
       if (position === undefined && typeof err.message === 'string') {
         const m = / at position (\d+)/.exec(err.message);
         if (m) position = Number(m[1]);

@@ -2,6 +2,7 @@
 export { MissiveClient } from './client.js';
 export type { MissiveClientOptions, SearchParams } from './client.js';
 export { ApiError } from './errors.js';
+export { slotMessage } from './slots.js';
 export { ROUTES, fillPath } from './routes.js';
 export type { Route, RouteName, HttpMethod } from './routes.js';
 export { Device } from './device.js';

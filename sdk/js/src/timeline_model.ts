@@ -6,7 +6,8 @@
 // histories give, so tests and apps can compare a device with the server.
 
 import type { MissiveClient } from './client.js';
-import type { Message, MessageSlot, SlotPage, SyncEntry } from './types.js';
+import { slotMessage } from './slots.js';
+import type { Message, MessageSlot, SyncEntry } from './types.js';
 
 export interface ModelSlot {
   seq: number;
@@ -40,8 +41,8 @@ export interface ConversationView {
 export interface TimelineModelOptions {
   /** The user the device belongs to: their own messages move their watermark. */
   userId: number;
-  /** Missing slots of a conversation after `after` (hole fill); default: none fetched. */
-  fetchSlots?: (conversation: number, after: number) => Promise<SlotPage>;
+  /** The slots of a conversation after `after`, ascending (hole fill); default: none fetched. */
+  slotsAfter?: (conversation: number, after: number) => AsyncIterable<MessageSlot>;
   /**
    * A message by id, or null when the caller may not see it. Used for placeholder entries,
    * which carry no creator: the creator still sees their own withdrawn message, so its
@@ -68,7 +69,7 @@ export class TimelineModel {
   static forClient(client: MissiveClient, userId: number): TimelineModel {
     return new TimelineModel({
       userId,
-      fetchSlots: (conversation, after) => client.conversationMessages(conversation, { after, limit: 200 }),
+      slotsAfter: (conversation, after) => client.conversationSlots(conversation, { after }),
       fetchMessage: async (id) => {
         try {
           return await client.getMessage(id);
@@ -96,7 +97,8 @@ export class TimelineModel {
       case 'message': {
         await this.#fillHole(c, entry.conv_seq);
         const slot = this.#slot(c, entry.conv_seq);
-        if (entry.message && !entry.placeholder) slot.message = entry.message;
+        const shown = slotMessage(entry);
+        if (shown) slot.message = shown;
         else delete slot.message;
         c.max_seq = Math.max(c.max_seq, entry.conv_seq);
         let creator = entry.message?.creator_id;
@@ -131,7 +133,7 @@ export class TimelineModel {
         break;
       }
       default:
-        break; // a kind this SDK does not know: counted by the Device, nothing to model
+        break; // a kind this SDK does not know: the Device moved its cursor past it, nothing to model
     }
   }
 
@@ -147,25 +149,21 @@ export class TimelineModel {
   // Protocol step 5: a conv_seq more than one above the last one held means slots were
   // missed (the user joined late, or history was loaded only in part): fetch them.
   async #fillHole(c: ModelConversation, convSeq: number): Promise<void> {
-    if (!this.#opts.fetchSlots) return;
+    if (!this.#opts.slotsAfter) return;
     let top = 0;
     for (const seq of c.slots.keys()) top = Math.max(top, seq);
     if (convSeq <= top + 1) return;
-    let after: number | null = top;
-    while (after !== null && after < convSeq - 1) {
-      const page: SlotPage = await this.#opts.fetchSlots(c.id, after);
-      for (const s of page.slots) {
-        if (s.seq >= convSeq) continue; // the entry itself (and later ones) come from the timeline
-        this.#putSlot(c, s);
-      }
-      after = page.next;
+    for await (const s of this.#opts.slotsAfter(c.id, top)) {
+      if (s.seq >= convSeq) break; // the entry itself (and later ones) come from the timeline
+      this.#putSlot(c, s);
     }
   }
 
   #putSlot(c: ModelConversation, s: MessageSlot): void {
     if (c.slots.has(s.seq)) return;
     const slot = this.#slot(c, s.seq);
-    if (s.message && !s.placeholder) slot.message = s.message;
+    const shown = slotMessage(s);
+    if (shown) slot.message = shown;
     c.max_seq = Math.max(c.max_seq, s.seq);
   }
 
@@ -225,13 +223,7 @@ export class TimelineModel {
       const c = this.#conversation(conv.id);
       c.read_seq = conv.read_seq;
       c.max_seq = conv.max_seq;
-      let before: number | undefined;
-      for (;;) {
-        const page = await client.conversationMessages(conv.id, before === undefined ? { limit: 200 } : { before, limit: 200 });
-        for (const s of page.slots) this.#putSlot(c, s);
-        if (page.next === null) break;
-        before = page.next;
-      }
+      for await (const s of client.conversationSlots(conv.id)) this.#putSlot(c, s);
       if (this.unread(conv.id) > conv.unread) {
         for (const slot of c.slots.values()) {
           const m = slot.message;

@@ -228,7 +228,7 @@ export interface ReminderEntry extends EntryBase {
 
 /**
  * One timeline entry, discriminated on `kind`. A newer server may send kinds not listed here:
- * a Device still counts them (the cursor advances) and hands them to onEntry unchanged.
+ * a Device still moves its cursor past them and hands them to onEntry unchanged.
  */
 export type SyncEntry = MessageEntry | ReadEntry | StatusEntry | ExpiryEntry | ReminderEntry;
 export type SyncEntryKind = SyncEntry['kind'];

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Device, ApiError, MissiveClient } from '../dist/index.js';
-import { setup, device, waitFor, WebSocket, newestSeq, serverView } from '../testing/helpers.mjs';
+import { setup, device, waitFor, WebSocket, serverView, browserFetch } from '../testing/helpers.mjs';
 
 let env;
 let ann, ben;
@@ -96,7 +96,7 @@ test('reconnects after the server restarts and pulls what it missed', async () =
 });
 
 test('a cursor past the newest entry gets a reset: onReset, then continues from the newest', async () => {
-  const newest = await newestSeq(ann.client);
+  const newest = await ann.client.newestSeq();
   let resets = 0;
   const d = device(ann.client, ann.user.id, {
     cursor: newest + 1000,
@@ -146,16 +146,14 @@ test('a user who joins a group late: the conversation hole is filled with placeh
 
 test('a browser-style device: the session cookie (and Origin) authenticate /ws, no token', async () => {
   const url = env.server.url;
-  const res = await fetch(`${url}/v1/sessions`, {
-    method: 'POST', headers: { Origin: url }, body: JSON.stringify({ handle: 'ann', password: ann.password, cookie: true }),
-  });
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  const client = new MissiveClient({ baseUrl: url, fetch: (input, init = {}) => fetch(input, { ...init, headers: { ...init.headers, Cookie: cookie, Origin: url } }) });
+  const cookieJar = browserFetch(url);
+  const client = new MissiveClient({ baseUrl: url, fetch: cookieJar });
+  await client.login('ann', ann.password, { cookie: true });
   assert.equal(client.token, undefined);
   // What a browser does on its own: send the cookie and the page's Origin with the upgrade.
   const urls = [];
   class BrowserWebSocket extends WebSocket {
-    constructor(target) { urls.push(target); super(target, { headers: { Cookie: cookie, Origin: url } }); }
+    constructor(target) { urls.push(target); super(target, { headers: { Cookie: cookieJar.cookie(), Origin: url } }); }
   }
   const d = device(client, ann.user.id, { WebSocket: BrowserWebSocket });
   await d.dev.start();
@@ -164,4 +162,24 @@ test('a browser-style device: the session cookie (and Origin) authenticate /ws, 
   await waitFor('push over the cookie socket', () => d.entries.some((e) => e.message_id === m.id), 2000);
   d.dev.stop();
   await d.dev.stopped();
+});
+
+test('history over the socket: the same slots as GET /v1/conversations/{id}/messages', async () => {
+  const sent = [];
+  for (let i = 0; i < 3; i++) sent.push(await ben.client.send({ to: { users: ['ann'] }, subject: `history ${i}`, body: '...' }));
+  await ben.client.withdraw(sent[1].id);
+  const conv = sent[0].conversation_id;
+  const d = device(ann.client, ann.user.id);
+  await d.dev.start();
+  const newest = await d.dev.history(conv, { limit: 2 });
+  assert.deepEqual(newest, await ann.client.conversationMessages(conv, { limit: 2 }));
+  assert.equal(newest.slots[0].message.id, sent[2].id);
+  assert.equal(newest.slots[1].placeholder, true, 'the withdrawn message is a placeholder');
+  const older = await d.dev.history(conv, { before: newest.next, limit: 50 });
+  assert.deepEqual(older, await ann.client.conversationMessages(conv, { before: newest.next, limit: 50 }));
+  const range = await d.dev.history(conv, { after: sent[0].seq - 1, limit: 2 });
+  assert.deepEqual(range.slots.map((s) => s.seq), [sent[0].seq, sent[1].seq]);
+  d.dev.stop();
+  await d.dev.stopped();
+  await assert.rejects(d.dev.history(conv), /not open/, 'no socket, no history');
 });

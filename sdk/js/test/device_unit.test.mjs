@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Device, MissiveClient, ApiError } from '../dist/index.js';
+import { waitFor } from '../testing/util.mjs';
 
 // A user's timeline and the sockets connected to it. Entries are {seq, kind, conversation, at}.
 class FakeServer {
@@ -84,13 +85,6 @@ class FakeServer {
   }
 }
 
-const until = async (what, predicate, ms = 2000) => {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 
 function makeDevice(server, options = {}) {
   const seen = [];
@@ -123,9 +117,9 @@ test('pushes: applied when contiguous, overlap skipped, acked with the cursor', 
   await dev.start();
   const a = server.add(), b = server.add();
   server.push([a, b]);
-  await until('ack 3', () => server.acks.includes(3));
+  await waitFor('ack 3', () => server.acks.includes(3));
   server.push([a, b, server.add()]); // starts at or below the cursor: skip the known part
-  await until('ack 4', () => server.acks.includes(4));
+  await waitFor('ack 4', () => server.acks.includes(4));
   assert.deepEqual(seen, [1, 2, 3, 4]);
   server.push([b]); // entirely old: nothing applied, nothing acked
   await new Promise((r) => setTimeout(r, 20));
@@ -140,14 +134,14 @@ test('a push past cursor+1 is a hole: the device pulls instead of applying it', 
   server.add(); server.add();
   const third = server.add();
   server.push([third]);
-  await until('pulled', () => dev.cursor === 3);
+  await waitFor('pulled', () => dev.cursor === 3);
   assert.deepEqual(seen, [1, 2, 3]);
   assert.deepEqual(server.syncs, [0, 0]);
   assert.deepEqual(server.acks, []); // the pull marked them delivered
   dev.stop();
 });
 
-test('unknown kinds are counted; onEntry that throws keeps the cursor before the entry', async () => {
+test('unknown kinds move the cursor too; onEntry that throws keeps the cursor before the entry', async () => {
   const server = new FakeServer();
   server.add('message');
   server.add('dance', { steps: 3 });
@@ -183,7 +177,7 @@ test('reset: onReset is awaited, then the device continues from next', async () 
   await dev.start();
   assert.equal(dev.cursor, 5);
   server.push([server.add()]);
-  await until('6', () => dev.cursor === 6);
+  await waitFor('6', () => dev.cursor === 6);
   assert.deepEqual(order, ['reset', 'bootstrapped', 6]);
   dev.stop();
 });
@@ -200,9 +194,9 @@ test('reconnects with backoff after refusals and drops, resuming from the cursor
   assert.equal(states.at(-1), 'live');
   server.closeAll(1006);
   server.add(); server.add();
-  await until('caught up after drop', () => dev.cursor === 3 && dev.state === 'live');
+  await waitFor('caught up after drop', () => dev.cursor === 3 && dev.state === 'live');
   server.closeAll(4000); // slow consumer
-  await until('reconnected', () => server.sockets.size === 1 && dev.state === 'live');
+  await waitFor('reconnected', () => server.sockets.size === 1 && dev.state === 'live');
   assert.deepEqual(seen, [1, 2, 3]);
   dev.stop();
   await dev.stopped();
@@ -231,7 +225,7 @@ test('stop() during backoff ends the loop; start() again resumes from the cursor
   const { dev, seen } = makeDevice(server, { minBackoffMs: 10000, maxBackoffMs: 10000 });
   await dev.start();
   server.closeAll(1001);
-  await until('offline', () => dev.state === 'offline');
+  await waitFor('offline', () => dev.state === 'offline');
   dev.stop();
   await dev.stopped();
   server.add();
@@ -253,7 +247,7 @@ test('inside onEntry and onReset the cursor is already the one to persist', asyn
   }));
   await dev.start();
   server.push([server.add()]);
-  await until('5', () => dev.cursor === 5);
+  await waitFor('5', () => dev.cursor === 5);
   assert.deepEqual(log, ['reset cursor 4', 'entry 5 cursor 5']);
   dev.stop();
 });

@@ -1,7 +1,8 @@
-// The SDK agrees with docs/openapi.yaml: every method+path of the contract has a ROUTES entry
-// (and a MissiveClient method of that name), every ROUTES entry is in the contract, and the
-// property names of the interfaces in src/types.ts (read with the TypeScript compiler API)
-// equal those of the corresponding schemas. Needs no server.
+// The SDK agrees with docs/openapi.yaml ($MISSIVE_OPENAPI if set): every method+path of the
+// contract has a ROUTES entry (and a MissiveClient method of that name), every ROUTES entry is
+// in the contract, and the property names of the interfaces in src/types.ts (read with the
+// TypeScript compiler API) equal those of the corresponding schemas. The last test checks real
+// responses of a server against the same schemas.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import YAML from 'yaml';
 import { ROUTES, MissiveClient } from '../dist/index.js';
+import { setup } from '../testing/helpers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const openapiPath = process.env.MISSIVE_OPENAPI || resolve(here, '../../../docs/openapi.yaml');
@@ -162,4 +164,50 @@ test('every exported interface of types.ts is checked (or is not a wire shape)',
   const covered = new Set([...Object.keys(MAPPING).map((k) => k.split('.')[0]), 'EntryBase', 'MessageEntry', 'ReadEntry', 'StatusEntry', 'ExpiryEntry', 'ReminderEntry']);
   const interfaces = [...decls.values()].filter((d) => ts.isInterfaceDeclaration(d)).map((d) => d.name.text);
   assert.deepEqual(interfaces.filter((n) => !covered.has(n)), []);
+});
+
+test('a server\'s responses have exactly the members openapi.yaml lists', async (t) => {
+  const env = await setup();
+  t.after(() => env.close());
+  const ada = await env.user('ada');
+  const bob = await env.user('bob');
+  const schemaKeys = (name) => Object.keys(doc.components.schemas[name].properties).sort();
+  const keys = (o) => Object.keys(o).sort();
+  const creatorOnly = ['delivered_count', 'read_count', 'read_percent', 'recipient_count', 'reminders'];
+
+  const m = await ada.client.send({ to: { users: ['bob'] }, subject: 'shape', body: 'shape' });
+  assert.deepEqual(keys(m), schemaKeys('Message'));
+  assert.deepEqual(keys(await bob.client.getMessage(m.id)), schemaKeys('Message').filter((k) => !creatorOnly.includes(k)));
+  assert.deepEqual(keys(await ada.client.me()), schemaKeys('User'));
+  await env.admin.createGroup({ name: 'shape' });
+  assert.deepEqual(keys((await env.admin.listGroups()).groups[0]), schemaKeys('Group'));
+  assert.deepEqual(keys((await bob.client.conversations()).conversations[0]), schemaKeys('Conversation'));
+  const row = (await ada.client.dashboard()).messages[0];
+  assert.deepEqual(keys(row), schemaKeys('DashboardRow'));
+  const report = await ada.client.readReport(m.id);
+  assert.deepEqual(keys(report.message), schemaKeys('DashboardRow'));
+  const groupRow = doc.components.schemas.ReadReport.properties.groups.items.properties;
+  assert.deepEqual(keys(report.groups[0]), Object.keys(groupRow).sort());
+  const recipientRow = Object.keys(doc.components.schemas.ReadReport.properties.recipients.items.properties);
+  const reminderOnly = ['deactivated', 'deactivated_at', 'last_reminded_at', 'reminders'];
+  assert.deepEqual(keys(report.recipients[0]), recipientRow.filter((k) => !reminderOnly.includes(k)).sort());
+
+  const withReminders = await ada.client.send({
+    to: { users: ['bob'] }, subject: 'shape 2', body: '...',
+    expiry_date: new Date(Date.now() + 9 * 86400000).toISOString().slice(0, 10), reminders: { frequency: 'daily' },
+  });
+  assert.deepEqual(keys(withReminders.reminders), schemaKeys('ReminderSchedule'));
+  assert.deepEqual(keys((await ada.client.readReport(withReminders.id)).recipients[0]), recipientRow.sort());
+
+  // Timeline entries: the members of each kind are among the schema's, and include the
+  // common ones.
+  const entries = (await bob.client.sync({ since: 0 })).entries;
+  const entryKeys = schemaKeys('SyncEntry');
+  for (const e of entries) {
+    for (const k of ['seq', 'kind', 'conversation', 'at']) assert.ok(k in e, `${e.kind} entry has ${k}`);
+    for (const k of Object.keys(e)) assert.ok(entryKeys.includes(k), `${e.kind} entry member ${k} is in SyncEntry`);
+    // The creator's form for the user's own messages, the recipient's form for the others.
+    if (e.message?.creator_id === bob.user.id) assert.deepEqual(keys(e.message), schemaKeys('Message'));
+    else if (e.message) assert.deepEqual(keys(e.message), schemaKeys('Message').filter((k) => !creatorOnly.includes(k)));
+  }
 });

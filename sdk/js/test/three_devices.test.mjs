@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../dist/index.js';
-import { setup, device, waitFor, serverView, newestSeq } from '../testing/helpers.mjs';
+import { setup, device, waitFor, serverView } from '../testing/helpers.mjs';
 
 // mulberry32: small, fast, and the same sequence on every platform for a seed.
 function rng(seed) {
@@ -57,7 +57,7 @@ test('three devices of one user converge with the server', { timeout: 60000 }, a
   // model with the server's view.
   let checks = 0;
   async function converge(label, which) {
-    const newest = await newestSeq(sessions[0]);
+    const newest = await sessions[0].newestSeq();
     for (const k of which) {
       await waitFor(`device ${k} at ${newest} (${label}, seed ${seed})`, () => devices[k].dev.cursor >= newest, 15000);
     }

@@ -1,31 +1,33 @@
-// Shared by the SDK's own tests (test/*.test.mjs; not a test file itself, so it lives here): a server with the admin logged in, users with their own clients, and
-// small waiting helpers. Tests import the built package (dist/): run `npm run build` first.
+// Shared by the SDK's own tests (test/*.test.mjs; not a test file itself, so it lives here): a
+// server with the admin logged in, users with their own clients, devices, and the server's
+// view to compare them with. Tests import the built package (dist/): run `npm run build` first.
+// Needs the dev dependency `ws`, so it is not published with the package.
 import { WebSocket } from 'ws';
-import { MissiveClient, Device, TimelineModel } from '../dist/index.js';
+import { MissiveClient, Device, TimelineModel, slotMessage } from '../dist/index.js';
 import { startServer } from './server.mjs';
+import { passwordFor } from './util.mjs';
 
 export { WebSocket };
+export { waitFor, day } from './util.mjs';
 
 export async function setup(options) {
   const server = await startServer(options);
   const admin = new MissiveClient({ baseUrl: server.url });
   await admin.login('admin', server.adminPassword);
   let n = 0;
-  // Creates a user and returns {user, client} with the client logged in as that user.
+  // Creates a user and returns {user, client, password} with the client logged in as them.
   async function user(handle, extra = {}) {
-    const password = `${handle}-password`;
+    const password = passwordFor(handle);
     const created = await admin.createUser({
       handle, first_name: extra.first_name ?? `First${++n}`, last_name: extra.last_name ?? handle.toUpperCase(),
       password, ...extra,
     });
-    const client = new MissiveClient({ baseUrl: server.url });
-    await client.login(handle, password);
-    return { user: created, client, password };
+    return { user: created, client: await session(handle), password };
   }
   // Another session (device) of the same user.
   async function session(handle) {
     const client = new MissiveClient({ baseUrl: server.url });
-    await client.login(handle, `${handle}-password`);
+    await client.login(handle, passwordFor(handle));
     return client;
   }
   // Stops every device the tests started (a failed assertion skips a test's own stop, and a
@@ -40,14 +42,20 @@ export async function setup(options) {
 
 const started = new Set();
 
-export async function waitFor(what, predicate, timeoutMs = 5000, stepMs = 20) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+// A fetch that plays the browser of a page served at `origin`: it keeps the session cookie the
+// server sets and sends it back, with the page's Origin, on every request. `cookie()` is the
+// cookie now (for a WebSocket upgrade).
+export function browserFetch(origin) {
+  let cookie = '';
+  const fetchLikeABrowser = async (input, init = {}) => {
+    const headers = { ...init.headers, Origin: origin, ...(cookie ? { Cookie: cookie } : {}) };
+    const response = await fetch(input, { ...init, headers });
+    const set = response.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0];
+    return response;
+  };
+  fetchLikeABrowser.cookie = () => cookie;
+  return fetchLikeABrowser;
 }
 
 // A Device with a TimelineModel, fast backoff for tests, and every entry recorded.
@@ -74,25 +82,8 @@ export async function serverView(client) {
   const out = [];
   for (const c of [...conversations].sort((a, b) => a.id - b.id)) {
     const slots = new Array(c.max_seq).fill('missing');
-    let before;
-    for (;;) {
-      const page = await client.conversationMessages(c.id, before === undefined ? { limit: 200 } : { before, limit: 200 });
-      for (const s of page.slots) slots[s.seq - 1] = s.placeholder || !s.message ? null : s.message.id;
-      if (page.next === null) break;
-      before = page.next;
-    }
+    for await (const s of client.conversationSlots(c.id)) slots[s.seq - 1] = slotMessage(s)?.id ?? null;
     out.push({ id: c.id, max_seq: c.max_seq, read_seq: c.read_seq, unread: c.unread, slots });
   }
   return out;
-}
-
-// The newest seq of the caller's timeline (pulls, so it also marks messages delivered).
-export async function newestSeq(client, since = 0) {
-  let next = since;
-  for (;;) {
-    const page = await client.sync({ since: next, limit: 100 });
-    if (page.reset) { next = page.next; continue; }
-    next = page.next;
-    if (!page.has_more) return next;
-  }
 }
