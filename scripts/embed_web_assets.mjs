@@ -45,10 +45,17 @@ files.forEach((file, i) => {
     : Buffer.alloc(0);
   const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
   const name = relative(inDir, file).split(sep).join('/');
+  // The name goes into a C++ string literal: JSON's escaping of printable ASCII (\" and \\) is
+  // valid C++; anything else (control characters, non-ASCII) would need more, and no file of
+  // the page is named so.
+  if (!/^[\x20-\x7e]+$/.test(name)) {
+    console.error(`embed_web_assets: ${JSON.stringify(name)}: only printable ASCII file names can be embedded`);
+    process.exit(1);
+  }
   // One extra zero byte keeps an empty file's array legal; the sizes leave it out.
   arrays += `constexpr unsigned char kBody${i}[] = {\n${bytes(body)}${body.length ? ',' : ''}0};\n`;
   arrays += `constexpr unsigned char kGzip${i}[] = {\n${bytes(gzip)}${gzip.length ? ',' : ''}0};\n`;
-  table += `    {"${name}", text(kBody${i}, ${body.length}), text(kGzip${i}, ${gzip.length}), ` +
+  table += `    {${JSON.stringify(name)}, text(kBody${i}, ${body.length}), text(kGzip${i}, ${gzip.length}), ` +
     `${JSON.stringify(etag)}},\n`;
 });
 
