@@ -1,13 +1,14 @@
 // The shell: finds out whether the cookie session is still valid, shows the login form or the
 // navigation and the page of the current route, and owns the tab's live Device.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, MissiveClient } from '../../sdk/js/src/index.ts';
+import { ApiError, MissiveClient, ROUTES } from '../../sdk/js/src/index.ts';
 import type { User } from '../../sdk/js/src/index.ts';
 import { startLive } from './live.ts';
 import type { Live } from './live.ts';
 import { useRoute } from './router.ts';
 import type { Route } from './router.ts';
 import type { PageProps } from './session.ts';
+import { useTitle } from './hooks.ts';
 import { Login } from './pages/login.tsx';
 import { Nav } from './components/nav.tsx';
 import { Inbox } from './pages/inbox.tsx';
@@ -19,14 +20,19 @@ import { Search } from './pages/search.tsx';
 import { AdminUsers, AdminGroups, AdminReminders } from './admin/index.tsx';
 import { Dashboard, DashboardMessage } from './dashboard/index.tsx';
 
-// Any 401 outside logging in means the session ended (logged out in another tab, expired,
-// account deactivated): the shell hears of it and shows the login form again.
+// Any 401 outside logging in (a wrong password is a 401 too) means the session ended (logged
+// out in another tab, expired, account deactivated): the shell hears of it and shows the login
+// form again.
 const sessionEnded = new Set<() => void>();
+function isLogin(input: RequestInfo | URL): boolean {
+  const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+  return url.pathname === ROUTES.login.path;
+}
 const client = new MissiveClient({
   baseUrl: '',
   fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
     const res = await globalThis.fetch(input, init);
-    if (res.status === 401 && !String(input instanceof Request ? input.url : input).includes('/v1/sessions')) {
+    if (res.status === 401 && !isLogin(input)) {
       for (const fn of sessionEnded) fn();
     }
     return res;
@@ -48,6 +54,8 @@ function Page({ route, props }: { route: Route; props: PageProps }) {
     case 'admin-users':
     case 'admin-groups':
     case 'admin-reminders':
+      // The one check of who may see the admin pages; a user demoted while logged in still
+      // passes it, and the pages then show the server's refusal (403).
       if (!props.me.is_admin) return <Missing text="This page is for administrators." />;
       if (route.page === 'admin-users') return <AdminUsers {...props} />;
       if (route.page === 'admin-groups') return <AdminGroups {...props} />;
@@ -57,6 +65,7 @@ function Page({ route, props }: { route: Route; props: PageProps }) {
 }
 
 function Missing({ text }: { text: string }) {
+  useTitle('Not found');
   return (
     <section class="page">
       <h1>Not found</h1>
@@ -92,11 +101,6 @@ export function App() {
     if (firstRoute.current) { firstRoute.current = false; return; }
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [routeKey]);
-
-  // Each page sets its own heading; the document title follows it for tabs and screen readers.
-  useEffect(() => {
-    if (session.state !== 'in') document.title = 'Missive — log in';
-  }, [session.state]);
 
   const logout = async () => {
     sessionEnded.clear();

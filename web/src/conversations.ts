@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Conversation, MissiveClient } from '../../sdk/js/src/index.ts';
 import type { Live } from './live.ts';
+import { coalesce, errorText } from './util.ts';
 
 export interface ConversationState {
   conversations: Conversation[] | null;
@@ -16,8 +17,10 @@ type Listener = (s: ConversationState) => void;
 class ConversationStore {
   state: ConversationState = { conversations: null, error: '' };
   private listeners = new Set<Listener>();
-  private inFlight = false;
-  private again = false;
+  readonly refresh = coalesce(() => this.client.conversations().then(
+    (body) => this.set({ conversations: body.conversations, error: '' }),
+    (err: unknown) => this.set({ ...this.state, error: errorText(err) }),
+  ));
 
   constructor(private client: MissiveClient, live: Live) {
     live.subscribe((entry) => {
@@ -31,18 +34,6 @@ class ConversationStore {
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => { this.listeners.delete(fn); };
-  }
-
-  refresh(): void {
-    if (this.inFlight) { this.again = true; return; }
-    this.inFlight = true;
-    this.client.conversations().then(
-      (body) => this.set({ conversations: body.conversations, error: '' }),
-      (err: Error) => this.set({ ...this.state, error: err.message }),
-    ).finally(() => {
-      this.inFlight = false;
-      if (this.again) { this.again = false; this.refresh(); }
-    });
   }
 
   private set(s: ConversationState) {
@@ -59,9 +50,9 @@ export function conversationStore(client: MissiveClient, live: Live): Conversati
   return store;
 }
 
-export function useConversations(client: MissiveClient, live: Live): ConversationState & { refresh: () => void } {
+export function useConversations(client: MissiveClient, live: Live): ConversationState {
   const store = conversationStore(client, live);
   const [state, setState] = useState(store.state);
   useEffect(() => { setState(store.state); return store.subscribe(setState); }, [store]);
-  return { ...state, refresh: () => store.refresh() };
+  return state;
 }

@@ -2,17 +2,15 @@
 // an entry affects; they also hear about resets (the timeline could not be continued: reload
 // everything) and the connection state shown in the navigation bar.
 import { ApiError, Device, MissiveClient } from '../../sdk/js/src/index.ts';
-import type { SyncEntry } from '../../sdk/js/src/index.ts';
-
-export type LiveState = 'connecting' | 'live' | 'offline';
+import type { DeviceState, SyncEntry } from '../../sdk/js/src/index.ts';
 
 export interface Live {
   subscribe(fn: (entry: SyncEntry) => void): () => void;
   onReset(fn: () => void): () => void;
-  onState(fn: (state: LiveState) => void): () => void;
+  onState(fn: (state: DeviceState) => void): () => void;
   // The session ended (logged out elsewhere, expired, account deactivated): show the login form.
   onSignedOut(fn: () => void): () => void;
-  readonly state: LiveState;
+  readonly state: DeviceState;
   stop(): void;
 }
 
@@ -32,24 +30,15 @@ function savedCursor(userId: number): number | undefined {
   }
 }
 
-// Without a saved cursor, start at the newest entry: a cursor past the end answers
-// reset with `next` = the newest entry, which costs one request instead of the whole history.
-async function newestCursor(client: MissiveClient): Promise<number> {
-  try {
-    const page = await client.sync({ since: Number.MAX_SAFE_INTEGER, limit: 1 });
-    return page.next;
-  } catch {
-    return 0;
-  }
-}
-
 export async function startLive(client: MissiveClient, userId: number): Promise<Live> {
   const entryFns = new Set<(entry: SyncEntry) => void>();
   const resetFns = new Set<() => void>();
-  const stateFns = new Set<(state: LiveState) => void>();
+  const stateFns = new Set<(state: DeviceState) => void>();
   const signedOutFns = new Set<() => void>();
-  let state: LiveState = 'connecting';
-  const cursor = savedCursor(userId) ?? (await newestCursor(client));
+  let state: DeviceState = 'connecting';
+  // Without a saved cursor, start at the newest entry (one request) rather than replay the
+  // whole timeline.
+  const cursor = savedCursor(userId) ?? (await client.newestSeq().catch(() => 0));
   const remember = () => {
     try { localStorage.setItem(cursorKey(userId), String(device.cursor)); } catch { /* private mode */ }
   };
@@ -65,7 +54,7 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
       for (const fn of resetFns) fn();
       remember();
     },
-    onState(s: LiveState) {
+    onState(s: DeviceState) {
       state = s;
       for (const fn of stateFns) fn(s);
     },
@@ -74,7 +63,9 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
       else console.warn('missive live:', err);
     },
   });
-  device.start();
+  // start() rejects when the session has ended (1008) before the device was ever live; onError
+  // has already told the shell, so there is nothing more to do with it.
+  device.start().catch(() => {});
   const add = <T>(set: Set<T>, fn: T) => { set.add(fn); return () => { set.delete(fn); }; };
   return {
     subscribe: (fn) => add(entryFns, fn),
@@ -84,4 +75,11 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
     get state() { return state; },
     stop() { device.stop(); entryFns.clear(); resetFns.clear(); stateFns.clear(); signedOutFns.clear(); },
   };
+}
+
+// An entry that changes what the sender's pages show about one of their messages: a recipient
+// received or read it (`status`), or it was withdrawn or expired (`expiry`). With `messageId`,
+// only entries about that message.
+export function changesSent(entry: SyncEntry, messageId?: number): boolean {
+  return (entry.kind === 'status' || entry.kind === 'expiry') && (messageId === undefined || entry.message_id === messageId);
 }

@@ -1,5 +1,4 @@
-// Entry point: the styles (uPlot's for the dashboard charts, then ours) and the app shell.
-import 'uplot/dist/uPlot.min.css';
+// Entry point: the styles and the app shell (the dashboard brings uPlot's styles with its chart).
 import './styles.css';
 import { render } from 'preact';
 import { App } from './app.tsx';

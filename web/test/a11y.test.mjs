@@ -23,13 +23,16 @@ after(async () => {
   await stack?.server.stop();
 });
 
+// [name, route, heading, document title]
 const pages = () => [
-  ['inbox', '#/inbox', 'Inbox'],
-  ['conversation', `#/c/${message.conversation_id}`, 'Welcome aboard'],
-  ['thread', `#/m/${message.id}`, 'Thread: Welcome aboard'],
-  ['compose', '#/compose', 'New message'],
-  ['sent', '#/sent', 'Sent'],
-  ['search', '#/search?q=message', 'Search'],
+  ['inbox', '#/inbox', 'Inbox', 'Inbox'],
+  ['conversation', `#/c/${message.conversation_id}`, 'Welcome aboard', 'Welcome aboard'],
+  ['thread', `#/m/${message.id}`, 'Thread: Welcome aboard', 'Welcome aboard'],
+  ['compose', '#/compose', 'New message', 'Compose'],
+  ['sent', '#/sent', 'Sent', 'Sent'],
+  ['search', '#/search?q=message', 'Search', 'Search: message'],
+  ['dashboard', '#/dashboard', 'Read dashboard', 'Read dashboard'],
+  ['not found', '#/admin/users', 'Not found', 'Not found'],
 ];
 
 async function check(page, name) {
@@ -53,7 +56,7 @@ test('the login page passes axe', async () => {
 for (const width of [1280, 375]) {
   test(`every page passes axe and keeps the CSP at ${width} px`, async () => {
     const page = await newUserPage(browser, stack.url, pat.handle, pat.password, { viewport: { width, height: 800 } });
-    for (const [name, hash, heading] of pages()) {
+    for (const [name, hash, heading, title] of pages()) {
       await withScreenshot(page, `a11y-${name}-${width}`, async () => {
         await page.goto(`${stack.url}/${hash}`);
         await page.getByRole('heading', { level: 1, name: heading }).waitFor();
@@ -69,6 +72,7 @@ for (const width of [1280, 375]) {
           await page.getByRole('option').first().waitFor();
           await page.getByLabel('Frequency').selectOption('weekly');
         }
+        assert.equal(await page.title(), `${title} — Missive`, `${name}: the document title`);
         await check(page, `${name} at ${width}px`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 1, `${name} at ${width}px scrolls sideways by ${overflow}px`);

@@ -3,31 +3,9 @@
 // with members added through the handle autocomplete and removed; deactivation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan } from './helpers.mjs';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText } from './helpers.mjs';
 
 let stack, browser, admin, page;
-
-// Polls until the locator's text matches (playwright-core has no expect()).
-async function waitForText(locator, pattern, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = (await locator.innerText().catch(() => '')) ?? '';
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function until(fn, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 before(async () => {
   stack = await startStack();
@@ -50,6 +28,7 @@ test('a rule group: live preview while typing, the error position of a typo, sav
     page.on('request', (r) => { if (r.url().endsWith('/v1/groups/preview')) previews.push(r.postData()); });
     await page.goto(`${stack.url}/#/admin/groups`);
     await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Groups — Missive');
     await page.locator('#new-group-name').fill('DBAs');
     await page.getByLabel('Every user matching a rule').check();
     const rule = page.locator('#new-group-rule');
@@ -106,7 +85,7 @@ test('a rule group: live preview while typing, the error position of a typo, sav
     await editRule.fill('role = "dba"');
     await waitForText(page.locator(`#group-${dbas.id}-rule-preview`), '2 users match');
     await page.getByRole('button', { name: 'Save group' }).click();
-    await until(async () => (await admin.getGroup(dbas.id)).rule === 'role = "dba"', 'the rule to be saved');
+    await waitFor('the rule to be saved', async () => (await admin.getGroup(dbas.id)).rule === 'role = "dba"');
     assert.deepEqual(page.csp, []);
   });
 });
@@ -131,9 +110,9 @@ test('an explicit group: members added by handle with autocomplete, removed; dea
     await add.press('Enter');
     const members = page.locator('.members-list li');
     await waitForText(members.first(), 'Ada Lovelace');
-    await add.fill('cyd');
+    await add.fill(' @cyd ');  // as people type a handle
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await until(async () => (await members.count()) === 2, 'two members listed');
+    await waitFor('two members listed', async () => (await members.count()) === 2);
     assert.deepEqual((await admin.groupMembers(ops.id)).members.map((u) => u.handle).sort(), ['ada', 'cyd']);
 
     // An unknown handle is refused with a message, and nothing changes.
@@ -143,7 +122,7 @@ test('an explicit group: members added by handle with autocomplete, removed; dea
     assert.deepEqual(await axeScan(page), [], 'axe: the members editor');
 
     await page.getByRole('button', { name: 'Remove ada' }).click();
-    await until(async () => (await members.count()) === 1, 'one member left');
+    await waitFor('one member left', async () => (await members.count()) === 1);
     assert.deepEqual((await admin.groupMembers(ops.id)).members.map((u) => u.handle), ['cyd']);
 
     await page.getByRole('button', { name: 'Deactivate Ops' }).click();

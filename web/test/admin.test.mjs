@@ -3,34 +3,9 @@
 // reminders due table; "Admins only" when the server refuses; phone width; axe and CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan } from './helpers.mjs';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText, day } from './helpers.mjs';
 
 let stack, browser, admin, page;
-
-async function waitForText(locator, pattern, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = (await locator.innerText().catch(() => '')) ?? '';
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function until(fn, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function day(offsetDays) {
-  return new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
-}
 
 before(async () => {
   stack = await startStack();
@@ -48,6 +23,7 @@ test('users: create (keyboard only, typed attributes), edit attributes, deactiva
   await withScreenshot(page, 'admin-users', async () => {
     await page.goto(`${stack.url}/#/admin/users`);
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Users — Missive');
     assert.deepEqual(await axeScan(page), [], 'axe: users page');
 
     // Two attribute rows first (a text and a number), then the fields by Tab, submitted by Enter.
@@ -112,12 +88,12 @@ test('users: paged by the server cursor, filtered by q', async () => {
     await page.goto(`${stack.url}/#/admin/users`);
     await page.reload();
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
-    await until(async () => (await page.locator('tbody tr[data-handle]').count()) === 25, 'a page of 25');
+    await waitFor('a page of 25', async () => (await page.locator('tbody tr[data-handle]').count()) === 25);
     await page.getByRole('button', { name: 'Next page' }).click();
     await waitForText(page.locator('.admin-pager'), 'Page 2');
-    await until(async () => (await page.locator('tr[data-handle="pager25"]').count()) === 1, 'pager25 on page 2');
+    await waitFor('pager25 on page 2', async () => (await page.locator('tr[data-handle="pager25"]').count()) === 1);
     await page.getByLabel('Filter by handle or name').fill('pager2');
-    await until(async () => (await page.locator('tbody tr[data-handle]').count()) === 6, 'pager20..pager25');
+    await waitFor('pager20..pager25', async () => (await page.locator('tbody tr[data-handle]').count()) === 6);
     await waitForText(page.locator('.admin-pager'), 'Page 1');
   });
 });
@@ -129,6 +105,7 @@ test('reminders due: the scheduler\'s work ahead, with action, due date and unre
       expiry_date: day(3), reminders: { frequency: 'daily' } });
     await page.goto(`${stack.url}/#/admin/reminders`);
     await page.getByRole('heading', { name: 'Reminders due', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Reminders due — Missive');
     await waitForText(page.locator('.admin-page [role="status"]'), /^0 due by/);
     // Look two days ahead: the first daily reminder (tomorrow at the send time) is due by then.
     const ahead = new Date(Date.now() + 2 * 86400000);

@@ -2,7 +2,7 @@
 // the whole compose-and-send works with the keyboard alone, focus always visible.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, until } from './helpers.mjs';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, waitFor, day } from './helpers.mjs';
 
 let stack, browser, admin;
 before(async () => {
@@ -15,8 +15,6 @@ after(async () => {
   await stack?.server.stop();
 });
 
-const utcDay = (offsetDays) => new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
-
 test('compose with reminders shows the planned dates, then sends them', async () => {
   const sender = await createUser(admin, 'grace', { first_name: 'Grace', last_name: 'Hopper' });
   const rcpt = await createUser(admin, 'hedy', { first_name: 'Hedy', last_name: 'Lamarr' });
@@ -28,25 +26,25 @@ test('compose with reminders shows the planned dates, then sends them', async ()
     await page.getByRole('option', { name: /Hedy Lamarr/ }).click();
     await page.getByLabel('Subject').fill('Sign the form');
     await page.getByLabel('Message', { exact: true }).fill('By the end of next week, please.');
-    const expiry = utcDay(10);
+    const expiry = day(10);
     await page.getByLabel('Expires on (optional)').fill(expiry);
-    const plan = page.locator('[data-testid="reminder-plan"]');
+    const plan = page.getByRole('list', { name: 'Planned reminders' });
 
     // Weekly from today with the expiry day in 10 days: one reminder in 7 days, the final one.
     await page.getByLabel('Frequency').selectOption('weekly');
     await plan.locator('li').first().waitFor();
-    await until(async () => (await plan.locator('li').count()) === 2, 'two planned dates');
+    await waitFor('two planned dates', async () => (await plan.locator('li').count()) === 2);
     const last = plan.locator('li').last();
     assert.equal(await last.getAttribute('data-final'), 'true');
     assert.equal((await last.locator('time').getAttribute('datetime')).slice(0, 10), expiry);
-    assert.equal((await plan.locator('li time').first().getAttribute('datetime')).slice(0, 10), utcDay(7));
+    assert.equal((await plan.locator('li time').first().getAttribute('datetime')).slice(0, 10), day(7));
 
     // Every 3 days: days 3, 6 and 9, then the final one on day 10.
     await page.getByLabel('Frequency').selectOption('every_days');
     await page.getByLabel('Every how many days').fill('3');
-    await until(async () => (await plan.locator('li').count()) === 4, 'four planned dates');
+    await waitFor('four planned dates', async () => (await plan.locator('li').count()) === 4);
     const days = await plan.locator('li time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime').slice(0, 10)));
-    assert.deepEqual(days, [utcDay(3), utcDay(6), utcDay(9), expiry]);
+    assert.deepEqual(days, [day(3), day(6), day(9), expiry]);
 
     await page.getByLabel(/Deactivate recipients/).check();
     await page.getByRole('button', { name: 'Send', exact: true }).click();
@@ -70,7 +68,7 @@ test('reminders without an expiry date are explained, not sent', async () => {
   await withScreenshot(page, 'compose-no-expiry', async () => {
     await page.goto(`${stack.url}/#/compose`);
     await page.getByLabel('Frequency').selectOption('daily');
-    await page.locator('[data-testid="reminder-plan"]', { hasText: 'need an expiry date' }).waitFor();
+    await page.getByText('Reminders need an expiry date').waitFor();
   });
   await page.context().close();
 });

@@ -6,25 +6,22 @@
 // (the downtime rule). Then one more recipient reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan } from './helpers.mjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText } from './helpers.mjs';
 
 const OFFSET_SECONDS = -26 * 3600;
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-
-async function waitForText(locator, pattern, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = (await locator.innerText().catch(() => '')) ?? '';
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+// $LIBFAKETIME, else Debian's library in whichever multiarch directory this machine has
+// (/usr/lib/x86_64-linux-gnu, /usr/lib/aarch64-linux-gnu, ...).
+function findLibfaketime() {
+  if (process.env.LIBFAKETIME) return process.env.LIBFAKETIME;
+  const candidates = readdirSync('/usr/lib').map((dir) => join('/usr/lib', dir, 'faketime/libfaketime.so.1'));
+  return candidates.find((path) => existsSync(path)) ?? '/usr/lib/<multiarch>/faketime/libfaketime.so.1';
 }
+const LIBFAKETIME = findLibfaketime();
 
 const skip = existsSync(LIBFAKETIME) ? false
-  : `no ${LIBFAKETIME} (the faketime package): a reminder round cannot happen within seconds`;
+  : `no ${LIBFAKETIME} (the faketime package, or set LIBFAKETIME): a reminder round cannot happen within seconds`;
 
 test('a reminder round: its marker on the chart and the reads in the 24 h after it', { skip }, async (t) => {
   const fakeNow = new Date(Date.now() + OFFSET_SECONDS * 1000);
@@ -52,11 +49,8 @@ test('a reminder round: its marker on the chart and the reads in the 24 h after 
   delete env.FAKETIME;
   await server.restart();
   // The first pass after the restart sends the missed round.
-  const deadline = Date.now() + 15000;
-  while ((await admin.readHistory(message.id)).rounds.length === 0) {
-    assert.ok(Date.now() < deadline, 'no reminder round within 15 s of the restart');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor('a reminder round within 15 s of the restart',
+    async () => (await admin.readHistory(message.id)).rounds.length > 0, 15000, 200);
   await (await api(url, 'ben', people.ben.password)).markRead(message.id);
 
   const browser = await launchBrowser();
@@ -67,7 +61,7 @@ test('a reminder round: its marker on the chart and the reads in the 24 h after 
     const marker = page.locator('.dash-chart-canvas .dash-round[data-round="1"]');
     await marker.waitFor();
     assert.equal(await marker.locator('.dash-round-label').innerText(), 'Reminder 1: +1');
-    await waitForText(page.locator('.dash-rounds'), /Reminder 1 — .*to 2: \+1 read so far in the following 24 h/);
+    await waitForText(page.locator('.dash-rounds'), /Reminder 1 — .*to 2: \+1 read so far in the following 24 h/, 15000);
     assert.match(await page.locator('.dash-chart-summary').innerText(), /Reminder 1 went to 2 on .*: \+1 read so far in the following 24 h\./);
     assert.deepEqual(await axeScan(page), [], 'axe: a chart with a round');
     assert.deepEqual(page.csp, []);

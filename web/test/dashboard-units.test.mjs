@@ -2,18 +2,9 @@
 // export writes) and the reminder-round arithmetic behind the chart's markers and summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSync } from 'esbuild';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleForNode } from './bundle.mjs';
 
-const src = join(dirname(fileURLToPath(import.meta.url)), '../src/dashboard');
-const dir = mkdtempSync(join(tmpdir(), 'missive-dash-units-'));
-const entry = join(dir, 'entry.ts');
-writeFileSync(entry, `export * from ${JSON.stringify(join(src, 'csv.ts'))};\nexport * from ${JSON.stringify(join(src, 'history.ts'))};\n`);
-buildSync({ entryPoints: [entry], outfile: join(dir, 'units.mjs'), bundle: true, format: 'esm', platform: 'node', logLevel: 'error' });
-const units = await import(pathToFileURL(join(dir, 'units.mjs')).href);
+const units = await bundleForNode('src/dashboard/csv.ts', 'src/dashboard/history.ts');
 
 test('CSV fields: commas, quotes and line breaks quoted, quotes doubled, formulas defused', () => {
   assert.equal(units.csvField('plain'), 'plain');
@@ -31,9 +22,12 @@ test('recipients CSV: one record per recipient row, in the documented columns', 
   const csv = units.recipientsCsv([
     { user_id: 2, handle: 'dan', full_name: 'Dan O"Neil, Jr.', group_id: 1, group_name: 'Beta', delivered_at: null,
       is_read: false, read_at: null, reminders: 2, last_reminded_at: null, deactivated: false, deactivated_at: null },
+    { user_id: 3, handle: 'eve', full_name: 'Eve', group_id: null, group_name: '', delivered_at: null,
+      is_read: false, read_at: null },
   ]);
   assert.equal(csv, 'handle,full_name,group,read,read_at,delivered_at,reminders,deactivated\r\n'
-    + 'dan,"Dan O""Neil, Jr.",Beta,no,,,2,no\r\n');
+    + 'dan,"Dan O""Neil, Jr.",Beta,no,,,2,no\r\n'
+    + 'eve,Eve,Direct,no,,,,\r\n');
 });
 
 test('reminder rounds: reads in the 24 h after each round, and the step series', () => {

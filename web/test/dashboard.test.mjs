@@ -6,20 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, webRoot } from './helpers.mjs';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, webRoot, waitFor, waitForText, day } from './helpers.mjs';
 
 let stack, browser, admin, page, survey, people;
-
-async function waitForText(locator, pattern, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = (await locator.innerText().catch(() => '')) ?? '';
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // RFC 4180 reader, to check the export round-trips (quoted commas, doubled quotes, CRLF).
 function parseCsv(text) {
@@ -38,10 +27,6 @@ function parseCsv(text) {
   }
   if (field !== '' || row.length) { row.push(field); rows.push(row); }
   return rows;
-}
-
-function day(offsetDays) {
-  return new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
 }
 
 before(async () => {
@@ -73,6 +58,7 @@ test('the list: one row per sent message with recipients, reads and read %, link
     await page.goto(`${stack.url}/#/dashboard`);
     const row = page.locator(`tr[data-message="${survey.id}"]`);
     await waitForText(row, '50.0%');
+    assert.equal(await page.title(), 'Read dashboard — Missive');
     const cells = await row.locator('td').allInnerTexts();
     assert.match(cells[0], /Alpha.*Beta/);
     assert.equal(cells[2], '4');
@@ -92,6 +78,7 @@ test('one message: counts, chart with a text alternative, per-group bars, non-re
     await waitForText(page.locator('[data-count="read"]'), '2');
     assert.equal(await page.locator('[data-count="recipients"]').innerText(), '4');
     assert.match(await page.locator('[data-count="read-percent"]').innerText(), /50\.0%/);
+    assert.equal(await page.title(), 'Read report: Quarterly survey, part 1 — Missive');
 
     // uPlot drew into a canvas of the figure's width; the caption says the same in words.
     const canvas = page.locator('.dash-chart-canvas canvas');
@@ -106,7 +93,7 @@ test('one message: counts, chart with a text alternative, per-group bars, non-re
     assert.equal(await bars.count(), 2);
     assert.match(await page.locator('.dash-group[data-group="Alpha"]').innerText(), /50\.0%\s*\(1 of 2\)/);
     assert.match(await page.locator('.dash-group[data-group="Beta"]').innerText(), /50\.0%\s*\(1 of 2\)/);
-    const fill = await page.locator('.dash-group[data-group="Alpha"] .dash-bar-fill').evaluate((el) => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width);
+    const fill = await page.locator('.dash-group[data-group="Alpha"] .read-bar-fill').evaluate((el) => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width);
     assert.ok(Math.abs(fill - 0.5) < 0.02, `Alpha's bar is filled ${fill}`);
 
     // Non-readers are listed by default; the export holds exactly them, properly quoted.
@@ -191,5 +178,41 @@ test('the list pages by the server cursor: 25 a page, Older and Newer', async ()
     assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true);
     await page.getByRole('button', { name: 'Newer' }).click();
     await page.locator('tr', { hasText: 'Batch 25' }).waitFor();
+  });
+});
+
+test('a direct recipient is labelled "Direct" on the dashboard and the Sent page; an ended message shows live', async () => {
+  await withScreenshot(page, 'dashboard-direct', async () => {
+    // Alpha is ann and ben; ben and dan are named directly too: ben is reached both ways.
+    const mixed = await admin.send({ to: { groups: ['Alpha'], users: ['ben', 'dan'] }, subject: 'Mixed audience', body: '.' });
+    await page.evaluate((id) => { location.hash = `#/dashboard/${id}`; }, mixed.id);
+    await page.locator('.dash-group').nth(1).waitFor();
+    assert.deepEqual(await page.locator('.dash-group').evaluateAll((items) => items.map((li) => li.dataset.group)).then((g) => g.sort()), ['Alpha', 'Direct']);
+    assert.match(await page.locator('.dash-group[data-group="Direct"] .dash-group-name').innerText(), /^Direct$/);
+    // The recipients table's Group column: one row per way a person was reached.
+    await page.getByLabel('Show', { exact: true }).selectOption('all');
+    const groupCells = (handle) => page.locator(`.dash-recipients tr[data-handle="${handle}"]`)
+      .evaluateAll((rows) => rows.map((r) => r.querySelector('td').textContent).sort());
+    assert.deepEqual(await groupCells('dan'), ['Direct']);
+    assert.deepEqual(await groupCells('ben'), ['Alpha', 'Direct']);
+
+    await page.evaluate(() => { location.hash = '#/sent'; });
+    const sent = page.locator(`li[data-sent="${mixed.id}"]`);
+    await sent.getByRole('button', { name: 'Who read' }).click();
+    const notRead = sent.getByRole('list', { name: /^Not read/ });
+    await notRead.getByText('Dan O"Neil, Jr. (dan)').waitFor();
+    const names = await notRead.locator('li').allInnerTexts();
+    assert.ok(names.some((n) => n.startsWith('Dan O"Neil, Jr. (dan) ') && !n.includes(' via ')), `dan, direct only, has no "via": ${names}`);
+    assert.ok(names.some((n) => n.startsWith('Ann Arbor (ann) via Alpha ')), `ann via Alpha: ${names}`);
+    assert.ok(names.some((n) => /^Ben Bryce \(ben\) via (Alpha, Direct|Direct, Alpha) /.test(n)), `ben both ways: ${names}`);
+
+    // Withdrawing it (an `expiry` entry) ends it on the open dashboard list, without a reload.
+    await page.evaluate(() => { location.hash = '#/dashboard'; });
+    const row = page.locator(`tr[data-message="${mixed.id}"]`);
+    await row.waitFor();
+    assert.doesNotMatch(await row.innerText(), /\(ended\)/);
+    await admin.withdraw(mixed.id);
+    await waitForText(row, '(ended)');
+    assert.deepEqual(page.csp, []);
   });
 });

@@ -1,40 +1,24 @@
-// Shared helpers of the browser tests (web/test/*.test.mjs; the admin and dashboard tests use
-// them too, so keep the exports stable). A real `missive serve` serving the
-// page, Debian's Chromium driven by playwright-core (no browser is ever downloaded), an admin
-// SDK client to arrange data, and checks every page must pass: axe-core and CSP.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Shared helpers of the browser tests (web/test/*.test.mjs). A real `missive serve` serving the
+// page, Debian's Chromium driven by playwright-core (no browser is ever downloaded), SDK clients
+// to arrange data, checks every page must pass (axe-core and CSP), and waiting: waitFor and day
+// come from sdk/js/testing/util.mjs, shared with the SDK's tests.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
-import { startServer } from '../../sdk/js/testing/server.mjs';
+import { startServer, ADMIN_PASSWORD } from '../../sdk/js/testing/server.mjs';
+import { passwordFor, waitFor } from '../../sdk/js/testing/util.mjs';
+import { bundleForNode } from './bundle.mjs';
+
+export { waitFor, day } from '../../sdk/js/testing/util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = join(here, '..');
 export const resultsDir = join(webRoot, 'test-results');
 
-// The SDK is TypeScript and Node 20 cannot import .ts: bundle it once for Node (the page gets
-// it through esbuild too), so the tests arrange data with the very client the page uses.
-function bundleSdk() {
-  const out = join(mkdtempSync(join(tmpdir(), 'missive-web-sdk-')), 'sdk.mjs');
-  buildSync({
-    entryPoints: [join(webRoot, '../sdk/js/src/index.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    nodePaths: [join(webRoot, '../sdk/js/node_modules')],
-    external: ['bufferutil', 'utf-8-validate'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  return out;
-}
-
-export const sdk = await import(pathToFileURL(bundleSdk()).href);
+// The SDK is TypeScript and Node 20 cannot import .ts: it is bundled for Node (as the page
+// bundles it), so the tests arrange data with the very client the page uses.
+export const sdk = await bundleForNode('../sdk/js/src/index.ts');
 const { MissiveClient } = sdk;
 
 // The page under test: by default the one embedded in the binary, which is what users get
@@ -86,13 +70,12 @@ export async function newUserPage(browser, url, handle, password, { viewport } =
   return page;
 }
 
-// An SDK client logged in as the server's admin (bearer token), for arranging data.
-// `server` is the object startStack returned, or just its url with the default password.
+// An SDK client logged in (bearer token), by default as the server's admin, for arranging data.
+// `urlOrServer` is the server startStack returned, or its url.
 export async function api(urlOrServer, handle = 'admin', password) {
   const url = typeof urlOrServer === 'string' ? urlOrServer : urlOrServer.url;
-  const pw = password ?? (typeof urlOrServer === 'string' ? 'admin-password-1' : urlOrServer.adminPassword);
   const client = new MissiveClient({ baseUrl: url });
-  await client.login(handle, pw);
+  await client.login(handle, password ?? (handle === 'admin' ? ADMIN_PASSWORD : passwordFor(handle)));
   return client;
 }
 
@@ -102,7 +85,7 @@ let userCounter = 0;
 // {user, handle, password}. A handle is made unique per process when none is given.
 export async function createUser(admin, handle, fields = {}) {
   const h = handle ?? `user${process.pid}x${++userCounter}`;
-  const password = fields.password ?? `${h}-password`;
+  const password = fields.password ?? passwordFor(h);
   const user = await admin.createUser({
     handle: h,
     first_name: fields.first_name ?? h[0].toUpperCase() + h.slice(1),
@@ -152,15 +135,16 @@ export async function axeScan(page, { exclude = [] } = {}) {
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-// Polls fn() until it returns something truthy (or throws after `timeout` ms): for state that
-// arrives live and has no element to wait for.
-export async function until(fn, what = 'a condition', timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+// Polls until the locator's text contains `pattern` (a string) or matches it (a RegExp);
+// returns the text. playwright-core has no expect().
+export async function waitForText(locator, pattern, timeout = 10000) {
+  let text = '';
+  const matches = async () => {
+    text = (await locator.innerText().catch(() => '')) ?? '';
+    return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+  };
+  await waitFor(`${pattern}`, matches, timeout, 50).catch(() => {
+    throw new Error(`timed out waiting for ${pattern} in: ${JSON.stringify(text)}`);
+  });
+  return text;
 }

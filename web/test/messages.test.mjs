@@ -2,7 +2,7 @@
 // history backwards and shows placeholders for withdrawn messages; a hostile subject is text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot } from './helpers.mjs';
+import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, waitFor } from './helpers.mjs';
 
 let stack, browser, admin;
 before(async () => {
@@ -71,10 +71,7 @@ test('a conversation pages backwards and shows placeholders for withdrawn messag
     assert.equal(await page.getByRole('button', { name: 'Load older messages' }).count(), 0);
     // Viewing marked the conversation read.
     const leeApi = await api(stack.url, lee.handle, lee.password);
-    const deadline = Date.now() + 5000;
-    let unread;
-    do { unread = (await leeApi.conversations()).conversations[0].unread; } while (unread && Date.now() < deadline);
-    assert.equal(unread, 0);
+    await waitFor('the conversation to be read', async () => (await leeApi.conversations()).conversations[0].unread === 0, 5000);
   });
   await page.context().close();
 });
@@ -94,7 +91,7 @@ test('a subject and body holding HTML show as text and run nothing', async () =>
     assert.equal(await page.locator('main img').count(), 0);
     assert.equal(await page.locator('main script').count(), 0);
     await page.goto(`${stack.url}/#/search?q=img`);
-    await page.locator('[data-testid="snippet"]').first().waitFor();
+    await page.locator('[data-result] .snippet').first().waitFor();
     assert.equal(await page.locator('main img').count(), 0);
     assert.equal(await page.locator('.me').innerText(), 'mo');
     await page.waitForTimeout(300);

@@ -2,7 +2,6 @@
 // figure depends on the machine). The messages are spread over 50 conversations (49 groups and
 // one direct), sent through the API 32 at a time.
 import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot } from './helpers.mjs';
 
 const MESSAGES = Number(process.env.MISSIVE_WEB_PERF_MESSAGES || 10000);
@@ -26,7 +25,7 @@ async function pool(count, width, fn) {
   }));
 }
 
-test(`the inbox of a user with ${MESSAGES} messages opens quickly`, { timeout: 120000 }, async () => {
+test(`the inbox of a user with ${MESSAGES} messages: inbox open time (printed)`, { timeout: 120000 }, async () => {
   const quinn = await createUser(admin, 'quinn', { first_name: 'Quinn', last_name: 'Norton' });
   const groups = [];
   for (let g = 0; g < GROUPS; g++) {
@@ -65,8 +64,7 @@ test(`the inbox of a user with ${MESSAGES} messages opens quickly`, { timeout: 1
     await rowsReady();
     const warm = Date.now() - warmStart;
     console.log(`# inbox open with ${MESSAGES} messages in ${GROUPS + 1} conversations: cold page load ${cold} ms, in-app ${warm} ms`);
-    const summary = await page.locator('[data-testid="inbox-summary"]').innerText();
-    assert.match(summary, new RegExp(`${GROUPS + 1} conversations, ${MESSAGES} unread`));
+    await page.getByText(`${GROUPS + 1} conversations, ${MESSAGES} unread`).waitFor();
   });
   await page.context().close();
 });

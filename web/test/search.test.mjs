@@ -27,14 +27,14 @@ test('a query with a sender filter, typed into the form', async () => {
   await withScreenshot(page, 'search-filter', async () => {
     await page.getByRole('link', { name: 'Search' }).click();
     await page.getByLabel('Search for').fill('deploy*');
-    await page.getByLabel('From (handle)').fill('otto');
+    await page.getByLabel('From (handle)').fill(' @otto');  // as people type a handle
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await page.waitForURL(/#\/search\?q=deploy.*sender=otto/);
+    await page.waitForURL(/#\/search\?q=deploy.*sender=/);
     const hits = page.locator('[data-result]');
     await hits.first().waitFor();
     assert.equal(await hits.count(), 1);
     assert.match(await hits.first().innerText(), /Deployment notes/);
-    const marks = await hits.first().locator('[data-testid="snippet"] mark').allInnerTexts();
+    const marks = await hits.first().locator('mark').allInnerTexts();
     assert.ok(marks.length >= 1 && marks.every((m) => /^deploy/i.test(m)), `marks: ${marks}`);
     // Without the filter both messages are found.
     await page.getByLabel('From (handle)').fill('');
@@ -47,7 +47,7 @@ test('a CJK query highlights the characters inside the sentence', async () => {
   const page = niaPage;
   await withScreenshot(page, 'search-cjk', async () => {
     await page.goto(`${stack.url}/#/search?q=${encodeURIComponent('東京')}`);
-    const snippet = page.locator('[data-testid="snippet"]').first();
+    const snippet = page.locator('[data-result] .snippet').first();
     await snippet.waitFor();
     assert.deepEqual(await snippet.locator('mark').allInnerTexts(), ['東京']);
     assert.match(await snippet.innerText(), /明日は東京で会議があります/);
@@ -65,6 +65,22 @@ test('results page with the cursor, and a bad query shows its error', async () =
     assert.equal(await page.getByRole('button', { name: 'More results' }).count(), 0);
     await page.goto(`${stack.url}/#/search?q=${encodeURIComponent('"unbalanced')}`);
     await page.getByRole('alert').filter({ hasText: /unbalanced quote/ }).waitFor();
+    assert.deepEqual(page.csp, []);
+  });
+});
+
+test('searching again at the same address clears the old error and shows the results', async () => {
+  const page = niaPage;
+  await withScreenshot(page, 'search-again', async () => {
+    await page.goto(`${stack.url}/#/search?q=deployment&sender=pia`);
+    await page.getByRole('alert').waitFor();  // no user pia yet
+    await createUser(admin, 'pia', { first_name: 'Pia', last_name: 'Lund' });
+    const piaApi = await api(stack.url, 'pia');
+    await piaApi.send({ to: { users: [nia.user.id] }, subject: 'Deployment window', body: 'The deployment starts at nine.' });
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('[data-result]').first().waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'the old error is gone');
+    assert.match(await page.locator('[data-result]').first().innerText(), /Deployment window/);
     assert.deepEqual(page.csp, []);
   });
 });

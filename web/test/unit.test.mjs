@@ -1,23 +1,12 @@
-// Pure functions of the page, without a browser or server: the hash routes and the search
-// snippet highlighting (bundled from TypeScript with esbuild, as the page is).
+// Pure functions of the page, without a browser or server: the hash routes, the search snippet
+// highlighting, and the shared helpers of util.ts (bundled from TypeScript, as the page is).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
-import { webRoot } from './helpers.mjs';
+import { bundleForNode } from './bundle.mjs';
 
-const out = join(mkdtempSync(join(tmpdir(), 'missive-web-unit-')), 'unit.mjs');
-buildSync({
-  stdin: {
-    contents: "export { parseHash, hrefWith } from './src/router.ts'; export { highlight } from './src/highlight.tsx';",
-    resolveDir: webRoot, loader: 'ts',
-  },
-  outfile: out, bundle: true, format: 'esm', platform: 'node', jsx: 'automatic', jsxImportSource: 'preact', logLevel: 'error',
-});
-const { parseHash, hrefWith, highlight } = await import(pathToFileURL(out).href);
+// One bundle, so util.ts and the test share the SDK's ApiError class.
+const { parseHash, hrefWith, highlight, errorText, groupLabel, normaliseHandle, coalesce, ApiError } =
+  await bundleForNode('src/router.ts', 'src/highlight.tsx', 'src/util.ts', '../sdk/js/src/errors.ts');
 
 test('hash routes', () => {
   assert.deepEqual(parseHash(''), { page: 'inbox' });
@@ -52,4 +41,38 @@ test('snippet highlighting builds <mark> nodes, never HTML', () => {
   assert.deepEqual(shape(highlight('open «to the end')), ['open ', { mark: 'to the end' }]);
   assert.deepEqual(shape(highlight('a » stray')), ['a » stray']);
   assert.deepEqual(shape(highlight('')), []);
+});
+
+test('errorText: the server\'s message, a page\'s text for a status, a network failure in words', () => {
+  const forbidden = new ApiError(403, 'forbidden', 'not allowed');
+  assert.equal(errorText(forbidden), 'not allowed');
+  assert.equal(errorText(forbidden, { 403: 'Only the sender can see who read it.' }), 'Only the sender can see who read it.');
+  assert.equal(errorText(new ApiError(404, 'not_found', 'no such message'), { 403: 'x' }), 'no such message');
+  assert.equal(errorText(new TypeError('Failed to fetch')), 'The server could not be reached.');
+  assert.equal(errorText(new Error('A rule group needs a rule.')), 'A rule group needs a rule.');
+  assert.equal(errorText('odd'), 'odd');
+});
+
+test('groupLabel: a direct recipient (group_id null, group_name "") is "Direct"', () => {
+  assert.equal(groupLabel({ group_id: null, group_name: '' }), 'Direct');
+  assert.equal(groupLabel({ group_id: 3, group_name: 'Alpha' }), 'Alpha');
+});
+
+test('normaliseHandle: spaces and a leading @ as people type them', () => {
+  for (const typed of ['ada', ' ada ', '@ada', ' @ada', '@ada  ']) assert.equal(normaliseHandle(typed), 'ada', typed);
+  assert.equal(normaliseHandle('  '), '');
+});
+
+test('coalesce: one run at a time, calls meanwhile become one more run after it', async () => {
+  let runs = 0;
+  let finish;
+  const run = coalesce(() => { runs++; return new Promise((r) => { finish = r; }); });
+  run(); run(); run();
+  assert.equal(runs, 1);
+  finish();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(runs, 2, 'the calls made while it ran gave one more run');
+  finish();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(runs, 2);
 });

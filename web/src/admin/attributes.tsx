@@ -1,6 +1,7 @@
 // Key/value rows for user attributes. Values are strings, numbers or booleans on the server
 // (group rules compare them by type: `level >= 3` needs a number), so each row has a type.
 import { useRef } from 'preact/hooks';
+import type { AttributeValue } from '../../../sdk/js/src/index.ts';
 
 export type AttrType = 'text' | 'number' | 'boolean';
 export interface AttrRow {
@@ -8,9 +9,8 @@ export interface AttrRow {
   type: AttrType;
   value: string;
 }
-export type AttrValue = string | number | boolean;
 
-export function rowsFromAttributes(attributes: Record<string, AttrValue> | undefined): AttrRow[] {
+export function rowsFromAttributes(attributes: Record<string, AttributeValue> | undefined): AttrRow[] {
   return Object.entries(attributes ?? {}).map(([key, value]) => ({
     key,
     type: typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'text',
@@ -19,8 +19,8 @@ export function rowsFromAttributes(attributes: Record<string, AttrValue> | undef
 }
 
 // The attributes object for the server, or an error message naming the first bad row.
-export function attributesFromRows(rows: AttrRow[]): { attributes: Record<string, AttrValue> } | { error: string } {
-  const attributes: Record<string, AttrValue> = {};
+export function attributesFromRows(rows: AttrRow[]): { attributes: Record<string, AttributeValue> } | { error: string } {
+  const attributes: Record<string, AttributeValue> = {};
   for (const [index, row] of rows.entries()) {
     const key = row.key.trim();
     if (key === '' && row.value.trim() === '') continue;  // an empty row left by "Add attribute"
@@ -42,9 +42,9 @@ export function attributesFromRows(rows: AttrRow[]): { attributes: Record<string
 }
 
 // A PATCH merges attributes, so names that were removed must be sent as null.
-export function attributePatch(before: Record<string, AttrValue>, after: Record<string, AttrValue>):
-    Record<string, AttrValue | null> {
-  const patch: Record<string, AttrValue | null> = { ...after };
+export function attributePatch(before: Record<string, AttributeValue>, after: Record<string, AttributeValue>):
+    Record<string, AttributeValue | null> {
+  const patch: Record<string, AttributeValue | null> = { ...after };
   for (const key of Object.keys(before)) if (!(key in after)) patch[key] = null;
   return patch;
 }

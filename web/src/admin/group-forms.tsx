@@ -1,11 +1,9 @@
 // Creating a group (explicit members, or a rule with its live preview) and editing one.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Group, MissiveClient } from './props.ts';
+import type { Group, MissiveClient } from '../../../sdk/js/src/index.ts';
 import { ErrorNote } from './common.tsx';
 import { MembersEditor } from './members.tsx';
 import { RuleEditor } from './rule.tsx';
-
-export type { Group };
 
 export function CreateGroupForm({ client, onCreated }: { client: MissiveClient; onCreated: (group: Group) => void }) {
   const [name, setName] = useState('');

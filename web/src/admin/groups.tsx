@@ -1,40 +1,33 @@
 // #/admin/groups: every group (rule or explicit members), activate/deactivate, a group's editor,
 // and the create form.
-import { useEffect, useState } from 'preact/hooks';
-import type { PageProps } from './props.ts';
+import { useState } from 'preact/hooks';
+import type { Group } from '../../../sdk/js/src/index.ts';
+import type { PageProps } from '../session.ts';
+import { useLatest, useTitle } from '../hooks.ts';
 import { AdminOnly, ErrorNote, isForbidden } from './common.tsx';
-import { CreateGroupForm, GroupEditor, type Group } from './group-forms.tsx';
+import { CreateGroupForm, GroupEditor } from './group-forms.tsx';
 
-export function AdminGroups({ client, me }: PageProps) {
-  const [groups, setGroups] = useState<Group[]>([]);
+export function AdminGroups({ client }: PageProps) {
+  useTitle('Groups');
   const [includeInactive, setIncludeInactive] = useState(true);
+  const list = useLatest(() => client.listGroups({ include_inactive: includeInactive }), [client, includeInactive]);
   const [selected, setSelected] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
+  const [changeError, setChangeError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    client.listGroups({ include_inactive: includeInactive })
-      .then((result) => { if (current) { setGroups(result.groups); setError(null); } })
-      .catch((e) => { if (current) setError(e); })
-      .finally(() => { if (current) setLoading(false); });
-    return () => { current = false; };
-  }, [client, includeInactive, reload]);
+  const groups = list.data?.groups ?? [];
+  const error = changeError ?? list.error;
 
   // Anyone may list groups, so the 403 that says "not an admin" comes from a change.
-  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
+  if (isForbidden(error)) return <AdminOnly />;
 
   const toggleActive = async (group: Group) => {
-    setError(null);
+    setChangeError(null);
     try {
       const updated = (group.is_active ? await client.deactivateGroup(group.id) : await client.activateGroup(group.id));
       setStatus(`${updated.name} is now ${updated.is_active ? 'active' : 'deactivated'}.`);
-      setReload((n) => n + 1);
+      await list.reload();
     } catch (e) {
-      setError(e);
+      setChangeError(e);
     }
   };
 
@@ -52,7 +45,7 @@ export function AdminGroups({ client, me }: PageProps) {
       </div>
       <ErrorNote error={error} />
       <div class="admin-table-wrap" role="region" aria-label="Groups" tabIndex={0}>
-        <table class="admin-table" aria-busy={loading}>
+        <table class="admin-table" aria-busy={list.loading}>
           <caption class="sr-only">Groups</caption>
           <thead>
             <tr><th scope="col">Name</th><th scope="col">Members</th><th scope="col">Count</th>
@@ -77,17 +70,17 @@ export function AdminGroups({ client, me }: PageProps) {
                 </td>
               </tr>
             ))}
-            {!loading && groups.length === 0 && <tr><td colSpan={5}>No groups yet.</td></tr>}
+            {!list.loading && groups.length === 0 && <tr><td colSpan={5}>No groups yet.</td></tr>}
           </tbody>
         </table>
       </div>
       {chosen && (
         <GroupEditor key={chosen.id} client={client} group={chosen} onClose={() => setSelected(null)}
-          onSaved={() => setReload((n) => n + 1)} />
+          onSaved={() => list.reload()} />
       )}
       <CreateGroupForm client={client} onCreated={(group) => {
         setStatus(`Created ${group.name}.`);
-        setReload((n) => n + 1);
+        list.reload();
         if (group.rule === null) setSelected(group.id);  // next step for a members group: add them
       }} />
     </section>

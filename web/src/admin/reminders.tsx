@@ -1,11 +1,10 @@
 // #/admin/reminders: what the reminder scheduler has to do (GET /v1/reminders/due), now or at a
 // chosen moment ahead, earliest first.
-import { useEffect, useState } from 'preact/hooks';
-import type { DueReminder } from '../../../sdk/js/src/index.ts';
-import type { PageProps } from './props.ts';
-import { AdminOnly, ErrorNote, formatDate, isForbidden } from './common.tsx';
-
-type Due = DueReminder;
+import { useState } from 'preact/hooks';
+import type { PageProps } from '../session.ts';
+import { useLatest, useTitle } from '../hooks.ts';
+import { when } from '../util.ts';
+import { AdminOnly, ErrorNote, isForbidden } from './common.tsx';
 
 const ACTIONS: Record<string, string> = {
   remind: 'Reminder',
@@ -21,24 +20,13 @@ function localToIso(value: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-export function AdminReminders({ client, me }: PageProps) {
+export function AdminReminders({ client }: PageProps) {
+  useTitle('Reminders due');
   const [until, setUntil] = useState('');
-  const [due, setDue] = useState<Due[]>([]);
-  const [asOf, setAsOf] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
+  const list = useLatest(() => client.dueReminders({ until: localToIso(until), limit: 200 }), [client, until]);
+  const due = list.data?.due ?? [];
 
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    client.dueReminders({ until: localToIso(until), limit: 200 })
-      .then((result) => { if (current) { setDue(result.due); setAsOf(result.until); setError(null); } })
-      .catch((e) => { if (current) setError(e); })
-      .finally(() => { if (current) setLoading(false); });
-    return () => { current = false; };
-  }, [client, until]);
-
-  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
+  if (isForbidden(list.error)) return <AdminOnly />;
 
   return (
     <section class="admin-page" aria-labelledby="admin-reminders-title">
@@ -47,12 +35,12 @@ export function AdminReminders({ client, me }: PageProps) {
         <label for="reminders-until">Due by (empty: now)</label>
         <input id="reminders-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={list.error} />
       <p class="hint" role="status" aria-live="polite">
-        {loading ? 'Loading…' : `${due.length} due by ${formatDate(asOf)}.`}
+        {list.data && !list.loading ? `${due.length} due by ${when(list.data.until, { full: true })}.` : list.error ? '' : 'Loading…'}
       </p>
       <div class="admin-table-wrap" role="region" aria-label="Reminders due" tabIndex={0}>
-        <table class="admin-table" aria-busy={loading}>
+        <table class="admin-table" aria-busy={list.loading}>
           <caption class="sr-only">Reminders due</caption>
           <thead>
             <tr><th scope="col">Message</th><th scope="col">Action</th><th scope="col">Due at</th><th scope="col">Unread</th></tr>
@@ -62,11 +50,11 @@ export function AdminReminders({ client, me }: PageProps) {
               <tr key={`${item.message_id}-${item.action}-${item.due_at}`}>
                 <th scope="row"><a href={`#/dashboard/${item.message_id}`}>{item.subject}</a></th>
                 <td>{ACTIONS[item.action] ?? item.action}</td>
-                <td><time dateTime={item.due_at}>{formatDate(item.due_at)}</time></td>
+                <td><time dateTime={item.due_at}>{when(item.due_at, { full: true })}</time></td>
                 <td>{item.unread}</td>
               </tr>
             ))}
-            {!loading && due.length === 0 && <tr><td colSpan={4}>Nothing is due.</td></tr>}
+            {!list.loading && due.length === 0 && <tr><td colSpan={4}>Nothing is due.</td></tr>}
           </tbody>
         </table>
       </div>

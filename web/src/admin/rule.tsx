@@ -1,28 +1,14 @@
 // A group rule input with a live preview: once typing pauses, the rule is sent to
 // POST /v1/groups/preview and the page shows how many active users match and the first few; a
 // bad rule shows the server's message and marks the character it points at.
-import { useRef, useState } from 'preact/hooks';
-import type { MissiveClient, User } from './props.ts';
-import { errorText, useDebounced } from './common.tsx';
+import { ApiError } from '../../../sdk/js/src/index.ts';
+import type { MissiveClient } from '../../../sdk/js/src/index.ts';
+import { useDebounced, useLatest } from '../hooks.ts';
+import { errorText } from '../util.ts';
 
 const PREVIEW_DELAY_MS = 300;
 // The server lists up to 50 matches; the first ten are enough to see whether the rule is right.
 const PREVIEW_USERS = 10;
-
-type Preview =
-  | { state: 'empty' }
-  | { state: 'loading' }
-  | { state: 'ok'; count: number; users: User[] }
-  | { state: 'error'; message: string; position: number | null };
-
-// The 1-based character position of a rule error: the ApiError's `position`, else the
-// "at position N" the message ends with (older servers only had the message).
-export function errorPosition(error: unknown): number | null {
-  const position = (error as { position?: unknown } | null)?.position;
-  if (typeof position === 'number' && position > 0) return position;
-  const match = /at position (\d+)/.exec(errorText(error));
-  return match ? Number(match[1]) : null;
-}
 
 // The rule split around the character at `position` (characters are code points, as the
 // server counts them, so an emoji or a CJK character before the error does not shift it).
@@ -45,22 +31,15 @@ function ErrorMarker({ text, position, id }: { text: string; position: number; i
 
 export function RuleEditor({ client, value, onChange, id, label = 'Rule' }:
     { client: MissiveClient; value: string; onChange: (rule: string) => void; id: string; label?: string }) {
-  const [preview, setPreview] = useState<Preview>({ state: 'empty' });
-  // Answers can come back out of order; only the one for the latest request is shown.
-  const sequence = useRef(0);
+  // Asked once typing pauses; an answer for an older rule that arrives late is dropped.
+  const rule = useDebounced(value, PREVIEW_DELAY_MS);
+  const { data, error, loading } = useLatest(
+    () => (rule.trim() === '' ? Promise.resolve(null) : client.previewRule(rule)), [client, rule]);
+  const state = loading ? 'loading' : error !== null ? 'error' : data ? 'ok' : 'empty';
+  const invalid = state === 'error';
+  // The ApiError carries the 1-based character position a bad rule names.
+  const position = error instanceof ApiError ? error.position ?? null : null;
 
-  useDebounced(value, PREVIEW_DELAY_MS, (rule) => {
-    const mine = ++sequence.current;
-    if (rule.trim() === '') { setPreview({ state: 'empty' }); return; }
-    setPreview({ state: 'loading' });
-    client.previewRule(rule).then(
-      (result) => { if (mine === sequence.current) setPreview({ state: 'ok', count: result.count, users: result.users }); },
-      (error) => {
-        if (mine === sequence.current) setPreview({ state: 'error', message: errorText(error), position: errorPosition(error) });
-      });
-  });
-
-  const invalid = preview.state === 'error';
   return (
     <div class="rule-editor">
       <label for={id}>{label}</label>
@@ -71,20 +50,20 @@ export function RuleEditor({ client, value, onChange, id, label = 'Rule' }:
       <p id={`${id}-help`} class="hint">
         Attributes compared with = != &lt; &lt;= &gt; &gt;= or in (…), combined with and, or, not; text in "quotes".
       </p>
-      {invalid && preview.position !== null && <ErrorMarker text={value} position={preview.position} id={`${id}-marker`} />}
-      <div id={`${id}-preview`} class={`rule-preview rule-preview-${preview.state}`} role="status" aria-live="polite">
-        {preview.state === 'loading' && <p>Checking the rule…</p>}
-        {preview.state === 'error' && <p class="error">{preview.message}</p>}
-        {preview.state === 'ok' && (
+      {invalid && position !== null && <ErrorMarker text={value} position={position} id={`${id}-marker`} />}
+      <div id={`${id}-preview`} class={`rule-preview rule-preview-${state}`} role="status" aria-live="polite">
+        {state === 'loading' && <p>Checking the rule…</p>}
+        {state === 'error' && <p class="error">{errorText(error)}</p>}
+        {state === 'ok' && data && (
           <>
-            <p class="rule-count">{preview.count === 1 ? '1 user matches' : `${preview.count} users match`}</p>
-            {preview.users.length > 0 && (
+            <p class="rule-count">{data.count === 1 ? '1 user matches' : `${data.count} users match`}</p>
+            {data.users.length > 0 && (
               <ul class="rule-users" aria-label="First matching users">
-                {preview.users.slice(0, PREVIEW_USERS).map((user) => <li key={user.id}>{user.full_name} <span class="admin-handle">@{user.handle}</span></li>)}
+                {data.users.slice(0, PREVIEW_USERS).map((user) => <li key={user.id}>{user.full_name} <span class="admin-handle">@{user.handle}</span></li>)}
               </ul>
             )}
-            {preview.count > Math.min(preview.users.length, PREVIEW_USERS) && (
-              <p class="hint">and {preview.count - Math.min(preview.users.length, PREVIEW_USERS)} more</p>
+            {data.count > Math.min(data.users.length, PREVIEW_USERS) && (
+              <p class="hint">and {data.count - Math.min(data.users.length, PREVIEW_USERS)} more</p>
             )}
           </>
         )}

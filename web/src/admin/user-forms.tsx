@@ -1,6 +1,6 @@
 // The forms of the users page: create a user, and edit a user's names and attributes.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { MissiveClient, User } from './props.ts';
+import type { MissiveClient, User } from '../../../sdk/js/src/index.ts';
 import { AttributeRows, attributePatch, attributesFromRows, rowsFromAttributes, type AttrRow } from './attributes.tsx';
 import { ErrorNote } from './common.tsx';
 

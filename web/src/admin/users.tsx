@@ -1,8 +1,11 @@
 // #/admin/users: the users, a page at a time (the server's `after` cursor), with create, edit
 // (names and attributes) and deactivate/activate.
-import { useEffect, useState } from 'preact/hooks';
-import type { PageProps, User } from './props.ts';
-import { AdminOnly, ErrorNote, formatDate, isForbidden, useDebounced } from './common.tsx';
+import { useState } from 'preact/hooks';
+import type { User } from '../../../sdk/js/src/index.ts';
+import type { PageProps } from '../session.ts';
+import { useCursorPager, useDebounced, useLatest, useTitle } from '../hooks.ts';
+import { when } from '../util.ts';
+import { AdminOnly, ErrorNote, isForbidden } from './common.tsx';
 import { CreateUserForm, EditUserForm } from './user-forms.tsx';
 
 const PAGE_SIZE = 25;
@@ -12,47 +15,33 @@ function attributeText(attributes: User['attributes']): string {
   return entries.length === 0 ? '—' : entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
 
-export function AdminUsers({ client, me }: PageProps) {
-  // cursors[i] is the `after` of page i (undefined for the first); "Previous" pops one.
-  const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
-  const [users, setUsers] = useState<User[]>([]);
-  const [next, setNext] = useState<number | null>(null);
+export function AdminUsers({ client }: PageProps) {
+  useTitle('Users');
   const [includeInactive, setIncludeInactive] = useState(true);
   const [query, setQuery] = useState('');
-  const [appliedQuery, setAppliedQuery] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
+  const q = useDebounced(query.trim(), 250);
+  // Another filter starts again at page 1.
+  const pager = useCursorPager<number>(`${q}|${includeInactive}`);
+  const list = useLatest(() => client.listUsers({ after: pager.cursor, limit: PAGE_SIZE, include_inactive: includeInactive, q: q || undefined }),
+    [client, pager.cursor, includeInactive, q]);
+  const [changeError, setChangeError] = useState<unknown>(null);
   const [editing, setEditing] = useState<number | null>(null);
   const [status, setStatus] = useState('');
-  const [reload, setReload] = useState(0);
-
-  useDebounced(query, 250, (value) => {
-    if (value.trim() !== appliedQuery) { setAppliedQuery(value.trim()); setCursors([undefined]); }
-  });
-
-  const after = cursors[cursors.length - 1];
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    client.listUsers({ after, limit: PAGE_SIZE, include_inactive: includeInactive, q: appliedQuery || undefined })
-      .then((page) => { if (current) { setUsers(page.users); setNext(page.next); setError(null); } })
-      .catch((e) => { if (current) setError(e); })
-      .finally(() => { if (current) setLoading(false); });
-    return () => { current = false; };
-  }, [client, after, includeInactive, appliedQuery, reload]);
+  const users = list.data?.users ?? [];
+  const next = list.data?.next ?? null;
+  const error = changeError ?? list.error;
 
   // Anyone may list users, so the 403 that says "not an admin" comes from a change.
-  if (!me.is_admin || isForbidden(error)) return <AdminOnly />;
+  if (isForbidden(error)) return <AdminOnly />;
 
-  const replace = (user: User) => setUsers((list) => list.map((u) => (u.id === user.id ? user : u)));
   const toggleActive = async (user: User) => {
-    setError(null);
+    setChangeError(null);
     try {
       const updated = user.is_active ? await client.deactivateUser(user.id) : await client.activateUser(user.id);
-      replace(updated);
       setStatus(`${updated.handle} is now ${updated.is_active ? 'active' : 'deactivated'}.`);
+      await list.reload();
     } catch (e) {
-      setError(e);
+      setChangeError(e);
     }
   };
 
@@ -65,14 +54,14 @@ export function AdminUsers({ client, me }: PageProps) {
         <input id="users-filter" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         <div class="admin-check">
           <input id="users-inactive" type="checkbox" checked={includeInactive}
-            onChange={(e) => { setIncludeInactive(e.currentTarget.checked); setCursors([undefined]); }} />
+            onChange={(e) => setIncludeInactive(e.currentTarget.checked)} />
           <label for="users-inactive">Show deactivated users</label>
         </div>
       </div>
       <ErrorNote error={error} />
       <div class="admin-table-wrap" role="region" aria-label="Users" tabIndex={0}>
-        <table class="admin-table" aria-busy={loading}>
-          <caption class="sr-only">Users, page {cursors.length}</caption>
+        <table class="admin-table" aria-busy={list.loading}>
+          <caption class="sr-only">Users, page {pager.page}</caption>
           <thead>
             <tr><th scope="col">Handle</th><th scope="col">Name</th><th scope="col">Attributes</th>
               <th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr>
@@ -85,7 +74,7 @@ export function AdminUsers({ client, me }: PageProps) {
                 <td class="admin-attrs">{attributeText(user.attributes)}</td>
                 <td>{user.is_admin ? 'admin' : 'user'}</td>
                 <td>{user.is_active ? 'active' : 'deactivated'}</td>
-                <td>{formatDate(user.created_at)}</td>
+                <td>{when(user.created_at, { full: true })}</td>
                 <td class="admin-row-actions">
                   <button type="button" class="admin-secondary" onClick={() => setEditing(user.id)}
                     aria-label={`Edit ${user.handle}`}>Edit</button>
@@ -96,23 +85,23 @@ export function AdminUsers({ client, me }: PageProps) {
                 </td>
               </tr>
             ))}
-            {!loading && users.length === 0 && <tr><td colSpan={7}>No users.</td></tr>}
+            {!list.loading && users.length === 0 && <tr><td colSpan={7}>No users.</td></tr>}
           </tbody>
         </table>
       </div>
       <nav class="admin-pager" aria-label="Users pages">
-        <button type="button" class="admin-secondary" disabled={cursors.length === 1}
-          onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</button>
-        <span>Page {cursors.length}</span>
+        <button type="button" class="admin-secondary" disabled={pager.page === 1}
+          onClick={pager.previous}>Previous page</button>
+        <span>Page {pager.page}</span>
         <button type="button" class="admin-secondary" disabled={next === null}
-          onClick={() => next !== null && setCursors((c) => [...c, next])}>Next page</button>
+          onClick={() => next !== null && pager.next(next)}>Next page</button>
       </nav>
       {editing !== null && users.some((u) => u.id === editing) && (
         <EditUserForm key={editing} client={client} user={users.find((u) => u.id === editing) as User}
-          onSaved={(user) => { replace(user); setEditing(null); setStatus(`Saved ${user.handle}.`); }}
+          onSaved={(user) => { setEditing(null); setStatus(`Saved ${user.handle}.`); list.reload(); }}
           onCancel={() => setEditing(null)} />
       )}
-      <CreateUserForm client={client} onCreated={(user) => { setStatus(`Created ${user.handle}.`); setReload((n) => n + 1); }} />
+      <CreateUserForm client={client} onCreated={(user) => { setStatus(`Created ${user.handle}.`); list.reload(); }} />
     </section>
   );
 }

@@ -3,10 +3,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Route } from '../router.ts';
 import type { PageProps } from '../session.ts';
-import type { LiveState } from '../live.ts';
+import type { DeviceState } from '../../../sdk/js/src/index.ts';
 import { useConversations } from '../conversations.ts';
 
-const stateText: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
+const stateText: Record<DeviceState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
 
 function section(route: Route): string {
   if (route.page === 'conversation' || route.page === 'thread') return 'inbox';
@@ -17,7 +17,7 @@ function section(route: Route): string {
 
 export function Nav({ client, me, live, route, onLogout }: PageProps & { route: Route; onLogout: () => void }) {
   const { conversations } = useConversations(client, live);
-  const [liveState, setLiveState] = useState<LiveState>(live.state);
+  const [liveState, setLiveState] = useState<DeviceState>(live.state);
   useEffect(() => live.onState(setLiveState), [live]);
   const unread = (conversations ?? []).reduce((n, c) => n + c.unread, 0);
   const current = section(route);
@@ -31,7 +31,7 @@ export function Nav({ client, me, live, route, onLogout }: PageProps & { route: 
         <a class="brand" href="#/inbox">Missive</a>
         <ul class="navlinks">
           {link('inbox', '#/inbox', 'Inbox', unread > 0
-            ? <span class="badge" data-testid="nav-unread"><span class="sr-only">, unread: </span>{unread}</span>
+            ? <span class="badge"><span class="sr-only">, unread: </span>{unread}</span>
             : null)}
           {link('compose', '#/compose', 'Compose')}
           {link('sent', '#/sent', 'Sent')}

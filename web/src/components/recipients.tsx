@@ -2,8 +2,9 @@
 // (GET /v1/users?q=) and groups by name. Arrow keys move through the suggestions, Enter picks,
 // Escape closes, Backspace in the empty field removes the last recipient. Chosen recipients are
 // chips, each with a real remove button.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Group, MissiveClient, User } from '../../../sdk/js/src/index.ts';
+import { useDebounced, useLatest } from '../hooks.ts';
 import { allGroups } from '../util.ts';
 
 export type Recipient = { kind: 'user'; user: User } | { kind: 'group'; group: Group };
@@ -16,50 +17,48 @@ function label(r: Recipient): string {
   return r.kind === 'user' ? `${r.user.full_name} (${r.user.handle})` : r.group.name;
 }
 
+// Users and groups matching the typed text. The server matches a prefix of the handle, first
+// or last name: for "Bob K" ask for "Bob" and keep the full names that start with the whole text.
+async function suggest(client: MissiveClient, q: string, withGroups: boolean): Promise<Recipient[]> {
+  if (!q) return [];
+  const lower = q.toLowerCase();
+  const several = q.includes(' ');
+  const [users, groups] = await Promise.all([
+    client.listUsers({ q: q.split(/\s+/)[0], limit: several ? 50 : 8 }).then(
+      (p) => (several ? p.users.filter((u) => u.full_name.toLowerCase().startsWith(lower)).slice(0, 8) : p.users),
+      () => [] as User[]),
+    withGroups ? allGroups(client) : Promise.resolve([] as Group[]),
+  ]);
+  return [
+    ...groups.filter((g) => g.is_active && g.name.toLowerCase().includes(lower)).slice(0, 5)
+      .map((group): Recipient => ({ kind: 'group', group })),
+    ...users.filter((u) => u.is_active).map((user): Recipient => ({ kind: 'user', user })),
+  ];
+}
+
 export function RecipientPicker({ client, value, onChange, id, label: fieldLabel, single = false, describedBy }: {
   client: MissiveClient; value: Recipient[]; onChange: (v: Recipient[]) => void; id: string; label: string;
   single?: boolean; describedBy?: string;
 }) {
   const [text, setText] = useState('');
-  const [options, setOptions] = useState<Recipient[]>([]);
   const [active, setActive] = useState(-1);
   const [open, setOpen] = useState(false);
-  const seq = useRef(0);
   const listId = `${id}-list`;
   const chosen = new Set(value.map(recipientKey));
 
-  // Suggestions for the text typed, debounced; answers to older keystrokes are dropped.
+  // Suggestions once typing pauses; answers to older keystrokes are dropped.
+  const q = useDebounced(text.trim(), 120);
+  const found = useLatest(() => suggest(client, q, !single), [client, q]).data;
+  const options = (found ?? []).filter((r) => !chosen.has(recipientKey(r)));
   useEffect(() => {
-    const q = text.trim();
-    if (!q) { setOptions([]); setOpen(false); return; }
-    const mine = ++seq.current;
-    const timer = setTimeout(async () => {
-      const lower = q.toLowerCase();
-      const [users, groups] = await Promise.all([
-        // The server matches a prefix of the handle, first or last name: for "Bob K" ask for
-        // "Bob" and keep the full names that start with the whole text.
-        client.listUsers({ q: q.split(/\s+/)[0], limit: q.includes(' ') ? 50 : 8 }).then(
-          (p) => (q.includes(' ') ? p.users.filter((u) => u.full_name.toLowerCase().startsWith(lower)).slice(0, 8) : p.users),
-          () => [] as User[]),
-        single ? Promise.resolve([] as Group[]) : allGroups(client),
-      ]);
-      if (mine !== seq.current) return;
-      const found: Recipient[] = [
-        ...groups.filter((g) => g.is_active && g.name.toLowerCase().includes(lower)).slice(0, 5)
-          .map((group): Recipient => ({ kind: 'group', group })),
-        ...users.filter((u) => u.is_active).map((user): Recipient => ({ kind: 'user', user })),
-      ].filter((r) => !chosen.has(recipientKey(r)));
-      setOptions(found);
-      setActive(found.length ? 0 : -1);
-      setOpen(true);
-    }, 120);
-    return () => clearTimeout(timer);
-  }, [text, client]);
+    if (!q) return;
+    setActive(options.length ? 0 : -1);
+    setOpen(true);
+  }, [found]);
 
   const pick = (r: Recipient) => {
     onChange(single ? [r] : [...value, r]);
     setText('');
-    setOptions([]);
     setOpen(false);
     setActive(-1);
   };
@@ -102,7 +101,8 @@ export function RecipientPicker({ client, value, onChange, id, label: fieldLabel
         aria-autocomplete="list" aria-expanded={expanded} aria-controls={listId}
         aria-activedescendant={expanded && active >= 0 ? `${id}-opt-${active}` : undefined}
         aria-describedby={describedBy}
-        value={text} onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKeyDown}
+        value={text} onKeyDown={onKeyDown}
+        onInput={(e) => { setText(e.currentTarget.value); if (!e.currentTarget.value.trim()) setOpen(false); }}
         onBlur={() => setTimeout(() => setOpen(false), 150)} />
       <ul id={listId} role="listbox" class="suggestions" aria-label={`Suggestions for ${fieldLabel}`} hidden={!expanded}>
         {expanded && options.length === 0 && <li role="option" aria-disabled="true" aria-selected="false" class="muted">No match</li>}

@@ -1,8 +1,8 @@
 // The reminder settings of a new message and the dates they plan: the server computes the dates
 // (POST /v1/reminders/plan, the same rules the scheduler uses), so what is shown is what will
 // happen: each reminder, then the final one on the expiry day.
-import { useEffect, useState } from 'preact/hooks';
-import type { MissiveClient, ReminderPlan, ReminderSettings } from '../../../sdk/js/src/index.ts';
+import type { MissiveClient, PlanRemindersRequest, ReminderSettings } from '../../../sdk/js/src/index.ts';
+import { useDebounced, useLatest } from '../hooks.ts';
 import { errorText, utcWhen } from '../util.ts';
 
 export type ReminderChoice = { frequency: 'none' | 'daily' | 'weekly' | 'every_days'; everyDays: number; deactivate: boolean };
@@ -16,24 +16,19 @@ export function reminderSettings(c: ReminderChoice): ReminderSettings | null {
 export function ReminderFields({ client, value, onChange, expiry }: {
   client: MissiveClient; value: ReminderChoice; onChange: (v: ReminderChoice) => void; expiry: string;
 }) {
-  const [plan, setPlan] = useState<ReminderPlan | null>(null);
-  const [error, setError] = useState('');
   const settings = reminderSettings(value);
-  const settingsKey = JSON.stringify(settings);
-
-  useEffect(() => {
-    setPlan(null);
-    setError('');
-    if (!settings) return;
-    if (!expiry) { setError('Reminders need an expiry date: the day of the final reminder.'); return; }
-    let alive = true;
-    const timer = setTimeout(() => {
-      client.planReminders({ expiry_date: expiry, reminders: settings }).then(
-        (p) => { if (alive) setPlan(p); },
-        (err) => { if (alive) setError(errorText(err)); });
-    }, 200);
-    return () => { alive = false; clearTimeout(timer); };
-  }, [client, settingsKey, expiry]);
+  // The plan is asked for once the fields stop changing (as a string, so the debounce compares
+  // values), and shown only while it is the plan of what the fields say now.
+  const wanted = JSON.stringify(settings && expiry ? { expiry_date: expiry, reminders: settings } : null);
+  const asked = useDebounced(wanted, 200);
+  const answer = useLatest(() => {
+    const request = JSON.parse(asked) as PlanRemindersRequest | null;
+    return request ? client.planReminders(request) : Promise.resolve(null);
+  }, [client, asked]);
+  const current = asked === wanted && !answer.loading;
+  const plan = current && !answer.error ? answer.data : null;
+  const error = settings && !expiry ? 'Reminders need an expiry date: the day of the final reminder.'
+    : current && answer.error ? errorText(answer.error) : '';
 
   return (
     <fieldset>
@@ -61,12 +56,12 @@ export function ReminderFields({ client, value, onChange, expiry }: {
             Deactivate recipients who never read it by the end of the expiry day
           </label>
           <p class="hint">A final reminder goes out on the expiry day.</p>
-          <div aria-live="polite" data-testid="reminder-plan">
+          <div aria-live="polite">
             {error && <p class="error">{error}</p>}
             {plan && (
               <>
                 <p>Planned reminders ({plan.dates.length}), expiry day {plan.expiry_day}:</p>
-                <ol class="plan">
+                <ol class="plan" aria-label="Planned reminders">
                   {plan.dates.map((d) => (
                     <li key={d.at} class={d.final ? 'final' : ''} data-final={d.final ? 'true' : undefined}>
                       <time dateTime={d.at}>{utcWhen(d.at)}</time>{d.final ? ' — final reminder' : ''}

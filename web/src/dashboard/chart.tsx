@@ -5,10 +5,13 @@
 // Screen readers get the figure caption (a summary sentence) and an optional data table.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import type { ReadHistory } from './props.ts';
+import 'uplot/dist/uPlot.min.css';  // the chart's own layout rules, gathered into app.css
+import type { ReadHistory } from '../../../sdk/js/src/index.ts';
+import { when } from '../util.ts';
 import { DAY_MS, readSeries, readsAfterText, roundEffects, roundLabel, summarySentence, type RoundEffect } from './history.ts';
-import { formatDate, formatPercent } from './format.ts';
+import { formatPercent } from './format.ts';
+
+const formatDate = (iso: string) => when(iso, { full: true });
 
 const HEIGHT = 260;
 
@@ -56,7 +59,11 @@ function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
     if (!el) return;
     const series = readSeries(history, now);
     const effects = roundEffects(history, now);
-    const accent = getComputedStyle(el).getPropertyValue('--accent').trim() || '#2456c9';
+    // A canvas cannot use CSS variables: read the page's colours (styles.css, dashboard.css).
+    const style = getComputedStyle(el);
+    const color = (name: string) => style.getPropertyValue(name).trim();
+    const accent = color('--accent');
+    const axis = { stroke: color('--muted'), grid: { stroke: color('--line') } };
     const chart = new uPlot({
       width: Math.max(el.clientWidth, 240),
       height: HEIGHT,
@@ -64,12 +71,12 @@ function ChartCanvas({ history, now }: { history: ReadHistory; now: number }) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: [0, 100] } },
       axes: [
-        { stroke: '#5a6275', grid: { stroke: '#eceff4' }, incrs: TICK_STEPS, space: 70, values: tickLabels },
-        { stroke: '#5a6275', grid: { stroke: '#eceff4' }, values: (_u, values) => values.map((v) => `${v}%`), size: 48 },
+        { ...axis, incrs: TICK_STEPS, space: 70, values: tickLabels },
+        { ...axis, values: (_u, values) => values.map((v) => `${v}%`), size: 48 },
       ],
       series: [
         {},
-        { label: 'Read %', stroke: accent, width: 2, points: { show: false }, fill: 'rgba(36, 86, 201, 0.08)', paths: uPlot.paths.stepped!({ align: 1 }) },
+        { label: 'Read %', stroke: accent, width: 2, points: { show: false }, fill: color('--chart-fill'), paths: uPlot.paths.stepped!({ align: 1 }) },
       ],
       hooks: { draw: [(u) => placeMarkers(u, effects)] },
     }, [series.xs, series.ys], el);

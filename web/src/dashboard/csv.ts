@@ -1,6 +1,7 @@
 // CSV export of the read report (RFC 4180: fields with a comma, quote or line break are quoted,
 // quotes doubled, CRLF between records), downloaded as a Blob so nothing leaves the browser.
-import type { RecipientReadRow } from './props.ts';
+import type { RecipientReadRow } from '../../../sdk/js/src/index.ts';
+import { groupLabel } from '../util.ts';
 
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
@@ -18,7 +19,7 @@ export const RECIPIENT_COLUMNS = ['handle', 'full_name', 'group', 'read', 'read_
 
 export function recipientsCsv(rows: RecipientReadRow[]): string {
   return toCsv(RECIPIENT_COLUMNS, rows.map((r) => [
-    r.handle, r.full_name, r.group_name ?? '', r.is_read ? 'yes' : 'no', r.read_at ?? '', r.delivered_at ?? '',
+    r.handle, r.full_name, groupLabel(r), r.is_read ? 'yes' : 'no', r.read_at ?? '', r.delivered_at ?? '',
     r.reminders ?? '', r.deactivated === undefined ? '' : r.deactivated ? 'yes' : 'no',
   ]));
 }

@@ -1,6 +1,6 @@
 // Read history → what the chart and its text alternative show. Pure functions (no DOM), so the
 // numbers in the summary sentence are the ones drawn.
-import type { ReadHistory } from './props.ts';
+import type { ReadHistory } from '../../../sdk/js/src/index.ts';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,9 +1,9 @@
 // Who has and has not read: the recipients table (one row per recipient record, so a user
 // reached through two groups appears under each) with a filter and CSV export.
 import { useState } from 'preact/hooks';
-import type { RecipientReadRow } from './props.ts';
+import type { RecipientReadRow } from '../../../sdk/js/src/index.ts';
+import { groupLabel, when } from '../util.ts';
 import { downloadCsv, recipientsCsv } from './csv.ts';
-import { formatDate } from './format.ts';
 
 type Filter = 'unread' | 'read' | 'all';
 
@@ -47,12 +47,12 @@ export function RecipientsTable({ messageId, recipients, withReminders }:
             {shown.map((r) => (
               <tr key={`${r.user_id}-${r.group_id ?? 'direct'}`} data-handle={r.handle} class={r.is_read ? 'dash-read' : 'dash-unread'}>
                 <th scope="row">{r.full_name} <span class="muted">@{r.handle}</span>
-                  {r.deactivated && <span class="dash-deactivated"> (deactivated {formatDate(r.deactivated_at)})</span>}
+                  {r.deactivated && <span class="dash-deactivated"> (deactivated {when(r.deactivated_at, { full: true })})</span>}
                 </th>
-                <td>{r.group_name ?? 'direct'}</td>
-                <td>{r.delivered_at ? formatDate(r.delivered_at) : 'not yet'}</td>
-                <td>{r.is_read ? formatDate(r.read_at) : 'not read'}</td>
-                {withReminders && <td>{r.reminders ?? 0}{r.last_reminded_at ? `, last ${formatDate(r.last_reminded_at)}` : ''}</td>}
+                <td>{groupLabel(r)}</td>
+                <td>{r.delivered_at ? when(r.delivered_at, { full: true }) : 'not yet'}</td>
+                <td>{r.is_read ? when(r.read_at, { full: true }) : 'not read'}</td>
+                {withReminders && <td>{r.reminders ?? 0}{r.last_reminded_at ? `, last ${when(r.last_reminded_at, { full: true })}` : ''}</td>}
               </tr>
             ))}
             {shown.length === 0 && <tr><td colSpan={withReminders ? 5 : 4}>Nobody.</td></tr>}

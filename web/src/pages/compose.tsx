@@ -8,7 +8,8 @@ import type { Recipient } from '../components/recipients.tsx';
 import { ReminderFields, reminderSettings } from '../components/reminders.tsx';
 import type { ReminderChoice } from '../components/reminders.tsx';
 import { navigate } from '../router.ts';
-import { errorText, newClientMsgId, rememberUser, useTitle } from '../util.ts';
+import { useTitle } from '../hooks.ts';
+import { errorText, newClientMsgId, normaliseHandle, rememberUser } from '../util.ts';
 import { rememberMessage } from '../messages.ts';
 
 function tomorrow(): string {
@@ -29,7 +30,7 @@ export function Compose({ client, to }: PageProps & { to?: string }) {
   // '#/compose?to=ada' starts with that user chosen.
   useEffect(() => {
     if (!to) return;
-    client.getUserByHandle(to).then((user) => { rememberUser(user); setRecipients([{ kind: 'user', user }]); }, () => {});
+    client.getUserByHandle(normaliseHandle(to)).then((user) => { rememberUser(user); setRecipients([{ kind: 'user', user }]); }, () => {});
   }, [client, to]);
 
   const submit = async (e: Event) => {

@@ -3,11 +3,13 @@
 // entry for this conversation pulls the slots above the newest shown). What is shown while the
 // tab is visible is marked read, which the other tabs and devices learn through `read` entries.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { slotMessage } from '../../../sdk/js/src/index.ts';
 import type { MessageSlot } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
 import { useConversations } from '../conversations.ts';
 import { MessageCard, Placeholder } from '../components/message.tsx';
-import { errorText, useTitle } from '../util.ts';
+import { useTitle } from '../hooks.ts';
+import { errorText } from '../util.ts';
 
 const PAGE = 30;
 
@@ -28,7 +30,7 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
   const maxSeq = slots.length ? slots[slots.length - 1].seq : 0;
   const maxRef = useRef(0);
   maxRef.current = maxSeq;
-  const first = slots.find((s) => s.message)?.message;
+  const first = slots.map(slotMessage).find((m) => m !== null);
   useTitle(first ? first.subject : 'Conversation');
 
   useEffect(() => {
@@ -41,15 +43,11 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
     }, (err) => { setError(errorText(err)); setLoading(false); });
   }, [client, id]);
 
-  // Pulls everything above the newest slot shown (pages of `after`), for live entries.
+  // Pulls every slot above the newest shown, for live entries, replies and resets.
   const pullNewer = async () => {
-    let after = maxRef.current;
-    for (;;) {
-      const page = await client.conversationMessages(id, { after, limit: 200 });
-      if (page.slots.length) setSlots((s) => merge(s, page.slots));
-      if (page.next === null || page.slots.length === 0) break;
-      after = page.next;
-    }
+    const fresh: MessageSlot[] = [];
+    for await (const slot of client.conversationSlots(id, { after: maxRef.current })) fresh.push(slot);
+    if (fresh.length) setSlots((s) => merge(s, fresh));
   };
 
   useEffect(() => {
@@ -57,7 +55,10 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
       if (entry.conversation !== id) return;
       if (entry.kind === 'message') {
         if (entry.conv_seq > maxRef.current) pullNewer().catch((err) => setError(errorText(err)));
-        else setSlots((s) => merge(s, [entry.message ? { seq: entry.conv_seq, message: entry.message } : { seq: entry.conv_seq, placeholder: true }]));
+        else {
+          const message = slotMessage(entry);
+          setSlots((s) => merge(s, [message ? { seq: entry.conv_seq, message } : { seq: entry.conv_seq, placeholder: true }]));
+        }
       } else if (entry.kind === 'expiry') {
         // A withdrawal or expiry turns the slot into a placeholder; a new future date keeps it.
         const ended = entry.expiry_date !== null && Date.parse(entry.expiry_date) <= Date.now();
@@ -100,15 +101,18 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
       {loading && <p class="muted" role="status">Loading…</p>}
       {older ? <button type="button" class="load-older" onClick={loadOlder}>Load older messages</button> : null}
       <ol class="tree conversation" aria-label="Messages">
-        {slots.map((s) => (
-          <li key={s.seq}>
-            {s.message
-              ? <MessageCard message={s.message} me={me} client={client}
-                  unread={s.message.creator_id !== me.id && !s.message.is_read && s.seq > readSeq}
-                  onReplied={() => pullNewer().catch(() => {})} />
-              : <Placeholder seq={s.seq} />}
-          </li>
-        ))}
+        {slots.map((s) => {
+          const m = slotMessage(s);
+          return (
+            <li key={s.seq}>
+              {m
+                ? <MessageCard message={m} me={me} client={client}
+                    unread={m.creator_id !== me.id && !m.is_read && s.seq > readSeq}
+                    onReplied={() => pullNewer().catch(() => {})} />
+                : <Placeholder seq={s.seq} />}
+            </li>
+          );
+        })}
       </ol>
       {!loading && slots.length === 0 && !error && <p class="empty card">Nothing here.</p>}
     </section>

@@ -5,7 +5,8 @@ import type { Conversation, MissiveClient } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
 import { useConversations } from '../conversations.ts';
 import { useMessage } from '../messages.ts';
-import { allGroups, useTitle, useUserName, when } from '../util.ts';
+import { useTitle } from '../hooks.ts';
+import { allGroups, useUserName, when } from '../util.ts';
 
 const PAGE = 50;
 
@@ -21,7 +22,7 @@ function ConversationRow({ conv, client, meId, groupName }: { conv: Conversation
         <span class="row-title">{title}</span>
         <span class="row-meta">
           <time dateTime={conv.last_activity}>{when(conv.last_activity)}</time>
-          {conv.unread > 0 && <span class="badge" data-testid="unread">{conv.unread}<span class="sr-only"> unread</span></span>}
+          {conv.unread > 0 && <span class="badge">{conv.unread}<span class="sr-only"> unread</span></span>}
         </span>
         <span class="row-sub">{who}{who ? ' · ' : ''}{where}</span>
       </a>
@@ -44,7 +45,7 @@ export function Inbox({ client, me, live }: PageProps) {
     <section class="page" aria-labelledby="inbox-title">
       <div class="page-head">
         <h1 id="inbox-title">Inbox</h1>
-        <p class="muted" data-testid="inbox-summary">
+        <p class="muted">
           {conversations ? `${sorted.length} conversation${sorted.length === 1 ? '' : 's'}, ${unread} unread` : ''}
         </p>
       </div>

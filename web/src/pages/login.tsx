@@ -1,14 +1,16 @@
 // The login form. The session is an HttpOnly cookie (login with cookie: true), so no token is
 // ever visible to scripts on the page.
 import { useState } from 'preact/hooks';
-import { ApiError } from '../../../sdk/js/src/index.ts';
 import type { MissiveClient, User } from '../../../sdk/js/src/index.ts';
+import { useTitle } from '../hooks.ts';
+import { errorText } from '../util.ts';
 
 export function Login({ client, onLogin }: { client: MissiveClient; onLogin: (me: User) => Promise<void> }) {
   const [handle, setHandle] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  useTitle('Log in');
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -18,9 +20,7 @@ export function Login({ client, onLogin }: { client: MissiveClient; onLogin: (me
       const session = await client.login(handle.trim(), password, { cookie: true });
       await onLogin(session.user);
     } catch (err) {
-      setError(err instanceof ApiError
-        ? (err.status === 401 ? 'Wrong handle or password.' : err.message)
-        : 'The server could not be reached.');
+      setError(errorText(err, { 401: 'Wrong handle or password.' }));
       setBusy(false);
     }
   };

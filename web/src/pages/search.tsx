@@ -7,7 +7,8 @@ import type { Group, SearchResult } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
 import { highlight } from '../highlight.tsx';
 import { hrefWith, navigate } from '../router.ts';
-import { allGroups, errorText, useTitle, useUserName, when } from '../util.ts';
+import { useTitle } from '../hooks.ts';
+import { allGroups, errorText, normaliseHandle, useUserName, when } from '../util.ts';
 
 const FIELDS = ['q', 'sender', 'group', 'from', 'to', 'unread', 'thread', 'has_reminder', 'sort'] as const;
 type Form = Record<(typeof FIELDS)[number], string>;
@@ -29,7 +30,7 @@ function Hit({ hit, client, meId }: { hit: SearchResult; client: PageProps['clie
         <span class="row-sub">{m.creator_id === meId ? `You → ${m.sent_to}` : sender}
           {hit.thread.parent_id && hit.thread.root_subject ? ` · in “${hit.thread.root_subject}”` : ''}</span>
       </a>
-      <p class="snippet" data-testid="snippet">{highlight(hit.snippet)}</p>
+      <p class="snippet">{highlight(hit.snippet)}</p>
     </li>
   );
 }
@@ -51,7 +52,8 @@ export function Search({ client, me, params }: PageProps & { params: URLSearchPa
   const query = async (cursor?: string) => {
     const f = initial;
     let sender: number | undefined;
-    if (f.sender) sender = (await client.getUserByHandle(f.sender.replace(/^@/, '').trim())).id;
+    const handle = normaliseHandle(f.sender);
+    if (handle) sender = (await client.getUserByHandle(handle)).id;
     return client.search({
       q: f.q,
       ...(sender ? { sender } : {}),
@@ -67,29 +69,30 @@ export function Search({ client, me, params }: PageProps & { params: URLSearchPa
     });
   };
 
-  useEffect(() => {
-    if (!initial.q.trim()) return;
+  // Runs the search of the address: from the start, or its next page (`cursor`) added below.
+  const run = async (cursor?: string) => {
     setBusy(true);
-    query().then((p) => { setResults(p.results); setNext(p.next); }, (err) => setError(errorText(err)))
-      .finally(() => setBusy(false));
-  }, []);
-
-  const more = async () => {
-    if (!next) return;
-    setBusy(true);
+    setError('');
+    if (!cursor) setResults(null);
     try {
-      const p = await query(next);
-      setResults((r) => [...(r ?? []), ...p.results]);
+      const p = await query(cursor);
+      setResults((r) => (cursor ? [...(r ?? []), ...p.results] : p.results));
       setNext(p.next);
-    } catch (err) { setError(errorText(err)); }
-    setBusy(false);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
   };
+
+  useEffect(() => { if (initial.q.trim()) run(); }, []);
 
   const submit = (e: Event) => {
     e.preventDefault();
     const target = hrefWith('/search', form);
-    // The same search again (same address) still reruns it.
-    if (location.hash === target) { setResults(null); query().then((p) => { setResults(p.results); setNext(p.next); }, (err) => setError(errorText(err))); }
+    // The same search again (same address) still reruns it; another one changes the address,
+    // which brings a new Search page.
+    if (location.hash === target) run();
     else navigate(target);
   };
 
@@ -153,7 +156,7 @@ export function Search({ client, me, params }: PageProps & { params: URLSearchPa
               {results.map((r) => <Hit key={r.message.id} hit={r} client={client} meId={me.id} />)}
             </ol>
           )}
-          {next && <div class="actions"><button type="button" onClick={more} disabled={busy}>More results</button></div>}
+          {next && <div class="actions"><button type="button" onClick={() => run(next)} disabled={busy}>More results</button></div>}
         </>
       )}
     </section>

@@ -1,10 +1,14 @@
 // Sent messages: for each, how many recipients it was delivered to and how many read it, kept
-// live by the `status` entries of the timeline, and on demand who has and has not read it
-// (GET /v1/dashboard/{id}); the read-% chart is on the dashboard page (#/dashboard/ID).
-import { useEffect, useRef, useState } from 'preact/hooks';
+// live by the `status` and `expiry` entries of the timeline, and on demand who has and has not
+// read it (GET /v1/dashboard/{id}); the read-% chart is on the dashboard page (#/dashboard/ID).
+import { useEffect, useState } from 'preact/hooks';
 import type { DashboardRow, Message, MissiveClient, ReadReport } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
-import { errorText, useTitle, when } from '../util.ts';
+import type { Live } from '../live.ts';
+import { changesSent } from '../live.ts';
+import { useLatest, useLiveRefresh, useTitle } from '../hooks.ts';
+import { ReadBar } from '../components/read-bar.tsx';
+import { errorText, groupLabel, when } from '../util.ts';
 
 const PAGE = 30;
 
@@ -16,43 +20,58 @@ function rowOf(m: Message): DashboardRow {
   };
 }
 
-function WhoRead({ client, id, version }: { client: MissiveClient; id: number; version: number }) {
-  const [report, setReport] = useState<ReadReport | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => { client.readReport(id).then(setReport, (err) => setError(errorText(err))); }, [client, id, version]);
-  if (error) return <p class="error">{error}</p>;
-  if (!report) return <p class="muted">Loading…</p>;
-  // A recipient reached directly and through a group has one row per way: list each person once.
-  type Person = { row: ReadReport['recipients'][number]; via: string[] };
-  const people = new Map<number, Person>();
-  for (const r of report.recipients) {
-    const p = people.get(r.user_id) ?? { row: r, via: [] };
-    p.via.push(r.group_name ?? 'direct');
+type RecipientRow = ReadReport['recipients'][number];
+
+// A recipient reached directly and through a group has one row per way: each person once, with
+// the ways named ("via Alpha, Direct") when a group is among them.
+function people(rows: RecipientRow[]) {
+  const byUser = new Map<number, { row: RecipientRow; via: RecipientRow[] }>();
+  for (const r of rows) {
+    const p = byUser.get(r.user_id) ?? { row: r, via: [] };
+    p.via.push(r);
     if (r.is_read && !p.row.is_read) p.row = r;
-    people.set(r.user_id, p);
+    byUser.set(r.user_id, p);
   }
-  const all = [...people.values()];
+  return [...byUser.values()].map(({ row, via }) => ({
+    row,
+    name: `${row.full_name} (${row.handle})${via.some((r) => r.group_id !== null) ? ` via ${via.map(groupLabel).join(', ')}` : ''}`,
+  }));
+}
+
+function WhoRead({ client, id, version }: { client: MissiveClient; id: number; version: number }) {
+  const report = useLatest(() => client.readReport(id), [client, id, version]);
+  if (report.error) return <p class="error">{errorText(report.error)}</p>;
+  if (!report.data) return <p class="muted">Loading…</p>;
+  const all = people(report.data.recipients);
   const read = all.filter((p) => p.row.is_read);
   const unread = all.filter((p) => !p.row.is_read);
-  const name = (p: Person) => `${p.row.full_name} (${p.row.handle})${p.via.some((v) => v !== 'direct') ? ` via ${p.via.join(', ')}` : ''}`;
   return (
-    <div class="who" data-testid={`who-${id}`}>
+    <div class="who">
       <div>
-        <h3>Read ({read.length})</h3>
-        <ul data-testid="read-list">{read.map((p) => <li key={p.row.user_id}>{name(p)} <span class="muted">{when(p.row.read_at)}</span></li>)}</ul>
+        <h3 id={`who-read-${id}`}>Read ({read.length})</h3>
+        <ul aria-labelledby={`who-read-${id}`}>{read.map((p) => <li key={p.row.user_id}>{p.name} <span class="muted">{when(p.row.read_at)}</span></li>)}</ul>
       </div>
       <div>
-        <h3>Not read ({unread.length})</h3>
-        <ul data-testid="unread-list">{unread.map((p) => (
-          <li key={p.row.user_id}>{name(p)} <span class="muted">{p.row.delivered_at ? 'delivered' : 'not delivered yet'}{p.row.deactivated ? ', deactivated' : ''}</span></li>
+        <h3 id={`who-unread-${id}`}>Not read ({unread.length})</h3>
+        <ul aria-labelledby={`who-unread-${id}`}>{unread.map((p) => (
+          <li key={p.row.user_id}>{p.name} <span class="muted">{p.row.delivered_at ? 'delivered' : 'not delivered yet'}{p.row.deactivated ? ', deactivated' : ''}</span></li>
         ))}</ul>
       </div>
     </div>
   );
 }
 
-function SentRow({ row, client, version }: { row: DashboardRow; client: MissiveClient; version: number }) {
+// One sent message. It follows its own status and expiry entries: the counts are refetched
+// (throttled), and an open "who read" list with them.
+function SentRow({ row: listed, client, live }: { row: DashboardRow; client: MissiveClient; live: Live }) {
   const [open, setOpen] = useState(false);
+  const [fresh, setFresh] = useState<DashboardRow | null>(null);
+  const [version, setVersion] = useState(0);
+  useLiveRefresh(live, (entry) => changesSent(entry, listed.id), () => client.getMessage(listed.id).then((m) => {
+    setFresh(rowOf(m));
+    setVersion((v) => v + 1);
+  }));
+  const row = fresh ?? listed;
   const pct = Math.round(row.read_percent);
   return (
     <li data-sent={row.id}>
@@ -62,9 +81,9 @@ function SentRow({ row, client, version }: { row: DashboardRow; client: MissiveC
         <span class="row-sub">To {row.sent_to}{row.active ? '' : ' · no longer active'}{row.reminders ? ` · reminders ${row.reminders.status}` : ''}</span>
         <span />
         <span class="stats">
-          <span data-testid="delivered">Delivered {row.delivered_count} of {row.recipients}</span>
-          <span data-testid="read">Read {row.read_count} of {row.recipients}</span>
-          <span class="meter" role="img" aria-label={`${pct}% read`}><span style={{ width: `${pct}%` }} /></span>
+          <span>Delivered {row.delivered_count} of {row.recipients}</span>
+          <span>Read {row.read_count} of {row.recipients}</span>
+          <ReadBar percent={pct} label={`${pct}% read`} />
           <button type="button" class="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
             {open ? 'Hide who read' : 'Who read'}
           </button>
@@ -81,27 +100,13 @@ export function Sent({ client, me, live }: PageProps) {
   const [rows, setRows] = useState<DashboardRow[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState('');
-  const [versions, setVersions] = useState<Record<number, number>>({});
-  const pending = useRef(new Set<number>());
 
   useEffect(() => {
     client.dashboard({ limit: PAGE }).then((p) => { setRows(p.messages); setNext(p.next); }, (err) => setError(errorText(err)));
   }, [client]);
 
-  // Refetch one row's counts; a burst of status entries for one message costs one request.
-  const refreshRow = (id: number) => {
-    if (pending.current.has(id)) return;
-    pending.current.add(id);
-    setTimeout(() => {
-      client.getMessage(id).then((m) => {
-        setRows((rs) => rs && rs.map((r) => (r.id === id ? rowOf(m) : r)));
-        setVersions((v) => ({ ...v, [id]: (v[id] ?? 0) + 1 }));
-      }, () => {}).finally(() => pending.current.delete(id));
-    }, 100);
-  };
-
+  // A message sent from another tab or device joins the top of the list.
   useEffect(() => live.subscribe((entry) => {
-    if (entry.kind === 'status' || entry.kind === 'expiry') refreshRow(entry.message_id);
     if (entry.kind === 'message' && entry.message && entry.message.creator_id === me.id) {
       const row = rowOf(entry.message);
       setRows((rs) => (rs && !rs.some((r) => r.id === row.id) ? [row, ...rs] : rs));
@@ -125,7 +130,7 @@ export function Sent({ client, me, live }: PageProps) {
       {rows && rows.length === 0 && <p class="empty card">You have not sent anything yet.</p>}
       {rows && rows.length > 0 && (
         <ul class="list" aria-label="Sent messages">
-          {rows.map((r) => <SentRow key={r.id} row={r} client={client} version={versions[r.id] ?? 0} />)}
+          {rows.map((r) => <SentRow key={r.id} row={r} client={client} live={live} />)}
         </ul>
       )}
       {next !== null && <div class="actions"><button type="button" onClick={more}>Load older</button></div>}

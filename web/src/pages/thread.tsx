@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Thread as ThreadBody, ThreadNode } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
 import { MessageCard } from '../components/message.tsx';
-import { errorText, useTitle } from '../util.ts';
+import { useTitle } from '../hooks.ts';
+import { errorText } from '../util.ts';
 
 function collect(node: ThreadNode, out: ThreadNode[] = []): ThreadNode[] {
   out.push(node);
