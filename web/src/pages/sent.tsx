@@ -1,14 +1,13 @@
 // Sent messages: for each, how many recipients it was delivered to and how many read it, kept
 // live by the `status` and `expiry` entries of the timeline, and on demand who has and has not
 // read it (GET /v1/dashboard/{id}); the read-% chart is on the dashboard page (#/dashboard/ID).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DashboardRow, Message, MissiveClient, ReadReport } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
-import type { Live } from '../live.ts';
 import { changesSent } from '../live.ts';
-import { useLatest, useLiveRefresh, useTitle } from '../hooks.ts';
+import { useLatest, useTitle } from '../hooks.ts';
 import { ReadBar } from '../components/read-bar.tsx';
-import { errorText, groupLabel, when } from '../util.ts';
+import { coalesce, errorText, groupLabel, when } from '../util.ts';
 
 const PAGE = 30;
 
@@ -61,16 +60,19 @@ function WhoRead({ client, id, version }: { client: MissiveClient; id: number; v
   );
 }
 
-// One sent message. It follows its own status and expiry entries: the counts are refetched
-// (throttled), and an open "who read" list with them.
-function SentRow({ row: listed, client, live }: { row: DashboardRow; client: MissiveClient; live: Live }) {
+// One sent message. `changes` counts the status and expiry entries the page has seen for it:
+// each new one refetches the counts (at most once a second), and an open "who read" list
+// with them. The page counts them, not the row, because a row added from a live message entry
+// mounts after entries that came in the same push.
+function SentRow({ row: listed, client, changes }: { row: DashboardRow; client: MissiveClient; changes: number }) {
   const [open, setOpen] = useState(false);
   const [fresh, setFresh] = useState<DashboardRow | null>(null);
   const [version, setVersion] = useState(0);
-  useLiveRefresh(live, (entry) => changesSent(entry, listed.id), () => client.getMessage(listed.id).then((m) => {
+  const refresh = useMemo(() => coalesce(() => client.getMessage(listed.id).then((m) => {
     setFresh(rowOf(m));
     setVersion((v) => v + 1);
-  }));
+  }), 1000), [client, listed.id]);
+  useEffect(() => { if (changes > 0) refresh(); }, [changes, refresh]);
   const row = fresh ?? listed;
   const pct = Math.round(row.read_percent);
   return (
@@ -105,11 +107,16 @@ export function Sent({ client, me, live }: PageProps) {
     client.dashboard({ limit: PAGE }).then((p) => { setRows(p.messages); setNext(p.next); }, (err) => setError(errorText(err)));
   }, [client]);
 
-  // A message sent from another tab or device joins the top of the list.
+  // A message sent from another tab or device joins the top of the list; status and expiry
+  // entries are counted per message for its row (SentRow).
+  const [changes, setChanges] = useState<Record<number, number>>({});
   useEffect(() => live.subscribe((entry) => {
     if (entry.kind === 'message' && entry.message && entry.message.creator_id === me.id) {
       const row = rowOf(entry.message);
       setRows((rs) => (rs && !rs.some((r) => r.id === row.id) ? [row, ...rs] : rs));
+    } else if (changesSent(entry) && entry.message_id !== undefined) {
+      const id = entry.message_id;
+      setChanges((c) => ({ ...c, [id]: (c[id] ?? 0) + 1 }));
     }
   }), [live, me.id]);
 
@@ -130,7 +137,7 @@ export function Sent({ client, me, live }: PageProps) {
       {rows && rows.length === 0 && <p class="empty card">You have not sent anything yet.</p>}
       {rows && rows.length > 0 && (
         <ul class="list" aria-label="Sent messages">
-          {rows.map((r) => <SentRow key={r.id} row={r} client={client} live={live} />)}
+          {rows.map((r) => <SentRow key={r.id} row={r} client={client} changes={changes[r.id] ?? 0} />)}
         </ul>
       )}
       {next !== null && <div class="actions"><button type="button" onClick={more}>Load older</button></div>}
