@@ -105,7 +105,8 @@ TEST_F(WebApiTest, UsersByPrefixForAutocomplete) {
         R"({"handle":"a_b","first_name":"X","last_name":"Y","password":"password-1"})");
   const auto handles = [&](const std::string& q) {
     std::string out;
-    for (const auto& user : parse(admin("GET", "/v1/users?q=" + q))["users"].GetArray()) {
+    const auto found = parse(admin("GET", "/v1/users?q=" + q));  // outlives the loop
+    for (const auto& user : found["users"].GetArray()) {
       out += std::string(user["handle"].GetString()) + " ";
     }
     return out;
