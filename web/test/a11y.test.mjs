@@ -2,13 +2,11 @@
 // critical violation, the CSP is never violated, and at phone width nothing overflows sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, cspViolations } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, axeScan, cspViolations } from './helpers.mjs';
 
 let stack, browser, admin, pat, patApi, message;
 before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
+  ({ stack, browser, admin } = await openStack());
   pat = await createUser(admin, 'pat', { first_name: 'Pat', last_name: 'Hanrahan' });
   patApi = await api(stack.url, pat.handle, pat.password);
   const group = await admin.createGroup({ name: 'Readers' });
@@ -18,10 +16,7 @@ before(async () => {
   await admin.reply(reply.id, { body: 'You are welcome.' });
   await patApi.send({ to: { users: ['admin'] }, subject: 'Question', body: 'Where is the wiki?' });
 });
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+after(() => closeStack({ stack, browser }));
 
 // [name, route, heading, document title]
 const pages = () => [

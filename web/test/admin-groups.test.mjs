@@ -3,24 +3,19 @@
 // with members added through the handle autocomplete and removed; deactivation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, createUser, withScreenshot, axeScan, waitFor, waitForText } from './helpers.mjs';
 
 let stack, browser, admin, page;
 
 before(async () => {
-  stack = await startStack();
-  admin = await api(stack.server);
+  ({ stack, browser, admin } = await openStack());
   await createUser(admin, 'ada', { first_name: 'Ada', last_name: 'Lovelace', attributes: { role: 'dba', region: 'EU' } });
   await createUser(admin, 'bob', { first_name: 'Bob', last_name: 'Kahn', attributes: { role: 'dba', region: 'US' } });
   await createUser(admin, 'cyd', { first_name: 'Cyd', last_name: 'Charisse', attributes: { role: 'dev', region: 'EU' } });
-  browser = await launchBrowser();
   page = await newUserPage(browser, stack.url, 'admin', stack.server.adminPassword);
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+after(() => closeStack({ stack, browser }));
 
 test('a rule group: live preview while typing, the error position of a typo, saved, edited', async () => {
   await withScreenshot(page, 'admin-rule-group', async () => {

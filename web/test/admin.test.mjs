@@ -3,21 +3,16 @@
 // reminders due table; "Admins only" when the server refuses; phone width; axe and CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText, day } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, axeScan, waitFor, waitForText, day } from './helpers.mjs';
 
 let stack, browser, admin, page;
 
 before(async () => {
-  stack = await startStack();
-  admin = await api(stack.server);
-  browser = await launchBrowser();
+  ({ stack, browser, admin } = await openStack());
   page = await newUserPage(browser, stack.url, 'admin', stack.server.adminPassword);
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+after(() => closeStack({ stack, browser }));
 
 test('users: create (keyboard only, typed attributes), edit attributes, deactivate, activate', async () => {
   await withScreenshot(page, 'admin-users', async () => {

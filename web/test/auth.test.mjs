@@ -3,18 +3,11 @@
 // (The CSP header and the cookie's Origin rules are checked in serving.test.mjs.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, cspViolations, withScreenshot } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, createUser, cspViolations, withScreenshot } from './helpers.mjs';
 
 let stack, browser, admin;
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+before(async () => ({ stack, browser, admin } = await openStack()));
+after(() => closeStack({ stack, browser }));
 
 test('log in with a wrong password, then the right one, then log out', async () => {
   const { handle, password } = await createUser(admin, 'lovelace', { first_name: 'Ada', last_name: 'Lovelace' });

@@ -2,18 +2,11 @@
 // the whole compose-and-send works with the keyboard alone, focus always visible.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, waitFor, day } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, waitFor, day } from './helpers.mjs';
 
 let stack, browser, admin;
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+before(async () => ({ stack, browser, admin } = await openStack()));
+after(() => closeStack({ stack, browser }));
 
 test('compose with reminders shows the planned dates, then sends them', async () => {
   const sender = await createUser(admin, 'grace', { first_name: 'Grace', last_name: 'Hopper' });

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, axeScan, webRoot, waitFor, waitForText, day } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, axeScan, webRoot, waitFor, waitForText, day } from './helpers.mjs';
 
 let stack, browser, admin, page, survey, people;
 
@@ -30,8 +30,7 @@ function parseCsv(text) {
 }
 
 before(async () => {
-  stack = await startStack();
-  admin = await api(stack.server);
+  ({ stack, browser, admin } = await openStack());
   people = {};
   for (const [handle, first, last] of [['ann', 'Ann', 'Arbor'], ['ben', 'Ben', 'Bryce'], ['cat', 'Cat', 'Cole'], ['dan', 'Dan', 'O"Neil, Jr.']]) {
     people[handle] = await createUser(admin, handle, { first_name: first, last_name: last });
@@ -44,14 +43,10 @@ before(async () => {
   survey = await admin.send({ to: { groups: ['Alpha', 'Beta'] }, subject: 'Quarterly survey, part 1', body: 'Please fill it in.',
     expiry_date: day(3), reminders: { frequency: 'daily' } });
   for (const h of ['ann', 'cat']) await (await api(stack.url, h, people[h].password)).markRead(survey.id);
-  browser = await launchBrowser();
   page = await newUserPage(browser, stack.url, 'admin', stack.server.adminPassword);
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+after(() => closeStack({ stack, browser }));
 
 test('the list: one row per sent message with recipients, reads and read %, linking to its page', async () => {
   await withScreenshot(page, 'dashboard-list', async () => {

@@ -42,6 +42,20 @@ export async function launchBrowser() {
   });
 }
 
+// What most test files share: a server, a browser and the admin's API client, opened in
+// before() as `({ stack, browser, admin } = await openStack())` and closed in after().
+export async function openStack(options) {
+  const stack = await startStack(options);
+  const browser = await launchBrowser();
+  const admin = await api(stack.server);
+  return { stack, browser, admin };
+}
+
+export async function closeStack({ stack, browser }) {
+  await browser?.close();
+  await stack?.server.stop();
+}
+
 // Collects console messages and page errors about the Content-Security-Policy. Call before
 // navigating; the returned array fills as the page runs (assert it is empty at the end).
 export function cspViolations(page) {

@@ -8,18 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, waitFor } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, waitFor } from './helpers.mjs';
 
 let stack, browser, admin;
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+before(async () => ({ stack, browser, admin } = await openStack()));
+after(() => closeStack({ stack, browser }));
 
 // Read in one step in the page: the badge may vanish between two locator calls.
 const navUnread = (page) => page.evaluate(() =>

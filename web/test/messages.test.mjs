@@ -2,18 +2,11 @@
 // history backwards and shows placeholders for withdrawn messages; a hostile subject is text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot, waitFor } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, waitFor } from './helpers.mjs';
 
 let stack, browser, admin;
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+before(async () => ({ stack, browser, admin } = await openStack()));
+after(() => closeStack({ stack, browser }));
 
 test('a thread three levels deep is shown nested, and replying in it works', async () => {
   const kim = await createUser(admin, 'kim', { first_name: 'Kim', last_name: 'Polese' });

@@ -2,21 +2,14 @@
 // figure depends on the machine). The messages are spread over 50 conversations (49 groups and
 // one direct), sent through the API 32 at a time.
 import { test, before, after } from 'node:test';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, createUser, withScreenshot } from './helpers.mjs';
 
 const MESSAGES = Number(process.env.MISSIVE_WEB_PERF_MESSAGES || 10000);
 const GROUPS = 49;
 
 let stack, browser, admin;
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+before(async () => ({ stack, browser, admin } = await openStack()));
+after(() => closeStack({ stack, browser }));
 
 async function pool(count, width, fn) {
   let next = 0;

@@ -1,13 +1,11 @@
 // Search: a filtered query, a CJK query, highlighted matches as <mark> elements, paging.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launchBrowser, newUserPage, api, createUser, withScreenshot } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot } from './helpers.mjs';
 
 let stack, browser, admin, nia, niaPage, other;
 before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  admin = await api(stack.server);
+  ({ stack, browser, admin } = await openStack());
   nia = await createUser(admin, 'nia', { first_name: 'Nia', last_name: 'Okafor' });
   other = await createUser(admin, 'otto', { first_name: 'Otto', last_name: 'Lang' });
   const ottoApi = await api(stack.url, other.handle, other.password);
@@ -17,10 +15,7 @@ before(async () => {
   for (let i = 0; i < 25; i++) await admin.send({ to: { users: [nia.user.id] }, subject: `Rollout ${i}`, body: `Rollout step ${i} of the canary.` });
   niaPage = await newUserPage(browser, stack.url, nia.handle, nia.password);
 });
-after(async () => {
-  await browser?.close();
-  await stack?.server.stop();
-});
+after(() => closeStack({ stack, browser }));
 
 test('a query with a sender filter, typed into the form', async () => {
   const page = niaPage;
