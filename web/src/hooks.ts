@@ -85,3 +85,24 @@ export function useLiveRefresh(live: Live, wanted: (entry: SyncEntry) => boolean
     return () => { alive = false; off(); };
   }, [live, gapMs]);
 }
+
+// A form's submit handler: stops the page load, runs `action` (one at a time) and keeps what
+// it threw for the form to show (<ErrorNote error={error} />); `busy` disables the button.
+export function useSubmit(action: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group, MissiveClient } from '../../../sdk/js/src/index.ts';
 import { ErrorNote } from './common.tsx';
+import { useSubmit } from '../hooks.ts';
 import { MembersEditor } from './members.tsx';
 import { RuleEditor } from './rule.tsx';
 
@@ -9,24 +10,12 @@ export function CreateGroupForm({ client, onCreated }: { client: MissiveClient; 
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'members' | 'rule'>('members');
   const [rule, setRule] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    if (kind === 'rule' && rule.trim() === '') { setError(new Error('A rule group needs a rule.')); return; }
-    setBusy(true);
-    setError(null);
-    try {
-      const group = await client.createGroup(kind === 'rule' ? { name: name.trim(), rule } : { name: name.trim() });
-      setName(''); setRule('');
-      onCreated(group);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    if (kind === 'rule' && rule.trim() === '') throw new Error('A rule group needs a rule.');
+    const group = await client.createGroup(kind === 'rule' ? { name: name.trim(), rule } : { name: name.trim() });
+    setName(''); setRule('');
+    onCreated(group);
+  });
 
   return (
     <form class="admin-form card" onSubmit={submit} aria-labelledby="create-group-title">
@@ -59,32 +48,21 @@ export function GroupEditor({ client, group, onSaved, onClose }:
     { client: MissiveClient; group: Group; onSaved: (group: Group) => void; onClose: () => void }) {
   const [name, setName] = useState(group.name);
   const [rule, setRule] = useState(group.rule ?? '');
-  const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
   const prefix = `group-${group.id}`;
   // The editor opens below the table: take the focus there, for keyboard and screen reader users.
   const nameField = useRef<HTMLInputElement>(null);
   useEffect(() => { nameField.current?.focus(); }, []);
 
-  const save = async (event: Event) => {
-    event.preventDefault();
-    if (group.rule !== null && rule.trim() === '') { setError(new Error('A rule group needs a rule.')); return; }
-    setBusy(true);
-    setError(null);
-    try {
-      const change: { name?: string; rule?: string } = {};
-      if (name.trim() !== group.name) change.name = name.trim();
-      if (group.rule !== null && rule !== group.rule) change.rule = rule;
-      const saved = Object.keys(change).length === 0 ? group : await client.updateGroup(group.id, change);
-      setStatus(`Saved ${saved.name}.`);
-      onSaved(saved);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit: save } = useSubmit(async () => {
+    if (group.rule !== null && rule.trim() === '') throw new Error('A rule group needs a rule.');
+    const change: { name?: string; rule?: string } = {};
+    if (name.trim() !== group.name) change.name = name.trim();
+    if (group.rule !== null && rule !== group.rule) change.rule = rule;
+    const saved = Object.keys(change).length === 0 ? group : await client.updateGroup(group.id, change);
+    setStatus(`Saved ${saved.name}.`);
+    onSaved(saved);
+  });
 
   return (
     <section class="admin-form admin-edit card" aria-labelledby={`${prefix}-title`}>

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MissiveClient, User } from '../../../sdk/js/src/index.ts';
 import { AttributeRows, attributePatch, attributesFromRows, rowsFromAttributes, type AttrRow } from './attributes.tsx';
 import { ErrorNote } from './common.tsx';
+import { useSubmit } from '../hooks.ts';
 
 export function CreateUserForm({ client, onCreated }: { client: MissiveClient; onCreated: (user: User) => void }) {
   const [handle, setHandle] = useState('');
@@ -11,28 +12,16 @@ export function CreateUserForm({ client, onCreated }: { client: MissiveClient; o
   const [password, setPassword] = useState('');
   const [isAdmin, setIsAdmin] = useState(false);
   const [rows, setRows] = useState<AttrRow[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     const parsed = attributesFromRows(rows);
-    if ('error' in parsed) { setError(new Error(parsed.error)); return; }
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await client.createUser({
-        handle: handle.trim(), first_name: first.trim(), last_name: last.trim(), password,
-        attributes: parsed.attributes, is_admin: isAdmin,
-      });
-      setHandle(''); setFirst(''); setLast(''); setPassword(''); setIsAdmin(false); setRows([]);
-      onCreated(user);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if ('error' in parsed) throw new Error(parsed.error);
+    const user = await client.createUser({
+      handle: handle.trim(), first_name: first.trim(), last_name: last.trim(), password,
+      attributes: parsed.attributes, is_admin: isAdmin,
+    });
+    setHandle(''); setFirst(''); setLast(''); setPassword(''); setIsAdmin(false); setRows([]);
+    onCreated(user);
+  });
 
   return (
     <form class="admin-form card" onSubmit={submit} aria-labelledby="create-user-title">
@@ -66,27 +55,15 @@ export function EditUserForm({ client, user, onSaved, onCancel }:
   const [first, setFirst] = useState(user.first_name);
   const [last, setLast] = useState(user.last_name);
   const [rows, setRows] = useState<AttrRow[]>(() => rowsFromAttributes(user.attributes));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     const parsed = attributesFromRows(rows);
-    if ('error' in parsed) { setError(new Error(parsed.error)); return; }
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = await client.updateUser(user.id, {
-        first_name: first.trim(), last_name: last.trim(),
-        attributes: attributePatch(user.attributes ?? {}, parsed.attributes),
-      });
-      onSaved(saved);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if ('error' in parsed) throw new Error(parsed.error);
+    const saved = await client.updateUser(user.id, {
+      first_name: first.trim(), last_name: last.trim(),
+      attributes: attributePatch(user.attributes ?? {}, parsed.attributes),
+    });
+    onSaved(saved);
+  });
 
   const prefix = `edit-user-${user.id}`;
   // The form opens below the table: take the focus there, for keyboard and screen reader users.
