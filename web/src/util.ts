@@ -4,21 +4,28 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../../sdk/js/src/index.ts';
 import type { Group, MissiveClient, User } from '../../sdk/js/src/index.ts';
 
-const users = new Map<number, Promise<User | null>>();
+// A per-tab cache of what `fetch` finds by id, each looked up once; one that cannot be fetched
+// (a withdrawn message, a user the caller may not see) is remembered as null.
+export function cacheById<T extends { id: number }>(fetch: (client: MissiveClient, id: number) => Promise<T>) {
+  const cache = new Map<number, Promise<T | null>>();
+  return {
+    get(client: MissiveClient, id: number): Promise<T | null> {
+      let p = cache.get(id);
+      if (!p) {
+        p = fetch(client, id).catch(() => null);
+        cache.set(id, p);
+      }
+      return p;
+    },
+    remember(value: T): void {
+      cache.set(value.id, Promise.resolve(value));
+    },
+  };
+}
+
+const users = cacheById<User>((client, id) => client.getUser(id));
+export const rememberUser = users.remember;
 let groups: Promise<Group[]> | null = null;
-
-export function userById(client: MissiveClient, id: number): Promise<User | null> {
-  let p = users.get(id);
-  if (!p) {
-    p = client.getUser(id).catch(() => null);
-    users.set(id, p);
-  }
-  return p;
-}
-
-export function rememberUser(user: User): void {
-  users.set(user.id, Promise.resolve(user));
-}
 
 // The groups the caller can see; refreshed on demand (compose, search filters).
 export function allGroups(client: MissiveClient, fresh = false): Promise<Group[]> {
@@ -35,7 +42,7 @@ export function useUserName(client: MissiveClient, id: number | null | undefined
   useEffect(() => {
     if (!id) return;
     let alive = true;
-    userById(client, id).then((u) => { if (alive) setName(u ? u.full_name || u.handle : `user ${id}`); });
+    users.get(client, id).then((u) => { if (alive) setName(u ? u.full_name || u.handle : `user ${id}`); });
     return () => { alive = false; };
   }, [client, id]);
   return name || (id ? '…' : '');
