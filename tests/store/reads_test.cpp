@@ -9,11 +9,7 @@ namespace {
 TEST_P(StoreConformance, MarkMessageReadIsIdempotentAndCountsOnce) {
   User ada = user("ada");
   std::vector<UserId> m = users("m", 3);
-  Group g = group("Ops", ada.id, m);
-  NewMessage nm = to_group(ada.id, g.id, m);
-  nm.conversation.kind = ConversationKind::multi;
-  nm.recipients.push_back(RecipientRef{m[0], GroupId()});  // m0 also directly
-  Message msg = send(nm);
+  Message msg = send_to_ops_and_first_member(ada.id, m);  // m0 has two records
 
   ReadOutcome first = must(store().mark_message_read(msg.id, m[0], now_ + 5));
   EXPECT_EQ(first.messages_marked, 1);
@@ -49,11 +45,7 @@ TEST_P(StoreConformance, MarkMessageReadIsIdempotentAndCountsOnce) {
 TEST_P(StoreConformance, AMessageReadCountsAsDelivered) {
   User ada = user("ada");
   std::vector<UserId> m = users("m", 3);
-  Group g = group("Ops", ada.id, m);
-  NewMessage nm = to_group(ada.id, g.id, m);
-  nm.conversation.kind = ConversationKind::multi;
-  nm.recipients.push_back(RecipientRef{m[0], GroupId()});  // m0 has two records
-  Message msg = send(nm);
+  Message msg = send_to_ops_and_first_member(ada.id, m);  // m0 has two records
   must(store().mark_message_read(msg.id, m[0], now_ + 5));
   must(store().mark_message_read(msg.id, m[0], now_ + 6));
   EXPECT_EQ(must(store().get_message(msg.id)).delivered_count, 1);
@@ -70,11 +62,7 @@ TEST_P(StoreConformance, AMessageReadCountsAsDelivered) {
 TEST_P(StoreConformance, ReadHistoryCountsEachReaderOnceByBucket) {
   User ada = user("ada");
   std::vector<UserId> m = users("m", 4);
-  Group g = group("Ops", ada.id, m);
-  NewMessage nm = to_group(ada.id, g.id, m);
-  nm.conversation.kind = ConversationKind::multi;
-  nm.recipients.push_back(RecipientRef{m[0], GroupId()});  // m0 has two records
-  Message msg = send(nm);
+  Message msg = send_to_ops_and_first_member(ada.id, m);  // m0 has two records
   must(store().mark_message_read(msg.id, m[0], now_ + 5));
   must(store().mark_message_read(msg.id, m[1], now_ + 8));
   must(store().mark_message_read(msg.id, m[2], now_ + 25));

@@ -63,6 +63,14 @@ Group StoreConformance::group(const std::string& name, UserId owner,
   return must(store().get_group(g.id));
 }
 
+Message StoreConformance::send_to_ops_and_first_member(UserId from,
+                                                       const std::vector<UserId>& members) {
+  NewMessage m = to_group(from, group("Ops", from, members).id, members);
+  m.conversation.kind = ConversationKind::multi;
+  m.recipients.push_back(RecipientRef{members.front(), GroupId()});
+  return send(m);
+}
+
 NewMessage StoreConformance::direct(UserId from, UserId to, std::string body) {
   NewMessage m;
   m.creator = from;

@@ -77,6 +77,9 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   static NewMessage to_group(UserId from, GroupId group, const std::vector<UserId>& members,
                              std::string body = "hello all");
   Message send(const NewMessage& m) { return must(store().send_message(m)).message; }
+  // From `from` to a new group "Ops" of `members`, and to members[0] directly too: one user
+  // with two records, as a message to a group and one of its members has.
+  Message send_to_ops_and_first_member(UserId from, const std::vector<UserId>& members);
 
   std::int64_t now_ = 1'700'000'000'000;
 
