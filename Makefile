@@ -20,7 +20,7 @@ build: setup
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@echo "Missive: http://$(LISTEN)  (data in $(DATA); stop with Ctrl-C)"
+	@echo "Missive: API and web page at http://$(LISTEN)/  (data in $(DATA); stop with Ctrl-C)"
 	@$(BUILD_DIR)/missive serve --listen $(LISTEN) --data $(DATA)
 
 # Every test of $(PRESET), then each fuzz target for a few seconds (docs/testing.md).

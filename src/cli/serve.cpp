@@ -279,8 +279,10 @@ Status serve(const ServeOptions& options) {
   engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
   sync_worker.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
-  fmt::print("missive: listening on {}://{}{}{}:{}\n", tls ? "https" : "http", v6 ? "[" : "",
-             listen.host, v6 ? "]" : "", *port);
+  const std::string url = fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "",
+                                      listen.host, v6 ? "]" : "", *port);
+  fmt::print("missive: listening on {}\nmissive: the web page is {}/ (log in as admin)\n", url,
+             url);
   std::fflush(stdout);
 
   int received = 0;
