@@ -49,11 +49,10 @@ Result<LoginResult> Engine::login(const std::string& handle, const std::string& 
     }
     return std::unexpected(credentials.error());
   }
-  if (!verify_password(password, credentials->password_hash)) {
+  // A deactivated account answers as a wrong password would: the answer must not confirm a
+  // password to whoever tries one.
+  if (!verify_password(password, credentials->password_hash) || !credentials->is_active) {
     return fail(ErrorCode::unauthenticated, "wrong handle or password");
-  }
-  if (!credentials->is_active) {
-    return fail(ErrorCode::unauthenticated, "this account is deactivated");
   }
   const Timestamp now = clock_.now();
   LoginResult result{.token = new_token(), .user = {}, .expires_at = now + options_.session_ttl_ms};

@@ -87,6 +87,10 @@ TEST_F(EngineTest, DeactivatedUserCannotLogInAndLosesSessions) {
   auto again = engine_->login("ada", "password-ada");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::unauthenticated);
+  // The right password of a deactivated account is not confirmed: it answers as a wrong one.
+  auto wrong = engine_->login("ada", "password-bob");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(again.error().message, wrong.error().message);
 }
 
 TEST_F(EngineTest, OnlyAdminsManageUsers) {
