@@ -245,7 +245,10 @@ const std::string* find_param(const QueryParams& query, std::string_view name) {
 
 Result<std::int64_t> parse_positive_id(std::string_view text, std::string_view what) {
   std::int64_t value = 0;
-  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  // Canonical digits only: "01" would name message 1 under a second spelling (caches, logs
+  // and authorisation rules keyed by the path would see two resources).
+  const bool digits = !text.empty() && text.front() != '0' &&
+                      text.find_first_not_of("0123456789") == std::string_view::npos;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (!digits || ec != std::errc() || end != text.data() + text.size() || value <= 0) {
     return fail(ErrorCode::invalid, fmt::format("{} must be a positive integer", what));

@@ -132,7 +132,8 @@ TEST(Query, ValidatesLimitsIdsAndBooleans) {
 
 TEST(PositiveId, RejectsEverythingButDigits) {
   EXPECT_EQ(*parse_positive_id("42", "user id"), 42);
-  for (const auto* bad : {"0", "-1", "+1", "1.0", "abc", "", " 1", "99999999999999999999"}) {
+  for (const auto* bad : {"0", "-1", "+1", "1.0", "abc", "", " 1", "99999999999999999999", "01",
+                          "007"}) {
     EXPECT_EQ(outcome(parse_positive_id(bad, "user id")),
               "invalid: user id must be a positive integer")
         << bad;
