@@ -1,7 +1,9 @@
 #include "server/request_parsing.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <vector>
 
 #include <fmt/format.h>
 #include <rapidjson/error/en.h>
@@ -60,6 +62,33 @@ bool strings_are_utf8(const rapidjson::Value& value) {
   return true;
 }
 
+// The first key an object of `value` repeats, or null. RapidJSON keeps both members and
+// lookups find the first, so {"password":"a","password":"b"} would be read one way here and
+// another way by a proxy or a log: such a body is refused. Bounded like strings_are_utf8.
+const rapidjson::Value* repeated_key(const rapidjson::Value& value) {
+  if (value.IsArray()) {
+    for (const auto& item : value.GetArray()) {
+      if (const auto* key = repeated_key(item)) return key;
+    }
+  } else if (value.IsObject()) {
+    std::vector<const rapidjson::Value*> names;
+    for (const auto& member : value.GetObject()) {
+      if (const auto* key = repeated_key(member.value)) return key;
+      names.push_back(&member.name);
+    }
+    const auto by_name = [](const rapidjson::Value* a, const rapidjson::Value* b) {
+      return std::string_view(a->GetString(), a->GetStringLength()) <
+             std::string_view(b->GetString(), b->GetStringLength());
+    };
+    std::sort(names.begin(), names.end(), by_name);
+    const auto same = std::adjacent_find(names.begin(), names.end(), [](auto* a, auto* b) {
+      return *a == *b;
+    });
+    if (same != names.end()) return *same;
+  }
+  return nullptr;
+}
+
 const char* type_name(const rapidjson::Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType: return "null";
@@ -114,6 +143,11 @@ Result<rapidjson::Document> parse_json_object(std::string_view body, bool empty_
   if (!strings_are_utf8(doc)) {
     return fail(ErrorCode::invalid,
                 "malformed JSON: a \\u escape encodes an unpaired surrogate (U+DC00..U+DFFF)");
+  }
+  if (const auto* key = repeated_key(doc)) {
+    return fail(ErrorCode::invalid,
+                fmt::format("malformed JSON: the key \"{}\" appears twice in one object",
+                            std::string_view(key->GetString(), key->GetStringLength())));
   }
   return doc;
 }

@@ -28,6 +28,18 @@ TEST(ParseJsonObject, ReportsMalformedJsonWithOffset) {
             "other values.");
 }
 
+// A repeated key would be read one way here and maybe another way elsewhere (a password, a
+// recipient list): refused, at any depth.
+TEST(ParseJsonObject, RefusesARepeatedKey) {
+  EXPECT_EQ(outcome(parse_json_object(R"({"password":"a","password":"b"})")),
+            "invalid: malformed JSON: the key \"password\" appears twice in one object");
+  EXPECT_EQ(outcome(parse_json_object(R"({"to":{"users":[1],"users":[2]}})")),
+            "invalid: malformed JSON: the key \"users\" appears twice in one object");
+  EXPECT_EQ(outcome(parse_json_object(R"({"a":[{"x":1},{"x":2,"x":3}]})")),
+            "invalid: malformed JSON: the key \"x\" appears twice in one object");
+  EXPECT_EQ(outcome(parse_json_object(R"({"a":{"x":1},"b":{"x":1},"x":1})")), "ok");
+}
+
 TEST(ParseJsonObject, RefusesNonObjectsAndEmptyBodies) {
   EXPECT_EQ(outcome(parse_json_object("[1]")),
             "invalid: request body must be a JSON object, not an array");
