@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -31,6 +32,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/api.h"
+#include "server/descriptor_reserve.h"
 #include "server/request_parsing.h"
 #include "server/tls.h"
 #include "server/web_session.h"
@@ -49,6 +51,9 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // How long a stopping server lets responses already computed be written and WebSocket closing
 // handshakes run, after every running request has finished.
 constexpr auto kStopGrace = std::chrono::seconds(2);
+// Out of file descriptors: the pause between two accepts, and how often it is logged.
+constexpr auto kAcceptPause = std::chrono::milliseconds(10);
+constexpr auto kDescriptorReportInterval = std::chrono::seconds(10);
 // After refusing a request mid-body we read and discard what the client is still sending, so
 // closing does not reset the connection before the client has read our error response.
 constexpr auto kDrainTime = std::chrono::seconds(2);
@@ -413,10 +418,35 @@ struct Server::Impl {
         } else {
           std::make_shared<Session<PlainStream>>(std::move(s), shared, pool)->start();
         }
+      } else if (ec == net::error::no_descriptors ||
+                 ec == boost::system::errc::too_many_files_open_in_system) {
+        out_of_descriptors();
+        return;
       } else {
         spdlog::warn("accept failed: {}", ec.message());
       }
       do_accept();
+    });
+  }
+
+  // Out of file descriptors, accept fails at once for as long as connections wait: answer
+  // the oldest 503 with the spare descriptor, report once per kDescriptorReportInterval, and
+  // pause before accepting again, so the loop neither spins nor floods the log, and it resumes
+  // as soon as connections close.
+  void out_of_descriptors() {
+    const bool refused = reserve.refuse_one(acceptor.native_handle());
+    refused_connections += refused ? 1 : 0;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_descriptor_report >= kDescriptorReportInterval) {
+      spdlog::warn("out of file descriptors: {} connection(s) answered 503 since the last report "
+                   "(raise the open files limit, ulimit -n or systemd LimitNOFILE)",
+                   refused_connections);
+      last_descriptor_report = now;
+      refused_connections = 0;
+    }
+    accept_pause.expires_after(kAcceptPause);
+    accept_pause.async_wait([this](beast::error_code ec) {
+      if (!ec && acceptor.is_open()) do_accept();
     });
   }
 
@@ -428,6 +458,11 @@ struct Server::Impl {
   net::io_context ioc;
   net::thread_pool pool;
   tcp::acceptor acceptor;
+  // Used on the acceptor's strand only (out_of_descriptors).
+  net::steady_timer accept_pause{acceptor.get_executor()};
+  DescriptorReserve reserve;
+  std::int64_t refused_connections = 0;
+  std::chrono::steady_clock::time_point last_descriptor_report{};
   std::vector<std::thread> threads;
 
   std::mutex mutex;
@@ -506,6 +541,7 @@ void Server::stop() {
   net::post(impl.acceptor.get_executor(), [&impl] {
     beast::error_code ec;
     impl.acceptor.close(ec);
+    impl.accept_pause.cancel();
   });
   std::vector<std::shared_ptr<Connection>> open;
   {

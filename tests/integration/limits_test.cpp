@@ -2,7 +2,10 @@
 // documented status and message and nothing written; at or under it, the request works. Also
 // login throttling, WebSocket connections per user, session expiry, and no secret in the log.
 #include "fixture.h"
+#include "raw_connection.h"
 #include "ws_test_client.h"
+
+#include <sys/resource.h>
 
 #include <thread>
 
@@ -273,6 +276,46 @@ TEST_F(LimitsTest, TheServerLogHoldsNoPasswordAndNoToken) {
   EXPECT_EQ(log.find("wrong-secret-guess"), std::string::npos) << log;
   EXPECT_EQ(log.find(token), std::string::npos) << log;
   EXPECT_EQ(log.find(kAdminPassword), std::string::npos) << log;
+}
+
+// Out of file descriptors, a waiting connection is answered 503 at once, the log says so once
+// per interval (not once per failed accept), and the server answers again as soon as
+// connections close. The server inherits a limit of 64 open files from this process.
+TEST_F(LimitsTest, OutOfFileDescriptorsAnswers503LogsOnceAndRecovers) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  start({});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 80; ++i) idle.push_back(std::make_unique<RawConnection>(server_.port(), ""));
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  RawConnection refused(server_.port(), health);
+  const std::string answer = refused.read_until_closed(5000ms);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer;
+  EXPECT_NE(answer.find("too many connections"), std::string::npos) << answer;
+  std::this_thread::sleep_for(500ms);  // out of descriptors all along: 50 accept attempts
+
+  idle.clear();
+  bool recovered = false;
+  for (int attempt = 0; attempt < 50 && !recovered; ++attempt) {
+    RawConnection again(server_.port(), health);
+    recovered = again.read_until_closed(200ms).starts_with("HTTP/1.1 200");
+    if (!recovered) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(recovered);
+  const std::string log = server_.output();
+  std::size_t reports = 0;
+  for (auto at = log.find("out of file descriptors"); at != std::string::npos;
+       at = log.find("out of file descriptors", at + 1)) {
+    ++reports;
+  }
+  EXPECT_GE(reports, 1u) << log;
+  EXPECT_LE(reports, 2u) << log;  // one per 10 s (a slow machine may cross one boundary)
+  EXPECT_EQ(log.find("accept failed"), std::string::npos) << log.substr(0, 2000);
 }
 
 }  // namespace
