@@ -48,6 +48,7 @@ struct ServeOptions {
   std::size_t ws_queue_bytes = 1 << 20;
   std::size_t ws_queue_frames = 1000;
   int ws_idle_seconds = 60;
+  int ws_message_seconds = server::ServerOptions{}.ws_message_seconds;
   // Limits (docs/security.md); the defaults are the option structs' own.
   std::size_t request_body_limit = server::ServerOptions{}.body_limit;
   std::size_t subject_limit = EngineOptions{}.subject_limit;
@@ -55,6 +56,7 @@ struct ServeOptions {
   std::int64_t recipients_limit = EngineOptions{}.recipients_limit;
   int ws_connections_per_user = server::ServerOptions{}.ws_connections_per_user;
   int request_threads = server::ServerOptions{}.worker_threads;
+  server::OutputLimits output;
   double send_rate = server::SendLimitOptions{}.per_second;
   double send_burst = server::SendLimitOptions{}.burst;
   int login_failures_per_account = server::LoginThrottleOptions{}.account_failures;
@@ -232,9 +234,11 @@ Status serve(const ServeOptions& options) {
   server_options.ws_queue_bytes = options.ws_queue_bytes;
   server_options.ws_queue_frames = options.ws_queue_frames;
   server_options.ws_idle_seconds = options.ws_idle_seconds;
+  server_options.ws_message_seconds = options.ws_message_seconds;
   server_options.ws_connections_per_user = options.ws_connections_per_user;
   server_options.worker_threads = options.request_threads;
   server_options.body_limit = options.request_body_limit;
+  server_options.output = options.output;
   server_options.limits.send = {.per_second = options.send_rate, .burst = options.send_burst};
   server_options.limits.login = {.account_failures = options.login_failures_per_account,
                                  .address_failures = options.login_failures_per_address,
@@ -418,11 +422,31 @@ void register_serve(CLI::App& app, Context& context) {
       ->envname("MISSIVE_WS_IDLE")
       ->check(CLI::Range(0, 86'400))
       ->capture_default_str();
+  cmd->add_option("--ws-message-time", options->ws_message_seconds,
+                  "seconds a WebSocket client's message may take from its first frame to its "
+                  "last; longer: closed with 1008 (0: no bound)")
+      ->envname("MISSIVE_WS_MESSAGE_TIME")
+      ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
   cmd->add_option("--ws-connections-per-user", options->ws_connections_per_user,
                   "WebSocket connections one user may hold at once; more are refused with 429 "
                   "(0: no limit)")
       ->envname("MISSIVE_WS_CONNECTIONS_PER_USER")
       ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  cmd->add_option("--output-bytes", options->output.total_bytes,
+                  "bytes of answers the server holds for clients that have not read them yet, "
+                  "all connections together; over it: 503 (0: no limit)")
+      ->envname("MISSIVE_OUTPUT_BYTES")
+      ->capture_default_str();
+  cmd->add_option("--output-bytes-per-user", options->output.user_bytes,
+                  "the same for one user's connections; over it: 429 (0: no limit)")
+      ->envname("MISSIVE_OUTPUT_BYTES_PER_USER")
+      ->capture_default_str();
+  cmd->add_option("--answers-per-user", options->output.user_answers,
+                  "HTTP answers of one user being written at once; more: 429 (0: no limit)")
+      ->envname("MISSIVE_ANSWERS_PER_USER")
+      ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--request-body-limit", options->request_body_limit,
                   "largest HTTP request body, in bytes (larger: 413)")

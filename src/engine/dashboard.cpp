@@ -8,14 +8,16 @@ namespace missive {
 
 Result<DashboardPage> Engine::dashboard(const Caller& caller, const DashboardRequest& request) {
   MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
-  MISSIVE_TRY(auto messages, store_.sent_messages(DashboardQuery{
-                                 .creator = caller.id, .before = request.before, .limit = request.limit + 1}));
+  const auto read = [&](int count, const Message* last) {
+    return store_.sent_messages(DashboardQuery{
+        .creator = caller.id, .before = last ? last->id : request.before, .limit = count});
+  };
+  MISSIVE_TRY(auto messages, engine_detail::read_page<Message>(
+                                 static_cast<std::size_t>(request.limit), engine_detail::kPageChunk,
+                                 options_.page_bytes, read, engine_detail::message_bytes));
   DashboardPage page;
-  if (messages.size() > static_cast<std::size_t>(request.limit)) {
-    messages.resize(static_cast<std::size_t>(request.limit));
-    page.next = messages.back().id;
-  }
-  page.messages = std::move(messages);
+  if (messages.more) page.next = messages.items.back().id;
+  page.messages = std::move(messages.items);
   std::vector<MessageId> ids;
   for (const Message& m : page.messages) ids.push_back(m.id);
   MISSIVE_TRY(page.reminders, store_.reminder_schedules(ids));

@@ -46,6 +46,9 @@ struct EngineOptions {
   int reminder_minutes = kDefaultReminderMinutes;  // time of day (UTC) reminders go out
   // Audiences (distinct recipients) above this size are fanned out after the send commits.
   int diffusion_limit = 500;
+  // A page of inbox, history, sync or dashboard entries ends early once its messages pass
+  // this many bytes (at least one is always returned), keeping every answer small.
+  std::size_t page_bytes = 256 << 10;
   // Timeline entries older than this are pruned (prune_timeline); a device whose cursor
   // falls below what is kept gets a reset.
   Timestamp sync_retention_ms = 30LL * 24 * 3600 * 1000;

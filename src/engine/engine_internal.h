@@ -1,7 +1,10 @@
 #pragma once
 // Helpers shared by the engine's feature files. Not part of the public API.
 
+#include <algorithm>
+#include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine.h"
 
@@ -20,6 +23,51 @@ inline bool can_manage(const Caller& caller, const Group& group) {
 inline Status validate_limit(int limit) {
   if (limit >= 1 && limit <= 200) return {};
   return fail(ErrorCode::invalid, "limit must be between 1 and 200");
+}
+
+// What a message adds to an answer, roughly: its texts and a margin for the other members.
+inline std::size_t message_bytes(const Message& message) {
+  return message.subject.size() + message.body.size() + message.metadata_json.size() +
+         message.sent_to.size() + 256;
+}
+
+// A page read in chunks of `chunk` items through `read(count, last)` (the next `count` items
+// after `last`, nullptr for the first chunk), ending at `limit` items or once their `bytes`
+// pass `max_bytes` (always at least one item): a page of big messages ends early, so no answer
+// grows to `limit` times the largest message (docs/api.md, "Pagination"), and reading in
+// chunks keeps what a request holds while building its page small too. `more`: items are left.
+template <class Item>
+struct BytePage {
+  std::vector<Item> items;
+  bool more = false;
+};
+
+inline constexpr std::size_t kPageChunk = 32;
+
+template <class Item, class Read, class Bytes>
+Result<BytePage<Item>> read_page(std::size_t limit, std::size_t chunk_size, std::size_t max_bytes,
+                                 Read&& read, Bytes&& bytes) {
+  BytePage<Item> page;
+  std::size_t total = 0;
+  for (;;) {
+    const std::size_t want = std::min(limit - page.items.size(), chunk_size);
+    MISSIVE_TRY(std::vector<Item> chunk, read(static_cast<int>(want + 1),
+                                              page.items.empty() ? nullptr : &page.items.back()));
+    const bool store_has_more = chunk.size() > want;
+    for (std::size_t i = 0; i < std::min(chunk.size(), want); ++i) {
+      total += bytes(chunk[i]);
+      if (!page.items.empty() && total > max_bytes) {
+        page.more = true;
+        return page;
+      }
+      page.items.push_back(std::move(chunk[i]));
+    }
+    if (!store_has_more) return page;
+    if (page.items.size() == limit) {
+      page.more = true;
+      return page;
+    }
+  }
 }
 
 inline std::unexpected<Error> message_not_found(MessageId id) {

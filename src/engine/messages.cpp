@@ -202,19 +202,23 @@ Result<MessageView> Engine::view_of(const Caller& caller, Message message) {
 
 Result<InboxPage> Engine::inbox(const Caller& caller, const InboxRequest& request) {
   MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
-  MISSIVE_TRY(auto items, store_.inbox(InboxQuery{.user = caller.id,
-                                                  .before = request.before,
-                                                  .limit = request.limit + 1,
-                                                  .unread_only = request.unread_only,
-                                                  .sender = request.sender,
-                                                  .group = request.group,
-                                                  .now = clock_.now()}));
+  const auto read = [&](int count, const InboxItem* last) {
+    return store_.inbox(InboxQuery{.user = caller.id,
+                                   .before = last ? last->message.id : request.before,
+                                   .limit = count,
+                                   .unread_only = request.unread_only,
+                                   .sender = request.sender,
+                                   .group = request.group,
+                                   .now = clock_.now()});
+  };
+  MISSIVE_TRY(auto items, engine_detail::read_page<InboxItem>(
+                              static_cast<std::size_t>(request.limit), engine_detail::kPageChunk,
+                              options_.page_bytes, read, [](const InboxItem& item) {
+                                return engine_detail::message_bytes(item.message);
+                              }));
   InboxPage page;
-  if (items.size() > static_cast<std::size_t>(request.limit)) {
-    items.resize(static_cast<std::size_t>(request.limit));
-    page.next = items.back().message.id;
-  }
-  page.items = std::move(items);
+  if (items.more) page.next = items.items.back().message.id;
+  page.items = std::move(items.items);
   return page;
 }
 

@@ -24,24 +24,35 @@ Result<SyncResponse> Engine::sync(const Caller& caller, const SyncRequest& reque
     return fail(ErrorCode::invalid, "limit must be between 1 and 100");
   }
   const Timestamp now = clock_.now();
-  MISSIVE_TRY(SyncPage page, store_.sync(SyncQuery{.user = caller.id,
-                                                   .since = request.since,
-                                                   .limit = request.limit,
-                                                   .now = now}));
+  // One read of the whole limit (pulls are the hot path), ended early at the page bytes.
+  SyncState state;
+  const auto read = [&](int count, const SyncEntry*) -> Result<std::vector<SyncEntry>> {
+    MISSIVE_TRY(SyncPage page,
+                store_.sync(SyncQuery{
+                    .user = caller.id, .since = request.since, .limit = count, .now = now}));
+    state = page.state;
+    return std::move(page.entries);
+  };
+  const auto limit = static_cast<std::size_t>(request.limit);
+  MISSIVE_TRY(auto page, engine_detail::read_page<SyncEntry>(
+                             limit, limit, options_.page_bytes, read, [](const SyncEntry& entry) {
+                               return entry.content ? engine_detail::message_bytes(*entry.content)
+                                                    : std::size_t{64};
+                             }));
   // A cursor below what is kept, or past the newest entry (a restored database), cannot be
   // continued: the device starts again from the conversations and then from `next`.
-  if (request.since < page.state.floor || request.since > page.state.last) {
-    return SyncResponse{.reset = true, .entries = {}, .next = page.state.last, .has_more = false};
+  if (request.since < state.floor || request.since > state.last) {
+    return SyncResponse{.reset = true, .entries = {}, .next = state.last, .has_more = false};
   }
   SyncResponse response;
-  response.next = page.entries.empty() ? request.since : page.entries.back().seq;
-  response.has_more = response.next < page.state.last;
-  if (request.mark_delivered && response.next > page.state.delivered &&
-      delivers_something(page.entries, caller.id)) {
+  response.next = page.items.empty() ? request.since : page.items.back().seq;
+  response.has_more = page.more || response.next < state.last;
+  if (request.mark_delivered && response.next > state.delivered &&
+      delivers_something(page.items, caller.id)) {
     // A failure here must not fail the pull: a later pull or ack marks them.
     (void)store_.mark_delivered(caller.id, response.next, now);
   }
-  response.entries = std::move(page.entries);
+  response.entries = std::move(page.items);
   return response;
 }
 
@@ -68,21 +79,31 @@ Result<HistoryPage> Engine::history(const Caller& caller, const HistoryRequest& 
     return fail(ErrorCode::invalid, "after must not be negative and before must be positive");
   }
   const bool range = request.after.has_value();
-  auto slots = store_.conversation_messages(MessageRange{.conversation = request.conversation,
-                                                         .user = caller.id,
-                                                         .after = request.after.value_or(0),
-                                                         .before = request.before,
-                                                         .limit = request.limit,
-                                                         .newest_first = !range,
-                                                         .now = clock_.now()});
+  // Newest first from `before`, or ascending from `after`; each chunk continues from the last.
+  const auto read = [&](int count, const MessageSlot* last) {
+    MessageRange chunk{.conversation = request.conversation,
+                       .user = caller.id,
+                       .after = request.after.value_or(0),
+                       .before = request.before,
+                       .limit = count,
+                       .newest_first = !range,
+                       .now = clock_.now()};
+    if (last && range) chunk.after = last->seq;
+    if (last && !range) chunk.before = last->seq;
+    return store_.conversation_messages(chunk);
+  };
+  auto slots = engine_detail::read_page<MessageSlot>(
+      static_cast<std::size_t>(request.limit), engine_detail::kPageChunk, options_.page_bytes, read,
+      [](const MessageSlot& slot) {
+        return slot.message ? engine_detail::message_bytes(*slot.message) : std::size_t{32};
+      });
   if (!slots && slots.error().code == ErrorCode::not_found) {
     return fail(ErrorCode::not_found,
                 "conversation " + std::to_string(request.conversation.value) + " not found");
   }
   if (!slots) return std::unexpected(slots.error());
-  HistoryPage page{.slots = std::move(*slots), .next = std::nullopt};
-  const bool full = static_cast<int>(page.slots.size()) == request.limit;
-  if (full && (range || page.slots.back().seq > 1)) page.next = page.slots.back().seq;
+  HistoryPage page{.slots = std::move(slots->items), .next = std::nullopt};
+  if (slots->more) page.next = page.slots.back().seq;
   return page;
 }
 

@@ -158,8 +158,9 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
 
   const HandlerContext context{engine_, request, match.params, *query, caller, token, logins_};
   auto response = route.handler(context);
-  if (!response) return error_response(response.error());
-  return std::move(*response);
+  HttpResponse answer = response ? std::move(*response) : error_response(response.error());
+  answer.user = caller.id.value;
+  return answer;
 }
 
 }  // namespace missive::server

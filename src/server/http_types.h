@@ -5,6 +5,7 @@
 //
 // Thread-safety: plain values.
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,7 +29,9 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 200;
   std::string body;  // JSON (unless headers say otherwise), or empty (204)
-  std::vector<std::pair<std::string, std::string>> headers; // extra headers, e.g. Allow
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Allow
+  std::int64_t user =
+      0;  // the authenticated caller's id; 0 when none (what the answer is held for)
 };
 
 // A 2xx/4xx/5xx answer with a JSON body.

@@ -7,6 +7,8 @@
 // handshake and the close.
 #include "server/server.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -53,6 +55,7 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 constexpr auto kStopGrace = std::chrono::seconds(2);
 // Out of file descriptors: the pause between two accepts, and how often it is logged.
 constexpr auto kAcceptPause = std::chrono::milliseconds(10);
+constexpr auto kTrimInterval = std::chrono::seconds(5);
 constexpr auto kDescriptorReportInterval = std::chrono::seconds(10);
 // After refusing a request mid-body we read and discard what the client is still sending, so
 // closing does not reset the connection before the client has read our error response.
@@ -78,11 +81,13 @@ struct Shared {
       : api(e, opts.limits, opts.web),
         engine(e),
         options(opts),
-        ws{api, e, options, pool, WsRegistry(bus)} {}
+        output(opts.output),
+        ws{api, e, options, pool, output, WsRegistry(bus)} {}
 
   Api api;
   Engine& engine;
   const ServerOptions options;
+  OutputBudget output;
   WsContext ws;
   // Set by Server::start when serving TLS; read-only afterwards.
   std::unique_ptr<net::ssl::context> tls;
@@ -233,10 +238,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     // One request in flight per connection: the next read starts after this response is sent.
     net::post(pool_, [self = this->shared_from_this(), r = std::move(r), keep_alive]() mutable {
       auto response = self->shared_.api.handle(r);
-      net::post(self->executor_,
-                [self, response = std::move(response), keep_alive]() mutable {
-                  self->respond(std::move(response), keep_alive);
-                });
+      // The answer counts against the output budget until the client has read it (on_write).
+      auto hold = self->shared_.output.hold_answer(response.user, response.body.size());
+      if (!hold) response = error_response(hold.error());
+      net::post(self->executor_, [self, response = std::move(response), keep_alive,
+                                  hold = hold ? std::move(*hold) : OutputBudget::Hold()]() mutable {
+        self->held_ = std::move(hold);
+        self->respond(std::move(response), keep_alive);
+      });
     });
   }
 
@@ -336,6 +345,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void on_write(bool close, beast::error_code ec, std::size_t) {
+    held_.release();
+    response_ = {};  // its body may be large; the connection may idle for a while now
     if (ec || stopping_) return do_close();
     if (close) return drain();
     do_read();
@@ -385,6 +396,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;  // alive until its write completes
+  OutputBudget::Hold held_;  // response_'s bytes in the output budget, until written
   unsigned version_ = 11;
   std::string method_;
   std::string target_;
@@ -450,6 +462,19 @@ struct Server::Impl {
     });
   }
 
+  // glibc keeps memory freed by the worker threads in their arenas for reuse: after a burst
+  // of big answers (or a client that made the server build many) it would stay resident for
+  // good. Giving it back to the system every kTrimInterval costs little and keeps RSS near
+  // what is in use.
+  void schedule_trim() {
+    trim_timer.expires_after(kTrimInterval);
+    trim_timer.async_wait([this](beast::error_code ec) {
+      if (ec || !acceptor.is_open()) return;
+      ::malloc_trim(0);
+      schedule_trim();
+    });
+  }
+
   // Declaration order is destruction order in reverse: the pool and the io_context go before
   // `shared`, which their queued handlers (holding sessions) still reference.
   Shared shared;
@@ -460,6 +485,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   // Used on the acceptor's strand only (out_of_descriptors).
   net::steady_timer accept_pause{acceptor.get_executor()};
+  net::steady_timer trim_timer{acceptor.get_executor()};
   DescriptorReserve reserve;
   std::int64_t refused_connections = 0;
   std::chrono::steady_clock::time_point last_descriptor_report{};
@@ -515,6 +541,7 @@ Result<std::uint16_t> Server::start() {
   impl.subscription =
       impl.bus.subscribe([&impl](const std::vector<UserId>& users) { impl.shared.ws.registry.notify(users); });
   impl.do_accept();
+  net::post(acceptor.get_executor(), [&impl] { impl.schedule_trim(); });
   {
     std::lock_guard lock(impl.mutex);
     impl.started = true;
@@ -542,6 +569,7 @@ void Server::stop() {
     beast::error_code ec;
     impl.acceptor.close(ec);
     impl.accept_pause.cancel();
+    impl.trim_timer.cancel();
   });
   std::vector<std::shared_ptr<Connection>> open;
   {

@@ -15,6 +15,7 @@
 #include "bus/bus.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "server/output_budget.h"
 #include "server/rate_limit.h"
 #include "server/web_assets.h"
 
@@ -32,9 +33,12 @@ struct ServerOptions {
   // WebSocket (/ws, docs/protocol.md).
   std::size_t ws_frame_limit = 64 << 10;   // bytes of one client message; larger: close 1009
   std::size_t ws_queue_bytes = 1 << 20;    // outbound bytes queued per connection; over: 4000
-  std::size_t ws_queue_frames = 1000;      // outbound frames queued per connection; over: 4000
+  std::size_t ws_queue_frames = 1000;      // outbound pushes queued per connection; over: 4000
   int ws_idle_seconds = 60;                // nothing received for this long: dropped; 0: never
+  int ws_message_seconds = 20;             // one client message's first to last frame; over: 1008
   int ws_connections_per_user = 16;        // more WebSocket upgrades of one user: 429; 0: none
+  // Answers written or queued but not yet read by their clients (HTTP and WebSocket).
+  OutputLimits output;
   // Sends per user (token bucket) and failed logins per account and address (docs/security.md).
   RateLimits limits;
   // TLS (HTTPS and WSS on the same port) when both are set: PEM files of the certificate

@@ -1,9 +1,11 @@
 // One WebSocket connection (docs/protocol.md). Frames are read and written on the
 // connection's strand; requests and the fetches behind pushes run on the worker pool, since
 // the engine may wait there for a commit. At most one write is in flight (Beast allows no
-// more); frames wait in a bounded queue behind it. WsStreamSession is a template over the
-// stream (plain TCP or TLS) so both share this code; the two start_ws_session overloads at the
-// end instantiate it.
+// more); frames wait in a bounded queue behind it. What one connection can make the server
+// hold is bounded (docs/security.md): requests wait to run while answers go unread, pushes a
+// client does not read close it, and every queued byte counts in the server's OutputBudget.
+// WsStreamSession is a template over the stream (plain TCP or TLS) so both share this code; the two
+// start_ws_session overloads at the end instantiate it.
 #include "server/ws_session.h"
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <deque>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -29,8 +32,15 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// Requests of one connection running at once; reading pauses at this many.
-constexpr int kMaxInflight = 64;
+// Requests of one connection read but not yet answered; reading pauses at this many.
+constexpr std::size_t kMaxWaiting = 64;
+// Reads of pages (GET: history, sync) of one connection running at once on the pool: what one
+// connection can make the server build before its answers are written is bounded by this many
+// pages. Writes (sends, replies, reads, acks) have small answers and run up to kMaxWaiting at
+// once, so that pipelined sends share group commits.
+constexpr int kMaxPagesRunning = 4;
+// A message's frames are read this many bytes at a time (the time bound needs partial reads).
+constexpr std::size_t kReadChunk = 16 << 10;
 // A push fetch reads the timeline in pages of this many entries; a page goes out as push
 // frames of at most an eighth of the queue bound each.
 constexpr int kPushPage = 100;
@@ -40,9 +50,17 @@ constexpr std::uint16_t kCloseBadData = 1007;
 constexpr std::uint16_t kClosePolicy = 1008;
 constexpr std::string_view kBearer = "Bearer ";
 constexpr std::uint16_t kCloseServerError = 1011;
+constexpr std::uint16_t kCloseTryAgainLater = 1013;
 constexpr std::uint16_t kCloseSlowConsumer = 4000;
 
 }  // namespace
+
+// A frame waiting to be written.
+struct Frame {
+  enum class Kind { reply, push };
+  std::string text;
+  Kind kind = Kind::reply;
+};
 
 template <class Stream>
 class WsStreamSession final : public WsSession {
@@ -50,12 +68,14 @@ class WsStreamSession final : public WsSession {
   WsStreamSession(WsContext& context, Stream stream, const Caller& caller, std::string token)
       : context_(context),
         ws_(std::move(stream)),
+        message_timer_(ws_.get_executor()),
         caller_(caller),
         authorization_(std::string(kBearer) + token) {}
 
   ~WsStreamSession() override {
     context_.registry.remove(caller_.id, this);
     release_slot();
+    context_.output.give_back(caller_.id.value, queued_bytes_);
   }
 
   void run(http::request<http::string_body> request) {
@@ -119,13 +139,43 @@ class WsStreamSession final : public WsSession {
 
   // --- requests ---
 
+  // Reading pauses while kMaxWaiting requests wait for answers or half the queue bound waits
+  // to be written: a client that sends and does not read (even pings, answered at once) is
+  // held back by TCP instead of growing the queue.
   void do_read() {
     if (closing_) return;
-    if (inflight_ >= kMaxInflight) {
+    if (waiting_.size() + static_cast<std::size_t>(running_) >= kMaxWaiting ||
+        queued_bytes_ >= context_.options.ws_queue_bytes / 2) {
       read_paused_ = true;
       return;
     }
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsStreamSession::on_read, ptr()));
+    ws_.async_read_some(buffer_, kReadChunk,
+                        beast::bind_front_handler(&WsStreamSession::on_read, ptr()));
+  }
+
+  void resume_reading() {
+    if (!read_paused_ || closing_) return;
+    read_paused_ = false;
+    do_read();
+  }
+
+  // A message must arrive whole within ws_message_seconds of its first frame: a client
+  // trickling the fragments of one that never ends would otherwise hold its connection (and
+  // the bytes read so far) for ever, the idle timeout seeing it as active.
+  void on_message_progress() {
+    if (ws_.is_message_done()) {
+      if (message_started_) message_timer_.cancel();
+      message_started_ = false;
+      return;
+    }
+    if (message_started_ || context_.options.ws_message_seconds <= 0) return;
+    message_started_ = true;
+    message_timer_.expires_after(std::chrono::seconds(context_.options.ws_message_seconds));
+    message_timer_.async_wait([self = ptr()](beast::error_code ec) {
+      if (ec || !self->message_started_) return;
+      self->close(kClosePolicy, fmt::format("a message must arrive whole within {} s",
+                                            self->context_.options.ws_message_seconds));
+    });
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -135,11 +185,14 @@ class WsStreamSession final : public WsSession {
       if (ec != websocket::error::closed) spdlog::debug("websocket read: {}", ec.message());
       closing_ = true;  // frames still arriving from the pool are dropped
       closed_ = true;
+      message_timer_.cancel();
       context_.registry.remove(caller_.id, this);
       // The connection is over: the user may open another at once, before this object goes.
       release_slot();
       return;
     }
+    on_message_progress();
+    if (!ws_.is_message_done()) return do_read();
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     if (!ws_.got_text()) return close(kCloseBadData, "text frames only");
@@ -148,34 +201,48 @@ class WsStreamSession final : public WsSession {
       case WsCall::Kind::bad_data:
         return close(kCloseBadData, "a frame must be one JSON object");
       case WsCall::Kind::answer:
-        enqueue(std::move(call.answer));
+        enqueue(std::move(call.answer), Frame::Kind::reply);
         break;
       case WsCall::Kind::forward:
-        ++inflight_;
         call.request.authorization = authorization_;
-        net::post(context_.pool, [self = ptr(), call = std::move(call)]() mutable {
-          self->execute(std::move(call));
-        });
+        waiting_.push_back(std::move(call));
+        run_waiting();
         break;
     }
     do_read();
   }
 
+  // On the strand: starts waiting requests, in order, while the answers queued for the client
+  // stay under half the queue bound and fewer than kMaxPagesRunning pages are being read. A
+  // client that sends requests but does not read the answers thus stops having them computed;
+  // its requests wait (reading pauses at kMaxWaiting) instead of filling memory.
+  void run_waiting() {
+    while (!closing_ && !waiting_.empty() && queued_bytes_ < context_.options.ws_queue_bytes / 2) {
+      const bool page = waiting_.front().request.method == "GET";
+      if (page && pages_running_ >= kMaxPagesRunning) return;
+      ++running_;
+      pages_running_ += page ? 1 : 0;
+      net::post(context_.pool, [self = ptr(), call = std::move(waiting_.front()), page]() mutable {
+        self->execute(std::move(call), page);
+      });
+      waiting_.pop_front();
+    }
+  }
+
   // On the pool.
-  void execute(WsCall call) {
+  void execute(WsCall call, bool page) {
     const HttpResponse response = context_.api.handle(call.request);
     std::string answer = ws_answer(call.id, call.type, response);
     const bool session_gone = response.status == 401;
-    net::post(ws_.get_executor(), [self = ptr(), answer = std::move(answer),
-                                   session_gone]() mutable {
-      --self->inflight_;
-      self->enqueue(std::move(answer));
-      if (session_gone) return self->close(kClosePolicy, "session no longer valid");
-      if (self->read_paused_) {
-        self->read_paused_ = false;
-        self->do_read();
-      }
-    });
+    net::post(ws_.get_executor(),
+              [self = ptr(), answer = std::move(answer), session_gone, page]() mutable {
+                --self->running_;
+                self->pages_running_ -= page ? 1 : 0;
+                self->enqueue(std::move(answer), Frame::Kind::reply);
+                if (session_gone) return self->close(kClosePolicy, "session no longer valid");
+                self->run_waiting();
+                self->resume_reading();
+              });
   }
 
   // --- pushes ---
@@ -241,7 +308,7 @@ class WsStreamSession final : public WsSession {
                                      std::max<std::size_t>(context_.options.ws_queue_bytes / 8, 1));
         for (auto& frame : frames) {
           net::post(ws_.get_executor(), [self = ptr(), frame = std::move(frame)]() mutable {
-            self->enqueue(std::move(frame));
+            self->enqueue(std::move(frame), Frame::Kind::push);
           });
         }
         since = page->next;
@@ -265,40 +332,73 @@ class WsStreamSession final : public WsSession {
 
   // --- writing ---
 
-  // On the strand. A frame is always taken when nothing is queued, however large.
-  void enqueue(std::string frame) {
+  // On the strand. Replies are bounded by run_waiting (a client that does not read stops
+  // having its requests run); pushes are not the client's to pace, so pushes over the queue
+  // bounds close the connection (4000). A frame is always taken when nothing is queued,
+  // however large (pages are bounded in bytes, docs/api.md), unless the server's output
+  // budget is used up.
+  void enqueue(std::string text, Frame::Kind kind) {
     if (closing_) return;
     const auto& options = context_.options;
-    if (!queue_.empty() && (queue_.size() >= options.ws_queue_frames ||
-                            queued_bytes_ + frame.size() > options.ws_queue_bytes)) {
+    if (kind == Frame::Kind::push && !queue_.empty() &&
+        (pushes_queued_ >= options.ws_queue_frames ||
+         queued_bytes_ + text.size() > options.ws_queue_bytes)) {
       spdlog::info("websocket: user {} is not reading ({} frames, {} bytes queued): closing",
                    caller_.id.value, queue_.size(), queued_bytes_);
       return close(kCloseSlowConsumer, "slow consumer", true);
     }
-    queued_bytes_ += frame.size();
-    queue_.push_back(std::move(frame));
+    if (!context_.output.take(caller_.id.value, text.size())) {
+      spdlog::info("websocket: user {}: the output budget is used up: closing", caller_.id.value);
+      return close(kCloseTryAgainLater, "the server holds too many unread answers; reconnect later",
+                   true);
+    }
+    queued_bytes_ += text.size();
+    pushes_queued_ += kind == Frame::Kind::push ? 1 : 0;
+    queue_.push_back(Frame{std::move(text), kind});
     if (!writing_) do_write();
+  }
+
+  // On the strand: the queue's last frame (or with `front` its first) is gone.
+  void pop_frame(bool front) {
+    const Frame& frame = front ? queue_.front() : queue_.back();
+    queued_bytes_ -= frame.text.size();
+    pushes_queued_ -= frame.kind == Frame::Kind::push ? 1 : 0;
+    context_.output.give_back(caller_.id.value, frame.text.size());
+    if (front) {
+      queue_.pop_front();
+    } else {
+      queue_.pop_back();
+    }
   }
 
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()),
+    ws_.async_write(net::buffer(queue_.front().text),
                     beast::bind_front_handler(&WsStreamSession::on_write, ptr()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    queued_bytes_ -= queue_.front().size();
-    queue_.pop_front();
+    pop_frame(true);
     if (ec) {
       closed_ = true;
       closing_ = true;
-      queue_.clear();
+      drop_all();
       return;
     }
+    run_waiting();
+    resume_reading();
     if (!queue_.empty()) return do_write();
     if (closing_) do_close();
+  }
+
+  // The connection is over or closing: what waits for it is never sent, so its memory goes now
+  // rather than when the socket does.
+  void drop_all() {
+    waiting_.clear();
+    while (!queue_.empty()) pop_frame(false);
+    std::deque<Frame>().swap(queue_);
   }
 
   // On the strand: sends what is queued (all of it, or with `drop_queued` only the frame being
@@ -310,10 +410,9 @@ class WsStreamSession final : public WsSession {
     closed_ = true;
     close_reason_.code = code;
     close_reason_.reason = reason;
-    while (drop_queued && queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back().size();
-      queue_.pop_back();
-    }
+    waiting_.clear();
+    message_timer_.cancel();
+    while (drop_queued && queue_.size() > (writing_ ? 1u : 0u)) pop_frame(false);
     if (!writing_) do_close();
   }
 
@@ -325,16 +424,21 @@ class WsStreamSession final : public WsSession {
 
   WsContext& context_;
   websocket::stream<Stream> ws_;
+  net::steady_timer message_timer_;  // on the strand: bounds the time one message may take
   const Caller caller_;
   const std::string authorization_;
 
   // On the strand only.
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;  // front: the frame being written while writing_
+  std::deque<Frame> queue_;  // front: the frame being written while writing_
   std::size_t queued_bytes_ = 0;
+  std::size_t pushes_queued_ = 0;
+  std::deque<WsCall> waiting_;    // requests read, not yet running (run_waiting)
+  int running_ = 0;               // requests running on the pool
+  int pages_running_ = 0;         // of which reads of pages (GET)
+  bool message_started_ = false;  // part of a message has been read (on_message_progress)
   bool writing_ = false;
   bool closing_ = false;
-  int inflight_ = 0;
   bool read_paused_ = false;
   bool slot_held_ = true;  // the user's connection slot (WsRegistry::reserve)
   websocket::close_reason close_reason_;

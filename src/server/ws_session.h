@@ -73,6 +73,7 @@ struct WsContext {
   Engine& engine;
   const ServerOptions& options;
   boost::asio::thread_pool& pool;
+  OutputBudget& output;
   WsRegistry registry;
 };
 

@@ -3,6 +3,7 @@
 // send nothing, send half a request, or read whatever comes back until the server closes.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -15,11 +16,15 @@
 
 namespace missive::itest {
 
-// A TCP connection that sends `bytes` (maybe nothing) and stays open until destroyed.
+// A TCP connection that sends `bytes` (maybe nothing) and stays open until destroyed; with
+// `receive_buffer` (SO_RCVBUF, bytes) a small window, so a server writing to it soon waits.
 class RawConnection {
  public:
-  RawConnection(std::uint16_t port, const std::string& bytes) {
+  RawConnection(std::uint16_t port, const std::string& bytes, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -35,7 +40,7 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
-  // Everything the server sends until it closes the connection or `timeout` passes.
+  // Everything the server sends until it closes the connection or nothing comes for `timeout`.
   std::string read_until_closed(std::chrono::milliseconds timeout) {
     timeval tv{};
     tv.tv_sec = static_cast<long>(timeout.count() / 1000);
@@ -51,6 +56,39 @@ class RawConnection {
       }
       out.append(buffer, static_cast<std::size_t>(n));
     }
+  }
+  // Sends `chunk` again and again, without blocking, until the kernel takes no more (the
+  // server has stopped reading and the buffers between are full) or `max_bytes` went out.
+  // Returns the bytes sent.
+  std::size_t send_until_blocked(const std::string& chunk, std::size_t max_bytes) {
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    std::size_t sent = 0;
+    for (int idle = 0; sent < max_bytes && idle < 20;) {
+      const std::size_t offset = sent % chunk.size();  // a partial send continues the chunk
+      const auto n = ::send(fd_, chunk.data() + offset, chunk.size() - offset, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+        idle = 0;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        ++idle;  // the server may just be slow: give it a moment before concluding
+        ::usleep(50'000);
+      } else {
+        break;
+      }
+    }
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+    return sent;
+  }
+
+  // The first bytes the server sends (empty when nothing comes within `timeout`).
+  std::string read_some(std::chrono::milliseconds timeout) {
+    timeval tv{};
+    tv.tv_sec = static_cast<long>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<long>(timeout.count() % 1000) * 1000;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buffer[4096];
+    const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
   }
   bool closed() const { return closed_; }
 

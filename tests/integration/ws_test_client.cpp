@@ -102,9 +102,19 @@ bool WsTestClient::send(const std::string& text, bool binary) {
   std::promise<bool> done;
   net::post(impl.ioc, [&] {
     impl.ws.text(!binary);
-    impl.ws.async_write(net::buffer(text), [&](beast::error_code ec, std::size_t) {
-      done.set_value(!ec);
-    });
+    impl.ws.async_write(net::buffer(text),
+                        [&](beast::error_code ec, std::size_t) { done.set_value(!ec); });
+  });
+  return done.get_future().get();
+}
+
+bool WsTestClient::send_fragment(const std::string& text, bool fin) {
+  auto& impl = *impl_;
+  std::promise<bool> done;
+  net::post(impl.ioc, [&] {
+    impl.ws.text(true);
+    impl.ws.async_write_some(fin, net::buffer(text),
+                             [&](beast::error_code ec, std::size_t) { done.set_value(!ec); });
   });
   return done.get_future().get();
 }

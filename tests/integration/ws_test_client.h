@@ -33,6 +33,8 @@ class WsTestClient {
 
   // Sends one frame and waits for it to be written; false when the connection is gone.
   bool send(const std::string& text, bool binary = false);
+  // Sends `text` as one frame of a text message that continues unless `fin` (a fragment).
+  bool send_fragment(const std::string& text, bool fin);
   void start_reading();
   // The next frame, or nullopt when none arrives within `timeout` or the connection closed.
   std::optional<std::string> receive(std::chrono::milliseconds timeout);

@@ -1,10 +1,12 @@
 // The send token bucket and the login throttle, driven by a clock moved by hand (every call
-// takes `now`): no sleeping.
+// takes `now`): no sleeping. And the output budget: the bytes of unread answers.
 #include "server/rate_limit.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "server/output_budget.h"
 
 namespace missive::server {
 namespace {
@@ -172,6 +174,51 @@ TEST(LoginThrottle, HugeHandlesAreCutToABoundedKey) {
   const std::string huge(1 << 20, 'x');
   throttle.failed(huge, "", kT0);
   EXPECT_NE(outcome(throttle.check(huge, "", kT0)), "ok");
+}
+
+TEST(OutputBudget, AUsersShareIs429AndTheTotal503AndBothComeBackWhenReleased) {
+  OutputBudget budget({.total_bytes = 1000, .user_bytes = 400, .user_answers = 3});
+  auto first = budget.hold_answer(7, 300);
+  ASSERT_TRUE(first);
+  const auto over_user = budget.hold_answer(7, 200);
+  ASSERT_FALSE(over_user);
+  EXPECT_EQ(over_user.error().code, ErrorCode::rate_limited);
+  EXPECT_EQ(over_user.error().message,
+            "this user's connections hold 300 bytes of answers not read yet, the most allowed; "
+            "read them first");
+  EXPECT_EQ(over_user.error().retry_after_seconds, 1);
+  // Other users share the total: 300 + 400 + 300 = 1000 fits, one byte more does not.
+  auto second = budget.hold_answer(8, 400);
+  auto third = budget.hold_answer(9, 300);
+  ASSERT_TRUE(second && third);
+  EXPECT_EQ(budget.total_bytes(), 1000u);
+  const auto over_total = budget.hold_answer(10, 1);
+  ASSERT_FALSE(over_total);
+  EXPECT_EQ(over_total.error().code, ErrorCode::unavailable);
+  EXPECT_FALSE(budget.take(0, 1));  // WebSocket frames and unauthenticated answers too
+  // Released (a written answer), the bytes are free again; a moved hold releases once.
+  OutputBudget::Hold moved = std::move(*first);
+  first->release();
+  EXPECT_EQ(budget.total_bytes(), 1000u);
+  moved.release();
+  EXPECT_EQ(budget.total_bytes(), 700u);
+  EXPECT_TRUE(budget.hold_answer(7, 300));  // a temporary: released at once
+  EXPECT_EQ(budget.total_bytes(), 700u);
+}
+
+TEST(OutputBudget, CountsAUsersAnswersBeingWritten) {
+  OutputBudget budget({.total_bytes = 0, .user_bytes = 0, .user_answers = 2});
+  auto one = budget.hold_answer(7, 0);
+  auto two = budget.hold_answer(7, 0);
+  ASSERT_TRUE(one && two);
+  const auto three = budget.hold_answer(7, 0);
+  ASSERT_FALSE(three);
+  EXPECT_EQ(three.error().message,
+            "this user has 2 answers being written, the most allowed; read them first");
+  EXPECT_TRUE(budget.take(7, 1'000'000));  // no byte limit; frames are not answers
+  budget.give_back(7, 1'000'000);
+  one->release();
+  EXPECT_TRUE(budget.hold_answer(7, 0));
 }
 
 }  // namespace
