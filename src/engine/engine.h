@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -64,6 +65,7 @@ struct CreateUserRequest {
   std::string password;
   Attributes attributes;
   bool is_admin = false;
+  Permissions permissions;
 };
 
 struct UpdateUserRequest {
@@ -73,16 +75,21 @@ struct UpdateUserRequest {
   std::map<std::string, std::optional<AttributeValue>> attributes;
   std::optional<std::string> password;
   std::optional<bool> is_admin;
+  std::optional<Permissions> permissions;  // admins only; replaces the whole set
 };
 
 struct CreateGroupRequest {
   std::string name;
   std::optional<std::string> rule;  // set: a rule group, members are resolved at send time
+  GroupSenders senders = GroupSenders::members;
+  std::vector<UserId> sender_ids;  // only with senders == named
 };
 
 struct UpdateGroupRequest {
   std::optional<std::string> name;
   std::optional<std::optional<std::string>> rule;  // engaged nullopt: back to explicit members
+  std::optional<GroupSenders> senders;             // away from named clears sender_ids
+  std::optional<std::vector<UserId>> sender_ids;   // replaces the list; needs senders named
 };
 
 // Addresses of a send: ids or names, resolved by the engine.
@@ -333,7 +340,14 @@ class Engine {
   Result<User> update_user(const Caller& caller, UserId id, const UpdateUserRequest& request);
   Result<User> set_user_active(const Caller& caller, UserId id, bool active);
 
-  // --- groups (create: anyone; change: the owner or an admin) ---
+  // --- the organisation's policy (admins only; docs/security.md, "Permissions") ---
+  Result<OrgPolicy> policy(const Caller& caller);
+  // invalid for a large_audience out of range.
+  Result<OrgPolicy> set_policy(const Caller& caller, const OrgPolicy& policy);
+
+  // --- groups (create: per the policy; change: the owner or an admin) ---
+  // Users are shown to the caller as the policy says: attributes to admins, the user and
+  // (per the policy) holders of see_attributes; permissions to admins and the user only.
   Result<Group> create_group(const Caller& caller, const CreateGroupRequest& request);
   Result<Group> get_group(const Caller& caller, GroupId id);
   Result<std::vector<Group>> list_groups(const Caller& caller, bool include_inactive);
@@ -442,8 +456,13 @@ class Engine {
   Result<std::optional<SendResult>> earlier_send(const Caller& caller,
                                                  const std::optional<std::string>& client_msg_id);
   // Writes `message` (or finds the original of a racing retry) and answers with its schedule.
-  // Large audiences (over diffusion_limit) are fanned out after the commit.
-  Result<SendResult> commit_send(NewMessage message);
+  // Large audiences (over diffusion_limit) are fanned out after the commit. forbidden when
+  // the audience is over the policy's large_audience and the caller lacks
+  // send_to_large_audiences.
+  Result<SendResult> commit_send(const Caller& caller, NewMessage message);
+  // forbidden unless the policy lets the caller create a group of this kind (a rule group
+  // when `rule`); the error names `action` and the permission missing.
+  Status require_group_creation(const Caller& caller, bool rule, std::string_view action);
 
   // A hash at options_.password_cost that no password matches, checked against when a login
   // names an unknown handle. Computed once, on first use.
