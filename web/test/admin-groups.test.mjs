@@ -156,7 +156,7 @@ test('who may send: a group whose senders are named, set on the form and changed
     assert.deepEqual(await axeScan(page), [], 'axe: the group editor with senders');
     await editor.getByLabel('Everyone').check();
     await editor.getByRole('button', { name: 'Save group' }).click();
-    await waitForText(editor.locator('.admin-status'), 'Saved News.');
+    await waitForText(editor, 'Saved News.');
     news = await admin.getGroup(news.id);
     assert.equal(news.senders, 'everyone');
     assert.deepEqual(news.sender_ids, []);

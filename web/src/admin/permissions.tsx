@@ -55,8 +55,8 @@ export function SendersField({ value, onChange, idPrefix }:
       ))}
       {value.senders === 'named' && (
         <div class="admin-fields">
-          <label for={`${idPrefix}-named`}>Named senders (handles, separated by commas)</label>
-          <input id={`${idPrefix}-named`} value={value.named} autocomplete="off" spellcheck={false}
+          <label for={`${idPrefix}-handles`}>Named senders (handles, separated by commas)</label>
+          <input id={`${idPrefix}-handles`} value={value.named} autocomplete="off" spellcheck={false}
             onInput={(e) => onChange({ ...value, named: e.currentTarget.value })} />
         </div>
       )}
