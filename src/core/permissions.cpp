@@ -84,7 +84,8 @@ std::string permissions_to_text(const Permissions& permissions) {
 
 Result<Permissions> permissions_from_text(std::string_view text) {
   Permissions permissions;
-  while (!text.empty()) {
+  if (text.empty()) return permissions;
+  for (;;) {  // "a,,b" and "a," name an empty permission: refused
     const std::size_t comma = text.find(',');
     MISSIVE_TRY(const Permission permission, parse_permission(text.substr(0, comma)));
     permissions.push_back(permission);
@@ -155,7 +156,8 @@ std::string user_ids_to_text(const std::vector<UserId>& ids) {
 
 Result<std::vector<UserId>> user_ids_from_text(std::string_view text) {
   std::vector<UserId> ids;
-  while (!text.empty()) {
+  if (text.empty()) return ids;
+  for (;;) {  // "3," names an empty id: refused
     const std::size_t comma = text.find(',');
     const std::string_view part = text.substr(0, comma);
     std::int64_t value = 0;
