@@ -332,7 +332,8 @@ class Engine {
   Result<Caller> authenticate(const std::string& token);
   Status logout(const std::string& token);
 
-  // --- users (create/deactivate/attributes/admin: admins only; names/password: self too) ---
+  // --- users (create/deactivate/attributes/admin/permissions: admins only; names/password:
+  // self too). Others are shown as docs/security.md "Permissions" says. ---
   Result<User> create_user(const Caller& caller, const CreateUserRequest& request);
   Result<User> get_user(const Caller& caller, UserId id);
   Result<User> get_user_by_handle(const Caller& caller, const std::string& handle);
@@ -348,6 +349,9 @@ class Engine {
   // --- groups (create: per the policy; change: the owner or an admin) ---
   // Users are shown to the caller as the policy says: attributes to admins, the user and
   // (per the policy) holders of see_attributes; permissions to admins and the user only.
+  // create_group, and update_group giving a rule: forbidden without the permission the policy
+  // asks for (named in the error); not_found for an unknown sender id; unprocessable for
+  // sender_ids without senders "named".
   Result<Group> create_group(const Caller& caller, const CreateGroupRequest& request);
   Result<Group> get_group(const Caller& caller, GroupId id);
   Result<std::vector<Group>> list_groups(const Caller& caller, bool include_inactive);
@@ -362,6 +366,8 @@ class Engine {
   Result<RulePreview> preview_rule(const Caller& caller, const std::string& rule, int limit);
 
   // --- messages ---
+  // send and reply: forbidden for a group the caller may not send to (its senders), and for an
+  // audience over the policy's large_audience without send_to_large_audiences.
   Result<SendResult> send(const Caller& caller, const SendRequest& request);
   Result<SendResult> reply(const Caller& caller, const ReplyRequest& request);
   // not_found unless the caller is the creator, or a recipient of an active message.
