@@ -154,6 +154,7 @@ test('policy: the form saves the organisation policy; permissions are granted on
     await edit.getByRole('button', { name: 'Save' }).click();
     await waitForText(page.locator('.admin-status'), 'Saved pia.');
     assert.deepEqual((await admin.getUser(user.id)).permissions, ['create_rule_groups']);
+    await waitForText(page.locator('tr[data-handle="pia"]'), 'create_rule_groups');
     assert.deepEqual(page.csp, []);
   });
 });
