@@ -96,6 +96,7 @@ class BackendSuite {
     Setup setup("127.0.0.1", port(0));
     const auto t0 = Steady::now();
     senders_ = setup.users("sender", c_.ws_conns);
+    setup.grant(senders_[0], "send_to_large_audiences");  // sends the big message
     devices_ = setup.users("device", c_.devices);
     extras_ = setup.users("extra", c_.extras, false);
     const std::vector<BenchUser> small(devices_.begin(), devices_.begin() + c_.small_group);

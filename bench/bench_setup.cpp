@@ -92,6 +92,14 @@ std::string Setup::login(const BenchUser& user) const {
   return parse(body)["token"].GetString();
 }
 
+void Setup::grant(const BenchUser& user, std::string_view permission) const {
+  auto admin = client(admin_token_);
+  const auto target = fmt::format("/v1/users/{}", user.id);
+  auto response =
+      admin->request("PATCH", target, fmt::format(R"({{"permissions":["{}"]}})", permission));
+  if (!response || response->status != 200) throw std::runtime_error("PATCH " + target + " failed");
+}
+
 std::int64_t Setup::group(const std::string& name, const std::vector<BenchUser>& members,
                           const std::string& owner_token) const {
   auto owner = client(owner_token);

@@ -33,6 +33,9 @@ class Setup {
   std::vector<BenchUser> users(const std::string& prefix, int count, bool login = true) const;
   // A session token for a user made by users().
   std::string login(const BenchUser& user) const;
+  // An admin grants `user` the permission (docs/security.md, "Permissions"), e.g.
+  // send_to_large_audiences for the sender of a message to more than 100 recipients.
+  void grant(const BenchUser& user, std::string_view permission) const;
   // A group owned by `owner_token` with every one of `members`; returns its id.
   std::int64_t group(const std::string& name, const std::vector<BenchUser>& members,
                      const std::string& owner_token) const;

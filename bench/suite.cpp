@@ -134,6 +134,7 @@ void Suite::setup() {
   std::printf("setup: %d users%s...\n", c_.ws_conns + (recipient ? 1 : 0) + devices + extras,
               groups_phrase(groups).c_str());
   senders_ = setup_->users("sender", c_.ws_conns);
+  setup_->grant(senders_[0], "send_to_large_audiences");  // sends the big message
   if (recipient) recipient_ = setup_->users("recipient", 1)[0];
   devices_ = setup_->users("device", devices);
   if (big) extras_ = setup_->users("extra", extras, false);

@@ -1,4 +1,4 @@
-// `missive group create|list|show|rename|rule|deactivate|activate|add|remove|members`.
+// `missive group create|list|show|rename|rule|senders|deactivate|activate|add|remove|members`.
 
 #include <fmt/format.h>
 
@@ -17,7 +17,25 @@ struct GroupOptions {
   bool clear_rule = false;
   bool include_inactive = false;
   std::vector<std::string> users;
+  std::string senders;              // members, everyone or named
+  std::vector<std::string> sender;  // USER: id or handle (named senders)
 };
+
+// "senders": ..., "sender_ids": [...]; --sender without --senders means named.
+Status write_senders(Api& api, JsonWriter& w, const GroupOptions& o) {
+  if (o.senders.empty() && o.sender.empty()) return {};
+  write_key(w, "senders");
+  write_string(w, o.senders.empty() ? "named" : o.senders);
+  if (o.sender.empty()) return {};
+  write_key(w, "sender_ids");
+  w.StartArray();
+  for (const auto& user : o.sender) {
+    MISSIVE_TRY(const auto id, api.user_id(user));
+    w.Int64(id);
+  }
+  w.EndArray();
+  return {};
+}
 
 Status show_group(const Context& context, const Response& response) {
   if (!print_raw(context, response)) print_group(response.json);
@@ -45,6 +63,7 @@ Status create_group(const Context& context, const GroupOptions& o) {
     write_key(w, "rule");
     write_string(w, o.rule);
   }
+  MISSIVE_TRY_STATUS(write_senders(*api, w, o));
   w.EndObject();
   MISSIVE_TRY(const auto response, api->post("/v1/groups", body.GetString()));
   return show_group(context, response);
@@ -93,6 +112,23 @@ Status set_rule(const Context& context, const GroupOptions& o) {
   MISSIVE_TRY(const auto id, api->group_id(o.group));
   const std::string body = o.clear_rule ? R"({"rule":null})" : name_body("rule", o.rule);
   MISSIVE_TRY(const auto response, api->patch(fmt::format("/v1/groups/{}", id), body));
+  return show_group(context, response);
+}
+
+Status set_senders(const Context& context, const GroupOptions& o) {
+  MISSIVE_TRY(auto api, Api::connect(context));
+  MISSIVE_TRY(const auto id, api->group_id(o.group));
+  rapidjson::StringBuffer body;
+  JsonWriter w(body);
+  w.StartObject();
+  MISSIVE_TRY_STATUS(write_senders(*api, w, o));
+  if (o.senders == "named" && o.sender.empty()) {  // no one named: owner and admins only
+    write_key(w, "sender_ids");
+    w.StartArray();
+    w.EndArray();
+  }
+  w.EndObject();
+  MISSIVE_TRY(const auto response, api->patch(fmt::format("/v1/groups/{}", id), body.GetString()));
   return show_group(context, response);
 }
 
@@ -151,6 +187,11 @@ void register_group_commands(CLI::App& app, Context& context) {
   create->add_option("--rule", o->rule,
                      "audience rule over user attributes, e.g. 'role = \"dba\" and region in "
                      "(\"EU\", \"US\")'");
+  create
+      ->add_option("--senders", o->senders,
+                   "who may send to it besides its owner and admins (default: members)")
+      ->check(CLI::IsMember({"members", "everyone", "named"}));
+  create->add_option("--sender", o->sender, "a named sender, USER: id or handle (repeatable)");
 
   command(*group, context, o, "list", "list groups", list_groups)
       ->add_flag("--inactive", o->include_inactive, "include deactivated groups");
@@ -166,6 +207,15 @@ void register_group_commands(CLI::App& app, Context& context) {
   rule->add_option("group", o->group, group_help)->required();
   rule->add_option("rule", o->rule, "the new rule");
   rule->add_flag("--clear", o->clear_rule, "back to explicit members");
+
+  CLI::App* senders =
+      command(*group, context, o, "senders",
+              "set who may send to a group besides its owner and admins", set_senders);
+  senders->add_option("group", o->group, group_help)->required();
+  senders->add_option("senders", o->senders, "members, everyone or named")
+      ->required()
+      ->check(CLI::IsMember({"members", "everyone", "named"}));
+  senders->add_option("users", o->sender, "with named: the senders, USER: id or handle");
 
   command(*group, context, o, "deactivate", "deactivate a group",
           [](const Context& c, const GroupOptions& g) { return set_active(c, g, false); })

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli/commands.h"
 #include "cli/json_util.h"
 #include "cli/output.h"
@@ -20,6 +22,8 @@ struct UserOptions {
   std::vector<std::string> unset;
   bool admin = false;
   std::string set_admin;  // update: "true" / "false"
+  std::vector<std::string> grant;   // create: the permissions; update: added
+  std::vector<std::string> revoke;  // update: removed
   bool include_inactive = false;
   int limit = 100;
   std::int64_t after = 0;
@@ -47,6 +51,33 @@ Status write_attributes(JsonWriter& w, const std::vector<std::string>& pairs,
   return {};
 }
 
+void write_permissions(JsonWriter& w, const std::vector<std::string>& names) {
+  write_key(w, "permissions");
+  w.StartArray();
+  for (const auto& name : names) write_string(w, name);
+  w.EndArray();
+}
+
+// The user's permissions now, with `grant` added and `revoke` removed (the API replaces the
+// whole set).
+Result<std::vector<std::string>> changed_permissions(Api& api, std::int64_t id,
+                                                     const UserOptions& o) {
+  MISSIVE_TRY(const auto current, api.get(fmt::format("/v1/users/{}", id)));
+  std::vector<std::string> names;
+  if (const JsonValue* held = member(current.json, "permissions"); held && held->IsArray()) {
+    for (const auto& name : held->GetArray()) {
+      if (name.IsString()) names.emplace_back(name.GetString());
+    }
+  }
+  for (const auto& name : o.grant) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::erase_if(names, [&](const std::string& name) {
+    return std::find(o.revoke.begin(), o.revoke.end(), name) != o.revoke.end();
+  });
+  return names;
+}
+
 Status show_user(const Context& context, const Response& response) {
   if (!print_raw(context, response)) print_user(response.json);
   return {};
@@ -71,6 +102,7 @@ Status create_user(const Context& context, const UserOptions& o) {
   write_string(w, password);
   write_key(w, "is_admin");
   w.Bool(o.admin);
+  if (!o.grant.empty()) write_permissions(w, o.grant);
   MISSIVE_TRY_STATUS(write_attributes(w, o.attrs, {}));
   w.EndObject();
   MISSIVE_TRY(const auto response, api->post("/v1/users", body.GetString()));
@@ -117,6 +149,10 @@ Status update_user(const Context& context, const UserOptions& o) {
   if (o.ask_password && password.empty()) {
     MISSIVE_TRY(password, read_password(fmt::format("New password for {}: ", o.user)));
   }
+  std::optional<std::vector<std::string>> permissions;
+  if (!o.grant.empty() || !o.revoke.empty()) {
+    MISSIVE_TRY(permissions, changed_permissions(*api, id, o));
+  }
   rapidjson::StringBuffer body;
   JsonWriter w(body);
   w.StartObject();
@@ -132,6 +168,7 @@ Status update_user(const Context& context, const UserOptions& o) {
     write_key(w, "is_admin");
     w.Bool(o.set_admin == "true");
   }
+  if (permissions) write_permissions(w, *permissions);
   MISSIVE_TRY_STATUS(write_attributes(w, o.attrs, o.unset));
   w.EndObject();
   MISSIVE_TRY(const auto response, api->patch(fmt::format("/v1/users/{}", id), body.GetString()));
@@ -161,6 +198,10 @@ void register_user_commands(CLI::App& app, Context& context) {
   create->add_option("--password", o->password, "password (default: asked)");
   create->add_option("--attr", o->attrs, "attribute key=value (numbers and true/false are typed)");
   create->add_flag("--admin", o->admin, "make the user an administrator");
+  const std::vector<std::string> permission_names = {"create_groups", "create_rule_groups",
+                                                     "send_to_large_audiences", "see_attributes"};
+  create->add_option("--grant", o->grant, "grant a permission (repeatable)")
+      ->check(CLI::IsMember(permission_names));
 
   CLI::App* list = command(*user, context, o, "list", "list users", list_users);
   list->add_flag("--inactive", o->include_inactive, "include deactivated users");
@@ -179,6 +220,10 @@ void register_user_commands(CLI::App& app, Context& context) {
   update->add_option("--unset", o->unset, "remove an attribute");
   update->add_option("--admin", o->set_admin, "true or false")
       ->check(CLI::IsMember({"true", "false"}));
+  update->add_option("--grant", o->grant, "grant a permission (admins; repeatable)")
+      ->check(CLI::IsMember(permission_names));
+  update->add_option("--revoke", o->revoke, "revoke a permission (admins; repeatable)")
+      ->check(CLI::IsMember(permission_names));
   CLI::Option* password =
       update->add_option("--password", o->password, "new password (no value: asked)")
           ->expected(0, 1);

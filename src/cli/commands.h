@@ -21,6 +21,7 @@ void register_search_command(CLI::App& app, Context& context);     // cmd_search
 void register_dashboard_command(CLI::App& app, Context& context);  // cmd_dashboard.cpp
 void register_reminder_commands(CLI::App& app, Context& context);  // cmd_reminders.cpp
 void register_sync_commands(CLI::App& app, Context& context);      // cmd_sync.cpp
+void register_policy_commands(CLI::App& app, Context& context);    // cmd_policy.cpp
 
 // Writes "frequency" (or "every_days") for "daily", "weekly" or "every:N"; `option` names the
 // command line option in errors (cmd_reminders.cpp).

@@ -28,6 +28,17 @@ void print_user(const JsonValue& user) {
   fmt::print("admin:      {}\n", get_bool(user, "is_admin") ? "yes" : "no");
   fmt::print("active:     {}\n", get_bool(user, "is_active", true) ? "yes" : "no");
   fmt::print("created:    {}\n", short_time(get_string(user, "created_at")));
+  // Shown to admins and the user only.
+  if (const JsonValue* permissions = member(user, "permissions");
+      permissions != nullptr && permissions->IsArray()) {
+    std::string names;
+    for (const auto& name : permissions->GetArray()) {
+      if (!name.IsString()) continue;
+      if (!names.empty()) names += ", ";
+      names += name.GetString();
+    }
+    fmt::print("permissions: {}\n", names.empty() ? "none" : names);
+  }
 }
 
 void print_group(const JsonValue& group) {
@@ -38,6 +49,13 @@ void print_group(const JsonValue& group) {
   } else {
     fmt::print("members:    {}\n", get_int(group, "member_count"));
   }
+  fmt::print("senders:    {}", get_string(group, "senders"));
+  if (const JsonValue* ids = member(group, "sender_ids"); ids != nullptr && ids->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < ids->Size(); ++i) {
+      fmt::print("{}{}", i == 0 ? " " : ", ", (*ids)[i].IsInt64() ? (*ids)[i].GetInt64() : 0);
+    }
+  }
+  fmt::print("\n");
   fmt::print("active:     {}\n", get_bool(group, "is_active", true) ? "yes" : "no");
   fmt::print("created:    {}\n", short_time(get_string(group, "created_at")));
 }

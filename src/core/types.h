@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/permissions.h"
 
 namespace missive {
 
@@ -25,6 +26,11 @@ struct User {
   bool is_admin = false;
   bool is_active = true;
   Timestamp created_at = 0;
+  Permissions permissions;  // granted by admins (docs/security.md, "Permissions")
+  // What the engine shows of this user to the caller it answers: hidden members are left
+  // out of the answer (attributes per the policy; permissions to admins and the user only).
+  bool attributes_shown = true;
+  bool permissions_shown = true;
 
   std::string full_name() const { return first_name + " " + last_name; }
 };
@@ -53,6 +59,9 @@ struct Group {
   bool is_active = true;
   Timestamp created_at = 0;
   std::int64_t member_count = 0;  // active explicit members (0 for rule groups)
+  // Who may send to it besides its owner and admins; sender_ids when senders is named.
+  GroupSenders senders = GroupSenders::members;
+  std::vector<UserId> sender_ids;
 };
 
 enum class ConversationKind { direct, group, multi };

@@ -107,11 +107,7 @@ Status AudienceResolver::add_group(const Group& group) {
   if (group.rule) {
     MISSIVE_TRY(rule, GroupRule::parse(*group.rule));
   }
-  MISSIVE_TRY(const bool allowed, caller_may_send_to(group, rule));
-  if (!allowed) {
-    return fail(ErrorCode::forbidden, "you cannot send to group '" + group.name +
-                                          "': you are neither a member nor its owner");
-  }
+  MISSIVE_TRY_STATUS(require_sender(store_, caller_, group, rule));
   push_unique(groups_, group.id);
   push_unique(names_, group.name);
   if (rule) {
@@ -131,12 +127,35 @@ Status AudienceResolver::add_group(const Group& group) {
   return {};
 }
 
-Result<bool> AudienceResolver::caller_may_send_to(const Group& group,
-                                                  const std::optional<GroupRule>& rule) {
-  if (caller_.is_admin || group.owner == caller_.id) return true;
-  if (!rule) return store_.is_member(group.id, caller_.id);
-  MISSIVE_TRY(const User me, store_.get_user(caller_.id));
-  return rule->matches(me);
+Status require_sender(Store& store, const Caller& caller, const Group& group,
+                      const std::optional<GroupRule>& rule) {
+  if (caller.is_admin || group.owner == caller.id) return {};
+  const std::string refused = "you cannot send to group '" + group.name + "': ";
+  switch (group.senders) {
+    case GroupSenders::everyone:
+      return {};
+    case GroupSenders::named:
+      if (std::find(group.sender_ids.begin(), group.sender_ids.end(), caller.id) !=
+          group.sender_ids.end()) {
+        return {};
+      }
+      return fail(ErrorCode::forbidden,
+                  refused + "only its named senders, its owner and admins may send to it");
+    case GroupSenders::members:
+      break;
+  }
+  bool member = false;
+  if (!rule) {
+    MISSIVE_TRY(member, store.is_member(group.id, caller.id));
+  } else {
+    MISSIVE_TRY(const User me, store.get_user(caller.id));
+    member = rule->matches(me);
+  }
+  if (member) return {};
+  return fail(ErrorCode::forbidden,
+              refused +
+                  "only its members, its owner and admins may send to it, and you are "
+                  "not a member");
 }
 
 Result<const std::vector<User>*> AudienceResolver::active_users() {

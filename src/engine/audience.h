@@ -25,6 +25,12 @@ void push_unique(std::vector<T>& values, const T& value) {
   if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
 }
 
+// Success when the caller may send to `group` (its owner and admins always may; then as the
+// group's senders say: its members, everyone, or the named senders); forbidden otherwise,
+// saying who may. `rule` is the group's parsed rule, if it has one.
+Status require_sender(Store& store, const Caller& caller, const Group& group,
+                      const std::optional<GroupRule>& rule);
+
 // The dashboard's "sent to" of these group and user names: every name up to a point, then a
 // count ("Ops, Ada Lovelace and 3 more").
 std::string sent_to_text(const std::vector<std::string>& names);
@@ -42,7 +48,6 @@ class AudienceResolver {
   Result<Group> group_named(const std::string& name);
   Status add_user(const User& user);
   Status add_group(const Group& group);
-  Result<bool> caller_may_send_to(const Group& group, const std::optional<GroupRule>& rule);
   Result<const std::vector<User>*> active_users();
 
   Store& store_;

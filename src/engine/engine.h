@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -67,6 +68,7 @@ struct CreateUserRequest {
   std::string password;
   Attributes attributes;
   bool is_admin = false;
+  Permissions permissions;
 };
 
 struct UpdateUserRequest {
@@ -76,16 +78,21 @@ struct UpdateUserRequest {
   std::map<std::string, std::optional<AttributeValue>> attributes;
   std::optional<std::string> password;
   std::optional<bool> is_admin;
+  std::optional<Permissions> permissions;  // admins only; replaces the whole set
 };
 
 struct CreateGroupRequest {
   std::string name;
   std::optional<std::string> rule;  // set: a rule group, members are resolved at send time
+  GroupSenders senders = GroupSenders::members;
+  std::vector<UserId> sender_ids;  // only with senders == named
 };
 
 struct UpdateGroupRequest {
   std::optional<std::string> name;
   std::optional<std::optional<std::string>> rule;  // engaged nullopt: back to explicit members
+  std::optional<GroupSenders> senders;             // away from named clears sender_ids
+  std::optional<std::vector<UserId>> sender_ids;   // replaces the list; needs senders named
 };
 
 // Addresses of a send: ids or names, resolved by the engine.
@@ -328,7 +335,8 @@ class Engine {
   Result<Caller> authenticate(const std::string& token);
   Status logout(const std::string& token);
 
-  // --- users (create/deactivate/attributes/admin: admins only; names/password: self too) ---
+  // --- users (create/deactivate/attributes/admin/permissions: admins only; names/password:
+  // self too). Others are shown as docs/security.md "Permissions" says. ---
   Result<User> create_user(const Caller& caller, const CreateUserRequest& request);
   Result<User> get_user(const Caller& caller, UserId id);
   Result<User> get_user_by_handle(const Caller& caller, const std::string& handle);
@@ -336,7 +344,17 @@ class Engine {
   Result<User> update_user(const Caller& caller, UserId id, const UpdateUserRequest& request);
   Result<User> set_user_active(const Caller& caller, UserId id, bool active);
 
-  // --- groups (create: anyone; change: the owner or an admin) ---
+  // --- the organisation's policy (admins only; docs/security.md, "Permissions") ---
+  Result<OrgPolicy> policy(const Caller& caller);
+  // invalid for a large_audience out of range.
+  Result<OrgPolicy> set_policy(const Caller& caller, const OrgPolicy& policy);
+
+  // --- groups (create: per the policy; change: the owner or an admin) ---
+  // Users are shown to the caller as the policy says: attributes to admins, the user and
+  // (per the policy) holders of see_attributes; permissions to admins and the user only.
+  // create_group, and update_group giving a rule: forbidden without the permission the policy
+  // asks for (named in the error); not_found for an unknown sender id; unprocessable for
+  // sender_ids without senders "named".
   Result<Group> create_group(const Caller& caller, const CreateGroupRequest& request);
   Result<Group> get_group(const Caller& caller, GroupId id);
   Result<std::vector<Group>> list_groups(const Caller& caller, bool include_inactive);
@@ -351,6 +369,8 @@ class Engine {
   Result<RulePreview> preview_rule(const Caller& caller, const std::string& rule, int limit);
 
   // --- messages ---
+  // send and reply: forbidden for a group the caller may not send to (its senders), and for an
+  // audience over the policy's large_audience without send_to_large_audiences.
   Result<SendResult> send(const Caller& caller, const SendRequest& request);
   Result<SendResult> reply(const Caller& caller, const ReplyRequest& request);
   // not_found unless the caller is the creator, or a recipient of an active message.
@@ -445,8 +465,13 @@ class Engine {
   Result<std::optional<SendResult>> earlier_send(const Caller& caller,
                                                  const std::optional<std::string>& client_msg_id);
   // Writes `message` (or finds the original of a racing retry) and answers with its schedule.
-  // Large audiences (over diffusion_limit) are fanned out after the commit.
-  Result<SendResult> commit_send(NewMessage message);
+  // Large audiences (over diffusion_limit) are fanned out after the commit. forbidden when
+  // the audience is over the policy's large_audience and the caller lacks
+  // send_to_large_audiences.
+  Result<SendResult> commit_send(const Caller& caller, NewMessage message);
+  // forbidden unless the policy lets the caller create a group of this kind (a rule group
+  // when `rule`); the error names `action` and the permission missing.
+  Status require_group_creation(const Caller& caller, bool rule, std::string_view action);
 
   // A hash at options_.password_cost that no password matches, checked against when a login
   // names an unknown handle. Computed once, on first use.

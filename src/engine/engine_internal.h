@@ -19,6 +19,27 @@ inline bool can_manage(const Caller& caller, const Group& group) {
   return caller.is_admin || group.owner == caller.id;
 }
 
+// Whether the caller holds `permission` now (admins hold every one), read from the store so
+// a grant or a revocation applies to the next request.
+Result<bool> holds_permission(Store& store, const Caller& caller, Permission permission);
+
+// Success when `grant` is everyone or the caller holds `permission`; forbidden otherwise,
+// naming the permission: "<action> needs the <permission> permission; an admin grants it".
+Status require_grant(Store& store, const Caller& caller, Grant grant, Permission permission,
+                     std::string_view action);
+
+// What one caller may see of other users (Engine's user answers).
+struct UserViewer {
+  UserId id;
+  bool is_admin = false;
+  bool sees_attributes = false;  // of every user; everyone sees their own
+};
+Result<UserViewer> viewer_of(Store& store, const Caller& caller);
+// `user` with what the viewer may not see marked hidden (and emptied).
+User shown_to(const UserViewer& viewer, User user);
+Result<User> shown_to(const UserViewer& viewer, Result<User> user);
+std::vector<User> shown_to(const UserViewer& viewer, std::vector<User> users);
+
 // Page sizes accepted by every listing.
 inline Status validate_limit(int limit) {
   if (limit >= 1 && limit <= 200) return {};

@@ -57,6 +57,25 @@ std::int64_t distinct_users(const std::vector<RecipientRef>& recipients) {
   return std::unique(users.begin(), users.end()) - users.begin();
 }
 
+// A reply to everyone reaches the parent's groups again: the replier must be one who may send
+// to each of them, or a reply-all would get around a group's senders.
+Status require_sender_of_each(Store& store, const Caller& caller,
+                              const std::vector<RecipientRef>& refs) {
+  std::vector<GroupId> groups;
+  for (const RecipientRef& ref : refs) {
+    if (ref.group.valid()) push_unique(groups, ref.group);
+  }
+  for (const GroupId id : groups) {
+    MISSIVE_TRY(const Group group, store.get_group(id));
+    std::optional<GroupRule> rule;
+    if (group.rule) {
+      MISSIVE_TRY(rule, GroupRule::parse(*group.rule));
+    }
+    MISSIVE_TRY_STATUS(require_sender(store, caller, group, rule));
+  }
+  return {};
+}
+
 std::string reply_subject(const std::string& parent_subject, std::size_t limit) {
   if (parent_subject.starts_with("Re: ")) return parent_subject;
   std::string subject = "Re: " + parent_subject;
@@ -79,12 +98,23 @@ Result<std::optional<SendResult>> Engine::earlier_send(
 
 // The writer re-checks the client_msg_id inside the transaction: of racing retries one writes,
 // the others get the original (and its schedule) back.
-Result<SendResult> Engine::commit_send(NewMessage message) {
+Result<SendResult> Engine::commit_send(const Caller& caller, NewMessage message) {
   const std::int64_t audience = distinct_users(message.recipients);
   if (audience > options_.recipients_limit) {
     return fail(ErrorCode::unprocessable,
                 fmt::format("the message would reach {} recipients; the limit is {}", audience,
                             options_.recipients_limit));
+  }
+  MISSIVE_TRY(const OrgPolicy policy, store_.get_policy());
+  if (audience > policy.large_audience) {
+    MISSIVE_TRY(const bool held, engine_detail::holds_permission(
+                                     store_, caller, Permission::send_to_large_audiences));
+    if (!held) {
+      return fail(ErrorCode::forbidden,
+                  fmt::format("the message would reach {} recipients; reaching more than {} "
+                              "needs the send_to_large_audiences permission; an admin grants it",
+                              audience, policy.large_audience));
+    }
   }
   message.defer_fanout = audience > options_.diffusion_limit;
   MISSIVE_TRY(auto outcome, store_.send_message(message));
@@ -114,7 +144,7 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.reminders = reminders;
-  return commit_send(std::move(message));
+  return commit_send(caller, std::move(message));
 }
 
 Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& request) {
@@ -165,6 +195,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
     if (refs.empty()) {
       return fail(ErrorCode::unprocessable, "the message has no active recipients to reply to");
     }
+    MISSIVE_TRY_STATUS(require_sender_of_each(store_, caller, refs));
     audience.recipients = std::move(refs);
     audience.conversation.existing = original.conversation;
     audience.conversation.kind = ConversationKind::multi;
@@ -173,7 +204,7 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
   NewMessage message = new_message(caller, content, now, std::move(audience));
   message.parent = original.id;
   message.reminders = reminders;
-  return commit_send(std::move(message));
+  return commit_send(caller, std::move(message));
 }
 
 Result<MessageView> Engine::get_message(const Caller& caller, MessageId id) {

@@ -1,4 +1,5 @@
-// Users: creation and attributes are admin work; a user may change their own names and password.
+// Users: creation, attributes and permissions are admin work; a user may change their own
+// names and password. Non-admins see active users only, and attributes per the policy.
 #include "core/validate.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
@@ -6,6 +7,8 @@
 
 namespace missive {
 using engine_detail::require_admin;
+using engine_detail::shown_to;
+using engine_detail::viewer_of;
 
 namespace {
 
@@ -34,22 +37,27 @@ Result<User> Engine::create_user(const Caller& caller, const CreateUserRequest& 
                                     .password_hash = std::move(hash),
                                     .attributes = request.attributes,
                                     .is_admin = request.is_admin,
-                                    .created_at = clock_.now()});
+                                    .created_at = clock_.now(),
+                                    .permissions = request.permissions});
 }
 
 Result<User> Engine::get_user(const Caller& caller, UserId id) {
-  return visible_user(caller, store_.get_user(id));
+  MISSIVE_TRY(const auto viewer, viewer_of(store_, caller));
+  return shown_to(viewer, visible_user(caller, store_.get_user(id)));
 }
 
 Result<User> Engine::get_user_by_handle(const Caller& caller, const std::string& handle) {
-  return visible_user(caller, store_.get_user_by_handle(handle));
+  MISSIVE_TRY(const auto viewer, viewer_of(store_, caller));
+  return shown_to(viewer, visible_user(caller, store_.get_user_by_handle(handle)));
 }
 
 Result<std::vector<User>> Engine::list_users(const Caller& caller, const UserQuery& query) {
   MISSIVE_TRY_STATUS(engine_detail::validate_limit(query.limit));
+  MISSIVE_TRY(const auto viewer, viewer_of(store_, caller));
   UserQuery allowed = query;
   allowed.include_inactive = query.include_inactive && caller.is_admin;
-  return store_.list_users(allowed);
+  MISSIVE_TRY(auto users, store_.list_users(allowed));
+  return shown_to(viewer, std::move(users));
 }
 
 Result<User> Engine::update_user(const Caller& caller, UserId id,
@@ -57,7 +65,10 @@ Result<User> Engine::update_user(const Caller& caller, UserId id,
   if (caller.id != id) MISSIVE_TRY_STATUS(require_admin(caller, "change another user"));
   if (!request.attributes.empty()) MISSIVE_TRY_STATUS(require_admin(caller, "change attributes"));
   if (request.is_admin) MISSIVE_TRY_STATUS(require_admin(caller, "grant or revoke admin"));
-  MISSIVE_TRY(const User current, get_user(caller, id));
+  if (request.permissions) {
+    MISSIVE_TRY_STATUS(require_admin(caller, "grant or revoke permissions"));
+  }
+  MISSIVE_TRY(const User current, visible_user(caller, store_.get_user(id)));
 
   UserUpdate update;
   if (request.first_name) {
@@ -90,6 +101,7 @@ Result<User> Engine::update_user(const Caller& caller, UserId id,
     }
     update.is_admin = request.is_admin;
   }
+  update.permissions = request.permissions;
   return store_.update_user(id, update);
 }
 

@@ -16,9 +16,9 @@ namespace {
 const std::vector<RouteDef>& route_table() {
   static const std::vector<RouteDef> table = [] {
     std::vector<RouteDef> all;
-    for (auto part : {session_routes(), user_routes(), group_routes(), message_routes(),
-                      reading_routes(), search_routes(), dashboard_routes(), reminder_routes(),
-                      sync_routes()}) {
+    for (auto part :
+         {session_routes(), user_routes(), group_routes(), message_routes(), reading_routes(),
+          search_routes(), dashboard_routes(), reminder_routes(), sync_routes(), policy_routes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;

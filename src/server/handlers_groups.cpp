@@ -1,8 +1,37 @@
-// Groups: create, list, look up, rename / change rule, (de)activate, explicit members.
+// Groups: create, list, look up, rename / change rule or senders, (de)activate, explicit
+// members.
+#include <fmt/format.h>
+
 #include "server/routes.h"
 
 namespace missive::server {
 namespace {
+
+// "senders": "members" | "everyone" | "named"; absent or null: nullopt.
+Result<std::optional<GroupSenders>> parse_group_senders(const JsonFields& fields) {
+  MISSIVE_TRY(auto text, fields.optional_string("senders"));
+  if (!text) return std::optional<GroupSenders>();
+  auto senders = parse_senders(*text);
+  if (!senders) return std::unexpected(senders.error());
+  return std::optional<GroupSenders>(*senders);
+}
+
+// "sender_ids": [user id, ...]; absent or null: nullopt.
+Result<std::optional<std::vector<UserId>>> parse_sender_ids(const JsonFields& fields) {
+  const auto* value = fields.find("sender_ids");
+  if (value == nullptr || value->IsNull()) return std::optional<std::vector<UserId>>();
+  if (!value->IsArray()) return fail(ErrorCode::invalid, "sender_ids must be an array of user ids");
+  std::vector<UserId> ids;
+  for (rapidjson::SizeType i = 0; i < value->Size(); ++i) {
+    const auto& item = (*value)[i];
+    if (!item.IsInt64() || item.GetInt64() <= 0) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("sender_ids[{}] must be a user id (a positive integer)", i));
+    }
+    ids.emplace_back(item.GetInt64());
+  }
+  return std::optional<std::vector<UserId>>(std::move(ids));
+}
 
 HttpResponse group_response(int status, const Group& group) {
   return json_ok(status, [&](JsonWriter& w) { write_group(w, group); });
@@ -14,6 +43,10 @@ Result<HttpResponse> create_group(const HandlerContext& ctx) {
   CreateGroupRequest request;
   MISSIVE_TRY(request.name, fields.required_string("name"));
   MISSIVE_TRY(request.rule, fields.optional_string("rule"));
+  MISSIVE_TRY(auto senders, parse_group_senders(fields));
+  request.senders = senders.value_or(GroupSenders::members);
+  MISSIVE_TRY(auto sender_ids, parse_sender_ids(fields));
+  request.sender_ids = sender_ids.value_or(std::vector<UserId>{});
   MISSIVE_TRY(auto group, ctx.engine.create_group(ctx.caller, request));
   return group_response(201, group);
 }
@@ -48,6 +81,8 @@ Result<HttpResponse> update_group(const HandlerContext& ctx) {
     MISSIVE_TRY(auto rule, fields.optional_string("rule"));
     request.rule = std::move(rule);
   }
+  MISSIVE_TRY(request.senders, parse_group_senders(fields));
+  MISSIVE_TRY(request.sender_ids, parse_sender_ids(fields));
   MISSIVE_TRY(auto group, ctx.engine.update_group(ctx.caller, id, request));
   return group_response(200, group);
 }

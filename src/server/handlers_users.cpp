@@ -31,6 +31,29 @@ Result<std::map<std::string, std::optional<AttributeValue>>> parse_attributes(
   return out;
 }
 
+// ["create_rule_groups", ...]: the whole set; null or absent: none given.
+Result<std::optional<Permissions>> parse_permissions(const JsonFields& fields) {
+  const auto* value = fields.find("permissions");
+  if (value == nullptr || value->IsNull()) return std::optional<Permissions>();
+  if (!value->IsArray()) {
+    return fail(ErrorCode::invalid, "permissions must be an array of permission names");
+  }
+  Permissions permissions;
+  for (rapidjson::SizeType i = 0; i < value->Size(); ++i) {
+    const auto& item = (*value)[i];
+    if (!item.IsString()) {
+      return fail(ErrorCode::invalid, fmt::format("permissions[{}] must be a string", i));
+    }
+    auto permission = parse_permission(std::string_view(item.GetString(), item.GetStringLength()));
+    if (!permission) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("permissions[{}]: {}", i, permission.error().message));
+    }
+    permissions.push_back(*permission);
+  }
+  return std::optional<Permissions>(normalized(std::move(permissions)));
+}
+
 HttpResponse user_response(int status, const User& user) {
   return json_ok(status, [&](JsonWriter& w) { write_user(w, user); });
 }
@@ -45,6 +68,8 @@ Result<HttpResponse> create_user(const HandlerContext& ctx) {
   MISSIVE_TRY(request.password, fields.required_string("password"));
   MISSIVE_TRY(auto is_admin, fields.optional_bool("is_admin"));
   request.is_admin = is_admin.value_or(false);
+  MISSIVE_TRY(auto permissions, parse_permissions(fields));
+  request.permissions = permissions.value_or(Permissions{});
   if (const auto* attributes = fields.find("attributes"); attributes && !attributes->IsNull()) {
     MISSIVE_TRY(auto parsed, parse_attributes(*attributes, false));
     for (auto& [name, value] : parsed) request.attributes.emplace(name, std::move(*value));
@@ -104,6 +129,7 @@ Result<HttpResponse> update_user(const HandlerContext& ctx) {
   MISSIVE_TRY(request.last_name, fields.optional_string("last_name"));
   MISSIVE_TRY(request.password, fields.optional_string("password"));
   MISSIVE_TRY(request.is_admin, fields.optional_bool("is_admin"));
+  MISSIVE_TRY(request.permissions, parse_permissions(fields));
   if (const auto* attributes = fields.find("attributes"); attributes && !attributes->IsNull()) {
     MISSIVE_TRY(request.attributes, parse_attributes(*attributes, true));
   }

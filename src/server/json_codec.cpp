@@ -139,11 +139,20 @@ void write_user(JsonWriter& w, const User& user) {
   put_string(w, "first_name", user.first_name);
   put_string(w, "last_name", user.last_name);
   put_string(w, "full_name", user.full_name());
-  w.Key("attributes");
-  write_attributes(w, user.attributes);
+  if (user.attributes_shown) {
+    w.Key("attributes");
+    write_attributes(w, user.attributes);
+  }
   put_bool(w, "is_admin", user.is_admin);
   put_bool(w, "is_active", user.is_active);
   put_time(w, "created_at", user.created_at);
+  if (user.permissions_shown) {
+    w.Key("permissions");
+    w.StartArray();
+    for (const Permission permission : user.permissions)
+      write_string(w, permission_name(permission));
+    w.EndArray();
+  }
   w.EndObject();
 }
 
@@ -161,6 +170,11 @@ void write_group(JsonWriter& w, const Group& group) {
   put_bool(w, "is_active", group.is_active);
   put_time(w, "created_at", group.created_at);
   put_int(w, "member_count", group.member_count);
+  put_string(w, "senders", senders_name(group.senders));
+  w.Key("sender_ids");
+  w.StartArray();
+  for (const UserId id : group.sender_ids) w.Int64(id.value);
+  w.EndArray();
   w.EndObject();
 }
 

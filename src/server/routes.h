@@ -82,6 +82,7 @@ std::vector<RouteDef> search_routes();     // handlers_search.cpp
 std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
 std::vector<RouteDef> reminder_routes();   // handlers_reminders.cpp
 std::vector<RouteDef> sync_routes();       // handlers_sync.cpp: sync, ack, conversation messages
+std::vector<RouteDef> policy_routes();     // handlers_policy.cpp: the organisation's policy
 
 // The "reminders" object of a send or reply (handlers_reminders.cpp); nullopt when absent.
 Result<std::optional<ReminderSettings>> parse_reminder_settings(const JsonFields& body);

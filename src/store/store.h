@@ -31,6 +31,7 @@ struct NewUser {
   Attributes attributes;
   bool is_admin = false;
   Timestamp created_at = 0;
+  Permissions permissions;
 };
 
 // Fields left empty are unchanged. attributes replaces the whole map.
@@ -40,6 +41,7 @@ struct UserUpdate {
   std::optional<Attributes> attributes;
   std::optional<std::string> password_hash;
   std::optional<bool> is_admin;
+  std::optional<Permissions> permissions;  // replaces the whole set
 };
 
 struct UserQuery {
@@ -77,6 +79,8 @@ struct NewGroup {
   std::optional<std::string> rule;
   UserId owner;
   Timestamp created_at = 0;
+  GroupSenders senders = GroupSenders::members;
+  std::vector<UserId> sender_ids;
 };
 
 // Fields left empty are unchanged. rule: an engaged empty optional inside clears the rule.
@@ -84,6 +88,8 @@ struct GroupUpdate {
   std::optional<std::string> name;
   std::optional<std::optional<std::string>> rule;
   std::optional<bool> is_active;
+  std::optional<GroupSenders> senders;
+  std::optional<std::vector<UserId>> sender_ids;  // replaces the whole list
 };
 
 // A fully resolved message: audience computed and validated by the engine.
@@ -290,6 +296,12 @@ class Store {
   virtual Result<User> update_user(UserId id, const UserUpdate& update) = 0;
   // Deactivating also revokes every session of the user.
   virtual Result<User> set_user_active(UserId id, bool active) = 0;
+
+  // --- the organisation's policy (docs/security.md, "Permissions") ---
+  // The stored policy; OrgPolicy's defaults until an admin sets one.
+  virtual Result<OrgPolicy> get_policy() = 0;
+  // Replaces the policy; answers it as stored.
+  virtual Result<OrgPolicy> set_policy(const OrgPolicy& policy) = 0;
 
   // --- sessions (token hashes only; the token itself is never stored) ---
   virtual Status create_session(const std::string& token_hash, const Session& session) = 0;

@@ -414,6 +414,53 @@ TEST_F(CliTest, RuleGroupsResolveWhenSending) {
   EXPECT_EQ(ok({"inbox"}, "bob"), "no messages\n");
 }
 
+// Who may see and reach whom from the command line: the policy, permissions granted on user
+// update, and a group's senders.
+TEST_F(CliTest, PolicyPermissionsAndGroupSenders) {
+  login_admin();
+  const std::string policy = ok({"policy", "show"});
+  EXPECT_NE(policy.find("create rule groups:  granted"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("more than 100 recipients"), std::string::npos) << policy;
+  const std::string set =
+      ok({"policy", "set", "--large-audience", "1", "--see-attributes", "admins"});
+  EXPECT_NE(set.find("more than 1 recipients"), std::string::npos) << set;
+  EXPECT_NE(set.find("see attributes:      admins"), std::string::npos) << set;
+
+  create_user("ada", {"--attr", "role=dba"});
+  create_user("bob");
+  create_user("cyd");
+  const CliRun refused = cli({"group", "create", "dbas", "--rule", "role = \"dba\""}, "ada");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("creating a rule group needs the create_rule_groups permission"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(refused.err.ends_with(" (forbidden)\n")) << refused.err;
+  const CliRun self_grant = cli({"user", "update", "ada", "--grant", "create_rule_groups"}, "ada");
+  EXPECT_EQ(self_grant.exit_code, 1);
+  EXPECT_TRUE(self_grant.err.ends_with(" (forbidden)\n")) << self_grant.err;
+
+  ok({"user", "update", "ada", "--grant", "create_rule_groups", "--grant", "see_attributes"});
+  const std::string revoked = ok({"user", "update", "ada", "--revoke", "see_attributes"});
+  EXPECT_NE(revoked.find("permissions: create_rule_groups\n"), std::string::npos) << revoked;
+  ok({"group", "create", "dbas", "--rule", "role = \"dba\""}, "ada");
+  const CliRun big =
+      cli({"send", "--to", "bob", "--to", "cyd", "--subject", "s", "--body", "b"}, "ada");
+  EXPECT_EQ(big.exit_code, 1);
+  EXPECT_NE(big.err.find("needs the send_to_large_audiences permission"), std::string::npos)
+      << big.err;
+
+  const std::string news = ok({"group", "create", "news", "--sender", "bob"});
+  EXPECT_NE(news.find("senders:    named "), std::string::npos) << news;
+  ok({"group", "add", "news", "cyd"});
+  const CliRun member = cli({"send", "--group", "news", "--subject", "s", "--body", "b"}, "cyd");
+  EXPECT_EQ(member.exit_code, 1);
+  EXPECT_NE(member.err.find("only its named senders"), std::string::npos) << member.err;
+  ok({"send", "--group", "news", "--subject", "News", "--body", "b"}, "bob");
+  EXPECT_NE(ok({"group", "senders", "news", "everyone"}).find("senders:    everyone\n"),
+            std::string::npos);
+  ok({"send", "--group", "news", "--subject", "More", "--body", "b"}, "ada");
+}
+
 TEST_F(CliTest, WithdrawnMessagesLeaveTheInbox) {
   login_admin();
   create_user("ada");

@@ -151,6 +151,86 @@ TEST_P(StoreConformance, GroupsCreateUpdateAndList) {
   EXPECT_EQ(all[1].name, "Database admins");
 }
 
+// Permissions, group senders and the policy (docs/security.md, "Permissions").
+TEST_P(StoreConformance, PermissionsRoundTripAndReplaceTheWholeSet) {
+  NewUser nu{
+      "ada",
+      "Ada",
+      "Lovelace",
+      "h",
+      {},
+      false,
+      now_,
+      {Permission::see_attributes, Permission::create_rule_groups, Permission::see_attributes}};
+  const User created = must(store().create_user(nu));
+  const Permissions both{Permission::create_rule_groups, Permission::see_attributes};
+  EXPECT_EQ(created.permissions, both);
+  EXPECT_EQ(must(store().get_user(created.id)).permissions, both);
+  EXPECT_TRUE(user("bob").permissions.empty());
+
+  UserUpdate names;
+  names.first_name = "Augusta";
+  EXPECT_EQ(must(store().update_user(created.id, names)).permissions, both);  // unchanged
+  UserUpdate grant;
+  grant.permissions = Permissions{Permission::send_to_large_audiences};
+  EXPECT_EQ(must(store().update_user(created.id, grant)).permissions,
+            Permissions{Permission::send_to_large_audiences});
+  grant.permissions = Permissions{};
+  must(store().update_user(created.id, grant));
+  EXPECT_TRUE(must(store().get_user_by_handle("ada")).permissions.empty());
+  EXPECT_TRUE(must(store().list_active_users()).front().permissions.empty());
+}
+
+TEST_P(StoreConformance, GroupSendersRoundTrip) {
+  const User owner = user("owner");
+  const User herald = user("herald");
+  const User crier = user("crier");
+  const Group plain = must(store().create_group(NewGroup{"Ops", std::nullopt, owner.id, now_}));
+  EXPECT_EQ(plain.senders, GroupSenders::members);
+  EXPECT_TRUE(must(store().get_group(plain.id)).sender_ids.empty());
+
+  NewGroup announce{"Announce", std::nullopt,        owner.id,
+                    now_,       GroupSenders::named, {crier.id, herald.id}};
+  const Group created = must(store().create_group(announce));
+  for (const Group& g :
+       {created, must(store().get_group(created.id)), must(store().list_groups(false)).back()}) {
+    EXPECT_EQ(g.senders, GroupSenders::named);
+    EXPECT_EQ(g.sender_ids, (std::vector<UserId>{crier.id, herald.id}));
+  }
+
+  GroupUpdate rename;
+  rename.name = "News";
+  EXPECT_EQ(must(store().update_group(created.id, rename)).sender_ids.size(), 2u);
+  GroupUpdate open;
+  open.senders = GroupSenders::everyone;
+  open.sender_ids = std::vector<UserId>{};
+  const Group opened = must(store().update_group(created.id, open));
+  EXPECT_EQ(opened.senders, GroupSenders::everyone);
+  EXPECT_TRUE(opened.sender_ids.empty());
+}
+
+TEST_P(StoreConformance, PolicyHasDefaultsUntilSet) {
+  const OrgPolicy defaults = must(store().get_policy());
+  EXPECT_EQ(defaults.create_groups, Grant::everyone);
+  EXPECT_EQ(defaults.create_rule_groups, Grant::granted);
+  EXPECT_EQ(defaults.large_audience, 100);
+  EXPECT_EQ(defaults.see_attributes, AttributeVisibility::granted);
+
+  const OrgPolicy set{.create_groups = Grant::granted,
+                      .create_rule_groups = Grant::everyone,
+                      .large_audience = 5000,
+                      .see_attributes = AttributeVisibility::admins};
+  must(store().set_policy(set));
+  for (int round = 0; round < 2; ++round) {  // the second time replaces the row
+    const OrgPolicy got = must(store().get_policy());
+    EXPECT_EQ(got.create_groups, Grant::granted);
+    EXPECT_EQ(got.create_rule_groups, Grant::everyone);
+    EXPECT_EQ(got.large_audience, 5000);
+    EXPECT_EQ(got.see_attributes, AttributeVisibility::admins);
+    must(store().set_policy(set));
+  }
+}
+
 TEST_P(StoreConformance, MembershipAddRemoveAndReactivate) {
   User owner = user("owner");
   std::vector<UserId> m = users("m", 3);

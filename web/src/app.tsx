@@ -17,7 +17,7 @@ import { Thread } from './pages/thread.tsx';
 import { Compose } from './pages/compose.tsx';
 import { Sent } from './pages/sent.tsx';
 import { Search } from './pages/search.tsx';
-import { AdminUsers, AdminGroups, AdminReminders } from './admin/index.tsx';
+import { AdminUsers, AdminGroups, AdminReminders, AdminPolicy } from './admin/index.tsx';
 import { Dashboard, DashboardMessage } from './dashboard/index.tsx';
 
 // Any 401 outside logging in (a wrong password is a 401 too) means the session ended (logged
@@ -54,11 +54,13 @@ function Page({ route, props }: { route: Route; props: PageProps }) {
     case 'admin-users':
     case 'admin-groups':
     case 'admin-reminders':
+    case 'admin-policy':
       // The one check of who may see the admin pages; a user demoted while logged in still
       // passes it, and the pages then show the server's refusal (403).
       if (!props.me.is_admin) return <Missing text="This page is for administrators." />;
       if (route.page === 'admin-users') return <AdminUsers {...props} />;
       if (route.page === 'admin-groups') return <AdminGroups {...props} />;
+      if (route.page === 'admin-policy') return <AdminPolicy {...props} />;
       return <AdminReminders {...props} />;
     case 'not-found': return <Missing text={`There is no page “${route.path}”.`} />;
   }

@@ -12,6 +12,7 @@ export type Route =
   | { page: 'admin-users' }
   | { page: 'admin-groups' }
   | { page: 'admin-reminders' }
+  | { page: 'admin-policy' }
   | { page: 'dashboard' }
   | { page: 'dashboard-message'; id: number }
   | { page: 'not-found'; path: string };
@@ -39,6 +40,7 @@ export function parseHash(hash: string): Route {
       if (arg === 'users' || arg === undefined) return { page: 'admin-users' };
       if (arg === 'groups') return { page: 'admin-groups' };
       if (arg === 'reminders') return { page: 'admin-reminders' };
+      if (arg === 'policy') return { page: 'admin-policy' };
       break;
     case 'dashboard': {
       if (arg === undefined) return { page: 'dashboard' };

@@ -2,7 +2,7 @@
 // critical violation, the CSP is never violated, and at phone width nothing overflows sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, axeScan, cspViolations } from './helpers.mjs';
+import { closeStack, openStack, newUserPage, api, createUser, withScreenshot, axeScan, cspViolations, waitFor } from './helpers.mjs';
 
 let stack, browser, admin, pat, patApi, message;
 before(async () => {
@@ -67,6 +67,8 @@ for (const width of [1280, 375]) {
           await page.getByRole('option').first().waitFor();
           await page.getByLabel('Frequency').selectOption('weekly');
         }
+        // The title follows the page's data by a render: wait for it rather than read it once.
+        await waitFor(`${name}: the document title`, async () => (await page.title()) === `${title} — Missive`).catch(() => {});
         assert.equal(await page.title(), `${title} — Missive`, `${name}: the document title`);
         await check(page, `${name} at ${width}px`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -129,3 +129,37 @@ test('an explicit group: members added by handle with autocomplete, removed; dea
     assert.deepEqual(page.csp, []);
   });
 });
+
+test('who may send: a group whose senders are named, set on the form and changed in the editor', async () => {
+  await withScreenshot(page, 'admin-group-senders', async () => {
+    await page.goto(`${stack.url}/#/admin/groups`);
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    const create = page.locator('form[aria-labelledby="create-group-title"]');
+    await create.locator('#new-group-name').fill('News');
+    await create.getByLabel('Only the senders named below').check();
+    await create.getByLabel('Named senders (handles, separated by commas)').fill('bob, nobody');
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await waitForText(create.locator('[role="alert"]'), 'No user has the handle “nobody”');
+    assert.equal((await admin.listGroups()).groups.some((g) => g.name === 'News'), false, 'nothing created');
+    await create.getByLabel('Named senders (handles, separated by commas)').fill('bob');
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await waitFor('News created', async () => (await admin.listGroups()).groups.some((g) => g.name === 'News'));
+    const bob = await admin.getUserByHandle('bob');
+    let news = (await admin.listGroups()).groups.find((g) => g.name === 'News');
+    assert.equal(news.senders, 'named');
+    assert.deepEqual(news.sender_ids, [bob.id]);
+
+    // A new group of chosen members opens in its editor (members are the next step).
+    const editor = page.locator('.admin-edit', { has: page.getByRole('heading', { name: 'Group News' }) });
+    await waitFor('the named sender shown by handle', async () =>
+      (await editor.getByLabel('Named senders (handles, separated by commas)').inputValue()) === 'bob');
+    assert.deepEqual(await axeScan(page), [], 'axe: the group editor with senders');
+    await editor.getByLabel('Everyone').check();
+    await editor.getByRole('button', { name: 'Save group' }).click();
+    await waitForText(editor, 'Saved News.');
+    news = await admin.getGroup(news.id);
+    assert.equal(news.senders, 'everyone');
+    assert.deepEqual(news.sender_ids, []);
+    assert.deepEqual(page.csp, []);
+  });
+});

@@ -120,6 +120,45 @@ test('reminders due: the scheduler\'s work ahead, with action, due date and unre
   });
 });
 
+test('policy: the form saves the organisation policy; permissions are granted on the user form', async () => {
+  await withScreenshot(page, 'admin-policy', async () => {
+    await page.goto(`${stack.url}/#/admin/policy`);
+    await page.getByRole('heading', { name: 'Policy', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Policy — Missive');
+    const audience = page.getByLabel('Sends reaching more recipients than this need a permission');
+    await waitFor('the policy loaded', async () => (await audience.inputValue()) === '100');
+    assert.equal(await page.getByLabel('Who may create rule groups').inputValue(), 'granted');
+    assert.deepEqual(await axeScan(page), [], 'axe: policy page');
+    // Keyboard only: choose with the arrow keys, type the number, submit with Enter.
+    await page.getByLabel('Who sees other users’ attributes').selectOption('admins');
+    await audience.fill('abc');
+    await audience.press('Enter');
+    await waitForText(page.locator('.admin-form [role="alert"]'), 'whole number');
+    await audience.fill('250');
+    await audience.press('Enter');
+    await waitForText(page.locator('.admin-status'), 'Saved the policy.');
+    assert.deepEqual(await admin.policy(),
+      { create_groups: 'everyone', create_rule_groups: 'granted', large_audience: 250, see_attributes: 'admins' });
+    await admin.setPolicy({ large_audience: 100, see_attributes: 'granted' });
+
+    const { user } = await createUser(admin, 'pia');
+    await page.goto(`${stack.url}/#/admin/users`);
+    await page.getByLabel('Filter by handle or name').fill('pia');
+    await page.getByRole('button', { name: 'Edit pia' }).click();
+    const edit = page.locator('.admin-edit');
+    const ruleGroups = edit.getByLabel('Create rule groups');
+    await ruleGroups.focus();
+    await page.keyboard.press('Space');
+    assert.equal(await ruleGroups.isChecked(), true);
+    assert.deepEqual(await axeScan(page), [], 'axe: the user editor with permissions');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await waitForText(page.locator('.admin-status'), 'Saved pia.');
+    assert.deepEqual((await admin.getUser(user.id)).permissions, ['create_rule_groups']);
+    await waitForText(page.locator('tr[data-handle="pia"]'), 'create_rule_groups');
+    assert.deepEqual(page.csp, []);
+  });
+});
+
 test('"Admins only" when the server refuses (an admin demoted while logged in)', async () => {
   const { user, handle, password } = await createUser(admin, 'eve', { is_admin: true });
   const evePage = await newUserPage(browser, stack.url, handle, password);
@@ -139,6 +178,8 @@ test('"Admins only" when the server refuses (an admin demoted while logged in)',
     await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
     assert.equal((await admin.getGroup(group.id)).is_active, true);
     await evePage.evaluate(() => { location.hash = '#/admin/reminders'; });
+    await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
+    await evePage.evaluate(() => { location.hash = '#/admin/policy'; });
     await evePage.getByRole('heading', { name: 'Admins only' }).waitFor();
     assert.deepEqual(await axeScan(evePage), [], 'axe: admins only');
   });

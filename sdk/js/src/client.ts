@@ -7,7 +7,7 @@ import { ROUTES, fillPath, type RouteName } from './routes.js';
 import type {
   ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, Group,
   GroupList, GroupMembers, Health, InboxPage, Message, MessageSlot, PlanRemindersRequest, ReadHistory,
-  ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
+  Policy, ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
   SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest, UpdateRemindersRequest,
   UpdateUserRequest, User, UserPage,
 } from './types.js';
@@ -204,6 +204,17 @@ export class MissiveClient {
   /** Who a rule matches now; a bad rule throws ApiError 422 with `position`. */
   previewRule(rule: string): Promise<RulePreview> {
     return this.call('previewRule', { body: { rule } });
+  }
+
+  // --- the organisation's policy (admins) ---
+
+  policy(): Promise<Policy> {
+    return this.call('policy');
+  }
+
+  /** Fields left out keep their value. */
+  setPolicy(patch: Partial<Policy>): Promise<Policy> {
+    return this.call('setPolicy', { body: patch });
   }
 
   // --- messages ---

@@ -36,6 +36,9 @@ export const ROUTES = {
   removeMember: { method: 'DELETE', path: '/v1/groups/{id}/members/{user_id}' },
   previewRule: { method: 'POST', path: '/v1/groups/preview' },
 
+  policy: { method: 'GET', path: '/v1/policy' },
+  setPolicy: { method: 'PUT', path: '/v1/policy' },
+
   send: { method: 'POST', path: '/v1/messages' },
   getMessage: { method: 'GET', path: '/v1/messages/{id}' },
   setExpiry: { method: 'PATCH', path: '/v1/messages/{id}' },

@@ -16,10 +16,28 @@ export interface User {
   first_name: string;
   last_name: string;
   full_name: string;
-  attributes: Attributes;
+  /** Absent when the policy hides other users' attributes from the caller. */
+  attributes?: Attributes;
   is_admin: boolean;
   is_active: boolean;
   created_at: Time;
+  /** Shown to admins and to the user only. */
+  permissions?: Permission[];
+}
+
+/** What an admin grants a user (docs/security.md, "Permissions"); admins hold every one. */
+export type Permission = 'create_groups' | 'create_rule_groups' | 'send_to_large_audiences' | 'see_attributes';
+
+/** Who may send to a group besides its owner and admins. */
+export type GroupSenders = 'members' | 'everyone' | 'named';
+
+/** GET and PUT /v1/policy (admins): the organisation's policy. */
+export interface Policy {
+  create_groups: 'everyone' | 'granted';
+  create_rule_groups: 'everyone' | 'granted';
+  /** Sends and replies reaching more distinct recipients need send_to_large_audiences. */
+  large_audience: number;
+  see_attributes: 'admins' | 'granted' | 'everyone';
 }
 
 /** POST /v1/sessions. `token` is absent when the session lives in the HttpOnly cookie. */
@@ -43,6 +61,9 @@ export interface Group {
   created_at: Time;
   /** Active explicit members (0 for rule groups). */
   member_count: number;
+  senders: GroupSenders;
+  /** With senders 'named': who may send (empty otherwise). */
+  sender_ids: number[];
 }
 
 export type ReminderFrequency = 'daily' | 'weekly' | 'every_days';
@@ -389,6 +410,7 @@ export interface CreateUserRequest {
   password: string;
   attributes?: Attributes;
   is_admin?: boolean;
+  permissions?: Permission[];
 }
 
 export interface UpdateUserRequest {
@@ -396,6 +418,8 @@ export interface UpdateUserRequest {
   last_name?: string;
   password?: string;
   is_admin?: boolean;
+  /** Admins only; replaces the whole set. */
+  permissions?: Permission[];
   /** Merged into the current attributes; null removes a key. */
   attributes?: Record<string, AttributeValue | null>;
 }
@@ -403,12 +427,17 @@ export interface UpdateUserRequest {
 export interface CreateGroupRequest {
   name: string;
   rule?: string | null;
+  senders?: GroupSenders;
+  sender_ids?: number[];
 }
 
 export interface UpdateGroupRequest {
   name?: string;
   /** null: back to explicit members; absent: unchanged. */
   rule?: string | null;
+  senders?: GroupSenders;
+  /** Replaces the list; only with senders 'named' (leaving 'named' clears it). */
+  sender_ids?: number[];
 }
 
 /** POST /v1/groups/preview: who a rule matches now (at most 50 users listed). */

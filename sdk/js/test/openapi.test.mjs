@@ -123,6 +123,7 @@ const MAPPING = {
   ReplyRequest: () => request('/v1/messages/{id}/replies', 'post'),
   UpdateRemindersRequest: () => request('/v1/messages/{id}/reminders', 'patch'),
   RulePreview: () => response('/v1/groups/preview', 'post', '200'),
+  Policy: () => schema('Policy'),
   PlanRemindersRequest: () => request('/v1/reminders/plan', 'post'),
   ReminderPlan: () => response('/v1/reminders/plan', 'post', '200'),
   'ReminderPlan.dates': () => items(prop(response('/v1/reminders/plan', 'post', '200'), 'dates')),
@@ -179,6 +180,9 @@ test('a server\'s responses have exactly the members openapi.yaml lists', async 
   assert.deepEqual(keys(m), schemaKeys('Message'));
   assert.deepEqual(keys(await bob.client.getMessage(m.id)), schemaKeys('Message').filter((k) => !creatorOnly.includes(k)));
   assert.deepEqual(keys(await ada.client.me()), schemaKeys('User'));
+  // Another user as a non-admin sees them: no attributes, no permissions (the default policy).
+  assert.deepEqual(keys(await ada.client.getUserByHandle('bob')), schemaKeys('User').filter((k) => !['attributes', 'permissions'].includes(k)));
+  assert.deepEqual(keys(await env.admin.policy()), schemaKeys('Policy'));
   await env.admin.createGroup({ name: 'shape' });
   assert.deepEqual(keys((await env.admin.listGroups()).groups[0]), schemaKeys('Group'));
   assert.deepEqual(keys((await bob.client.conversations()).conversations[0]), schemaKeys('Conversation'));

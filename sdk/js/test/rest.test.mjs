@@ -117,6 +117,39 @@ test('groups: explicit members and rules', async () => {
   assert.equal((await admin.activateGroup(dbas.id)).is_active, true);
 });
 
+test('permissions: refused with the permission named, then granted; the policy; senders', async () => {
+  const dee = await env.user('dee', { attributes: { clearance: 3 } });
+  const err = await dee.client.createGroup({ name: 'everyone', rule: 'handle != ""' }).catch((e) => e);
+  assert.ok(err instanceof ApiError);
+  assert.equal(err.status, 403);
+  assert.match(err.message, /needs the create_rule_groups permission/);
+  await assert.rejects(dee.client.previewRule('handle != ""'), { status: 403 });
+  await assert.rejects(dee.client.updateUser(dee.user.id, { permissions: ['create_rule_groups'] }), { status: 403 });
+  const granted = await env.admin.updateUser(dee.user.id, { permissions: ['create_rule_groups'] });
+  assert.deepEqual(granted.permissions, ['create_rule_groups']);
+  assert.deepEqual((await dee.client.me()).permissions, ['create_rule_groups']);
+  const everyone = await dee.client.createGroup({ name: 'everyone', rule: 'handle != ""', senders: 'named', sender_ids: [dee.user.id] });
+  assert.equal(everyone.senders, 'named');
+  assert.deepEqual(everyone.sender_ids, [dee.user.id]);
+
+  // Others see dee's handle and names only.
+  const seen = await dee.client.getUserByHandle('dee');
+  assert.equal(seen.attributes.clearance, 3, 'her own attributes');
+  const other = await env.user('eli');
+  const shown = await other.client.getUser(dee.user.id);
+  assert.equal(shown.handle, 'dee');
+  assert.equal(shown.attributes, undefined);
+  assert.equal(shown.permissions, undefined);
+
+  const before = await env.admin.policy();
+  assert.deepEqual(before, { create_groups: 'everyone', create_rule_groups: 'granted', large_audience: 100, see_attributes: 'granted' });
+  assert.equal((await env.admin.setPolicy({ large_audience: 1 })).large_audience, 1);
+  await assert.rejects(dee.client.send({ to: { users: ['eli', 'admin'] }, subject: 's', body: 'b' }), (e) => e.status === 403 && /send_to_large_audiences/.test(e.message));
+  await assert.rejects(other.client.policy(), { status: 403 });
+  await env.admin.setPolicy(before);
+  await env.admin.deactivateGroup(everyone.id);
+});
+
 test('groups: previewRule counts and lists matches; a bad rule has a position', async () => {
   const preview = await env.admin.previewRule('region = "EU"');
   assert.equal(preview.count, 2);

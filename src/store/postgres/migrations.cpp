@@ -222,6 +222,23 @@ CREATE TABLE node_lease (
 );
 )sql";
 
+// Version 2 (SQLite's version 6): who may see and reach whom (docs/security.md,
+// "Permissions"). A user's permissions and a group's sender list are comma-separated text
+// (core/permissions.h); the organisation's policy is one row, absent until an admin sets it.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE users ADD COLUMN permissions text NOT NULL DEFAULT '';
+ALTER TABLE grp ADD COLUMN senders text NOT NULL DEFAULT 'members';
+ALTER TABLE grp ADD COLUMN sender_ids text NOT NULL DEFAULT '';
+
+CREATE TABLE org_policy (
+  id                 integer PRIMARY KEY CHECK (id = 1),
+  create_groups      text    NOT NULL,
+  create_rule_groups text    NOT NULL,
+  large_audience     bigint  NOT NULL,
+  see_attributes     text    NOT NULL
+);
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
@@ -229,6 +246,7 @@ struct Migration {
 
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 // Any constant of our own: every Missive migration in the database takes this lock.

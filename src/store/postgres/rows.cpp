@@ -27,6 +27,9 @@ Result<User> user_from_row(const Rows& rows, int row, int first) {
   user.is_admin = rows.boolean(row, first + 5);
   user.is_active = rows.boolean(row, first + 6);
   user.created_at = rows.int64(row, first + 7);
+  auto permissions = permissions_from_text(rows.text(row, first + 8));
+  if (!permissions) return std::unexpected(corrupt("permissions", permissions.error()));
+  user.permissions = std::move(*permissions);
   return user;
 }
 
@@ -64,7 +67,7 @@ Result<Message> message_from_row(const Rows& rows, int row, int first) {
   return m;
 }
 
-Group group_from_row(const Rows& rows, int row, int first) {
+Result<Group> group_from_row(const Rows& rows, int row, int first) {
   Group g;
   g.id = rows.id<GroupId>(row, first);
   g.name = rows.text(row, first + 1);
@@ -73,6 +76,12 @@ Group group_from_row(const Rows& rows, int row, int first) {
   g.is_active = rows.boolean(row, first + 4);
   g.created_at = rows.int64(row, first + 5);
   g.member_count = g.rule ? 0 : rows.int64(row, first + 6);
+  auto senders = parse_senders(rows.text(row, first + 7));
+  if (!senders) return std::unexpected(corrupt("senders", senders.error()));
+  g.senders = *senders;
+  auto sender_ids = user_ids_from_text(rows.text(row, first + 8));
+  if (!sender_ids) return std::unexpected(corrupt("sender_ids", sender_ids.error()));
+  g.sender_ids = std::move(*sender_ids);
   return g;
 }
 

@@ -10,9 +10,10 @@ namespace missive::postgres {
 
 // Column lists as macros so they splice into string-literal SQL. The *_from_row functions
 // read them starting at column `first`.
-#define MISSIVE_PG_USER_COLUMNS \
-  "u.id, u.handle, u.first_name, u.last_name, u.attributes, u.is_admin, u.is_active, u.created_at"
-inline constexpr int kUserColumns = 8;
+#define MISSIVE_PG_USER_COLUMNS                                                        \
+  "u.id, u.handle, u.first_name, u.last_name, u.attributes, u.is_admin, u.is_active, " \
+  "u.created_at, u.permissions"
+inline constexpr int kUserColumns = 9;
 
 #define MISSIVE_PG_MESSAGE_COLUMNS                                                         \
   "m.id, m.conversation_id, m.seq, m.creator_id, m.client_msg_id, m.subject, m.body, "     \
@@ -21,11 +22,12 @@ inline constexpr int kUserColumns = 8;
 inline constexpr int kMessageColumns = 17;
 
 // Group columns followed by the active member count.
-#define MISSIVE_PG_GROUP_COLUMNS                                                \
-  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, "               \
-  "(SELECT count(*) FROM user_group ug JOIN users mu ON mu.id = ug.user_id "    \
-  " WHERE ug.group_id = g.id AND ug.is_active AND mu.is_active)"
-inline constexpr int kGroupColumns = 7;
+#define MISSIVE_PG_GROUP_COLUMNS                                             \
+  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, "            \
+  "(SELECT count(*) FROM user_group ug JOIN users mu ON mu.id = ug.user_id " \
+  " WHERE ug.group_id = g.id AND ug.is_active AND mu.is_active), "           \
+  "g.senders, g.sender_ids"
+inline constexpr int kGroupColumns = 9;
 
 // The caller's reminders of inbox row (m, r): count, latest sent_at, whether the latest was
 // the final one. Spliced after an inbox query's other columns (group by m.id, r.recipient_id).
@@ -47,7 +49,7 @@ inline constexpr int kGroupColumns = 7;
 Result<User> user_from_row(const Rows& rows, int row, int first = 0);
 Result<std::vector<User>> users_from_rows(const Rows& rows);
 Result<Message> message_from_row(const Rows& rows, int row, int first = 0);
-Group group_from_row(const Rows& rows, int row, int first = 0);
+Result<Group> group_from_row(const Rows& rows, int row, int first = 0);
 // A row of MISSIVE_PG_INBOX_COLUMNS.
 Result<InboxItem> inbox_item_from_row(const Rows& rows, int row);
 // "3,0,5" -> the non-zero group ids, ascending, distinct.

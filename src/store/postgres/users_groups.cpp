@@ -50,13 +50,14 @@ Error reword_conflict(Error error, std::string message) {
 
 Result<User> PostgresStore::create_user(const NewUser& nu) {
   std::string attributes = attributes_to_json(nu.attributes);
+  const Permissions permissions = normalized(nu.permissions);
   return write([&](Tx& tx) -> Result<User> {
     auto rows = tx.query(
         "INSERT INTO users (handle, first_name, last_name, password_hash, attributes, "
-        "is_admin, is_active, created_at) VALUES ($1, $2, $3, $4, $5, $6, true, $7) "
-        "RETURNING id",
+        "is_admin, is_active, created_at, permissions) "
+        "VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8) RETURNING id",
         nu.handle, nu.first_name, nu.last_name, nu.password_hash, attributes, nu.is_admin,
-        nu.created_at);
+        nu.created_at, permissions_to_text(permissions));
     if (!rows) {
       return std::unexpected(reword_conflict(
           std::move(rows).error(), fmt::format("the handle '{}' is already taken", nu.handle)));
@@ -70,6 +71,7 @@ Result<User> PostgresStore::create_user(const NewUser& nu) {
     user.is_admin = nu.is_admin;
     user.is_active = true;
     user.created_at = nu.created_at;
+    user.permissions = permissions;
     return user;
   });
 }
@@ -132,15 +134,17 @@ Result<std::int64_t> PostgresStore::count_users() {
 Result<User> PostgresStore::update_user(UserId id, const UserUpdate& update) {
   std::optional<std::string> attributes;
   if (update.attributes) attributes = attributes_to_json(*update.attributes);
+  std::optional<std::string> permissions;
+  if (update.permissions) permissions = permissions_to_text(normalized(*update.permissions));
   return write([&](Tx& tx) -> Result<User> {
-    MISSIVE_TRY(Rows rows,
-                tx.query("UPDATE users SET first_name = coalesce($1, first_name), "
-                         "last_name = coalesce($2, last_name), "
-                         "attributes = coalesce($3, attributes), "
-                         "password_hash = coalesce($4, password_hash), "
-                         "is_admin = coalesce($5::boolean, is_admin) WHERE id = $6",
-                         update.first_name, update.last_name, attributes, update.password_hash,
-                         update.is_admin, id));
+    MISSIVE_TRY(Rows rows, tx.query("UPDATE users SET first_name = coalesce($1, first_name), "
+                                    "last_name = coalesce($2, last_name), "
+                                    "attributes = coalesce($3, attributes), "
+                                    "password_hash = coalesce($4, password_hash), "
+                                    "is_admin = coalesce($5::boolean, is_admin), "
+                                    "permissions = coalesce($7, permissions) WHERE id = $6",
+                                    update.first_name, update.last_name, attributes,
+                                    update.password_hash, update.is_admin, id, permissions));
     if (rows.affected() == 0) {
       return fail(ErrorCode::not_found, fmt::format("no user {}", id.value));
     }
@@ -207,9 +211,10 @@ Result<Group> PostgresStore::create_group(const NewGroup& ng) {
   return write([&](Tx& tx) -> Result<Group> {
     MISSIVE_TRY_STATUS(require_user(tx, ng.owner));
     auto rows = tx.query(
-        "INSERT INTO grp (name, rule, owner_id, is_active, created_at) "
-        "VALUES ($1, $2, $3, true, $4) RETURNING id",
-        ng.name, ng.rule, ng.owner, ng.created_at);
+        "INSERT INTO grp (name, rule, owner_id, is_active, created_at, senders, sender_ids) "
+        "VALUES ($1, $2, $3, true, $4, $5, $6) RETURNING id",
+        ng.name, ng.rule, ng.owner, ng.created_at, std::string(senders_name(ng.senders)),
+        user_ids_to_text(ng.sender_ids));
     if (!rows) {
       return std::unexpected(reword_conflict(
           std::move(rows).error(), fmt::format("the group name '{}' is already taken", ng.name)));
@@ -221,6 +226,8 @@ Result<Group> PostgresStore::create_group(const NewGroup& ng) {
     group.owner = ng.owner;
     group.is_active = true;
     group.created_at = ng.created_at;
+    group.senders = ng.senders;
+    group.sender_ids = ng.sender_ids;
     return group;
   });
 }
@@ -235,7 +242,10 @@ Result<std::vector<Group>> PostgresStore::list_groups(bool include_inactive) {
                                     " FROM grp g WHERE $1::boolean OR g.is_active ORDER BY g.id",
                                     include_inactive));
     std::vector<Group> groups;
-    for (int r = 0; r < rows.size(); ++r) groups.push_back(group_from_row(rows, r));
+    for (int r = 0; r < rows.size(); ++r) {
+      MISSIVE_TRY(Group group, group_from_row(rows, r));
+      groups.push_back(std::move(group));
+    }
     return groups;
   });
 }
@@ -243,11 +253,16 @@ Result<std::vector<Group>> PostgresStore::list_groups(bool include_inactive) {
 Result<Group> PostgresStore::update_group(GroupId id, const GroupUpdate& update) {
   return write([&](Tx& tx) -> Result<Group> {
     std::optional<std::string> rule = update.rule ? *update.rule : std::nullopt;
+    std::optional<std::string> senders;
+    if (update.senders) senders = std::string(senders_name(*update.senders));
+    std::optional<std::string> sender_ids;
+    if (update.sender_ids) sender_ids = user_ids_to_text(*update.sender_ids);
     auto rows = tx.query(
         "UPDATE grp SET name = coalesce($1, name), "
         "rule = CASE WHEN $2::boolean THEN $3 ELSE rule END, "
-        "is_active = coalesce($4::boolean, is_active) WHERE id = $5",
-        update.name, update.rule.has_value(), rule, update.is_active, id);
+        "is_active = coalesce($4::boolean, is_active), senders = coalesce($6, senders), "
+        "sender_ids = coalesce($7, sender_ids) WHERE id = $5",
+        update.name, update.rule.has_value(), rule, update.is_active, id, senders, sender_ids);
     if (!rows) {
       return std::unexpected(reword_conflict(
           std::move(rows).error(),
@@ -322,6 +337,35 @@ Result<bool> PostgresStore::is_member(GroupId group, UserId user) {
                                     "AND ug.is_active AND u.is_active",
                                     group, user));
     return !rows.empty();
+  });
+}
+
+}  // namespace missive::postgres
+
+namespace missive::postgres {
+
+// --- the organisation's policy: one row, absent until an admin first sets it ---
+
+Result<OrgPolicy> PostgresStore::get_policy() {
+  return read([&](Tx& tx) -> Result<OrgPolicy> {
+    MISSIVE_TRY(Rows rows, tx.query("SELECT create_groups, create_rule_groups, large_audience, "
+                                    "see_attributes FROM org_policy WHERE id = 1"));
+    if (rows.empty()) return OrgPolicy{};
+    return policy_from_text(rows.text(0, 0), rows.text(0, 1), rows.int64(0, 2), rows.text(0, 3));
+  });
+}
+
+Result<OrgPolicy> PostgresStore::set_policy(const OrgPolicy& policy) {
+  return write([&](Tx& tx) -> Result<OrgPolicy> {
+    MISSIVE_TRY(Rows rows,
+                tx.query("INSERT INTO org_policy (id, create_groups, create_rule_groups, "
+                         "large_audience, see_attributes) VALUES (1, $1, $2, $3, $4) "
+                         "ON CONFLICT (id) DO UPDATE SET create_groups = $1, "
+                         "create_rule_groups = $2, large_audience = $3, see_attributes = $4",
+                         std::string(grant_name(policy.create_groups)),
+                         std::string(grant_name(policy.create_rule_groups)), policy.large_audience,
+                         std::string(visibility_name(policy.see_attributes))));
+    return policy;
   });
 }
 

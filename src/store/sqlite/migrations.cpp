@@ -265,12 +265,25 @@ BEGIN
 END;
 )sql";
 
+// Version 6: who may see and reach whom (docs/security.md, "Permissions"). A user's
+// permissions and a group's sender list are comma-separated text (core/permissions.h); the
+// organisation's policy is one row, absent until an admin sets it (the defaults apply).
+constexpr const char* kV6 = R"sql(
+ALTER TABLE user ADD COLUMN permissions TEXT NOT NULL DEFAULT '';
+ALTER TABLE grp ADD COLUMN senders TEXT NOT NULL DEFAULT 'members';
+ALTER TABLE grp ADD COLUMN sender_ids TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE org_policy (
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  create_groups      TEXT    NOT NULL,
+  create_rule_groups TEXT    NOT NULL,
+  large_audience     INTEGER NOT NULL,
+  see_attributes     TEXT    NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2, index_existing_messages},
-    {3, kV3},
-    {4, kV4},
-    {5, kV5},
+    {1, kV1}, {2, kV2, index_existing_messages}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 
 }  // namespace

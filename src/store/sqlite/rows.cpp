@@ -28,6 +28,9 @@ Result<User> user_from_row(const Stmt& stmt, int first) {
   user.is_admin = stmt.boolean(first + 5);
   user.is_active = stmt.boolean(first + 6);
   user.created_at = stmt.int64(first + 7);
+  auto permissions = permissions_from_text(stmt.text(first + 8));
+  if (!permissions) return std::unexpected(corrupt("permissions", permissions.error()));
+  user.permissions = std::move(*permissions);
   return user;
 }
 
@@ -55,7 +58,7 @@ Result<Message> message_from_row(const Stmt& stmt, int first) {
   return m;
 }
 
-Group group_from_row(const Stmt& stmt, int first) {
+Result<Group> group_from_row(const Stmt& stmt, int first) {
   Group g;
   g.id = stmt.id<GroupId>(first);
   g.name = stmt.text(first + 1);
@@ -64,6 +67,12 @@ Group group_from_row(const Stmt& stmt, int first) {
   g.is_active = stmt.boolean(first + 4);
   g.created_at = stmt.int64(first + 5);
   g.member_count = g.rule ? 0 : stmt.int64(first + 6);
+  auto senders = parse_senders(stmt.text(first + 7));
+  if (!senders) return std::unexpected(corrupt("senders", senders.error()));
+  g.senders = *senders;
+  auto sender_ids = user_ids_from_text(stmt.text(first + 8));
+  if (!sender_ids) return std::unexpected(corrupt("sender_ids", sender_ids.error()));
+  g.sender_ids = std::move(*sender_ids);
   return g;
 }
 

@@ -12,9 +12,10 @@ namespace missive::sqlite {
 
 // Column lists as macros so they splice into string-literal SQL (the statement cache keys on
 // literals). The *_from_row functions read them starting at column `first`.
-#define MISSIVE_USER_COLUMNS \
-  "u.id, u.handle, u.first_name, u.last_name, u.attributes, u.is_admin, u.is_active, u.created_at"
-inline constexpr int kUserColumns = 8;
+#define MISSIVE_USER_COLUMNS                                                           \
+  "u.id, u.handle, u.first_name, u.last_name, u.attributes, u.is_admin, u.is_active, " \
+  "u.created_at, u.permissions"
+inline constexpr int kUserColumns = 9;
 
 #define MISSIVE_MESSAGE_COLUMNS                                                            \
   "m.id, m.conversation_id, m.seq, m.creator_id, m.client_msg_id, m.subject, m.body, "     \
@@ -23,13 +24,14 @@ inline constexpr int kUserColumns = 8;
 inline constexpr int kMessageColumns = 17;
 
 // Group columns followed by the active member count.
-#define MISSIVE_GROUP_COLUMNS                                                          \
-  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, g.member_count"
-inline constexpr int kGroupColumns = 7;
+#define MISSIVE_GROUP_COLUMNS                                                     \
+  "g.id, g.name, g.rule, g.owner_id, g.is_active, g.created_at, g.member_count, " \
+  "g.senders, g.sender_ids"
+inline constexpr int kGroupColumns = 9;
 
 Result<User> user_from_row(const Stmt& stmt, int first = 0);
 Result<Message> message_from_row(const Stmt& stmt, int first = 0);
-Group group_from_row(const Stmt& stmt, int first = 0);
+Result<Group> group_from_row(const Stmt& stmt, int first = 0);
 
 // `group_concat` of recipient_group_id values -> the non-zero group ids, ascending.
 std::vector<GroupId> parse_groups(std::string_view text);

@@ -41,6 +41,8 @@ class SqliteStore final : public Store {
   Result<std::int64_t> count_users() override;
   Result<User> update_user(UserId id, const UserUpdate& update) override;
   Result<User> set_user_active(UserId id, bool active) override;
+  Result<OrgPolicy> get_policy() override;
+  Result<OrgPolicy> set_policy(const OrgPolicy& policy) override;
 
   Status create_session(const std::string& token_hash, const Session& session) override;
   Result<Session> find_session(const std::string& token_hash, Timestamp now) override;

@@ -64,12 +64,14 @@ Error reword_conflict(Error error, std::string message) {
 
 Result<User> SqliteStore::create_user(const NewUser& nu) {
   std::string attributes = attributes_to_json(nu.attributes);
+  const Permissions permissions = normalized(nu.permissions);
   return write([&](Db& db) -> Result<User> {
     MISSIVE_SQL(stmt, db,
                 "INSERT INTO user (handle, first_name, last_name, password_hash, attributes, "
-                "is_admin, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING id");
+                "is_admin, is_active, created_at, permissions) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id");
     stmt.bind(nu.handle, nu.first_name, nu.last_name, nu.password_hash, attributes, nu.is_admin,
-              nu.created_at);
+              nu.created_at, permissions_to_text(permissions));
     auto row = stmt.step();
     if (!row) {
       return std::unexpected(reword_conflict(
@@ -84,6 +86,7 @@ Result<User> SqliteStore::create_user(const NewUser& nu) {
     user.is_admin = nu.is_admin;
     user.is_active = true;
     user.created_at = nu.created_at;
+    user.permissions = permissions;
     return user;
   });
 }
@@ -145,14 +148,16 @@ Result<std::int64_t> SqliteStore::count_users() {
 Result<User> SqliteStore::update_user(UserId id, const UserUpdate& update) {
   std::optional<std::string> attributes;
   if (update.attributes) attributes = attributes_to_json(*update.attributes);
+  std::optional<std::string> permissions;
+  if (update.permissions) permissions = permissions_to_text(normalized(*update.permissions));
   return write([&](Db& db) -> Result<User> {
     MISSIVE_SQL(stmt, db,
                 "UPDATE user SET first_name = coalesce(?, first_name), "
                 "last_name = coalesce(?, last_name), attributes = coalesce(?, attributes), "
-                "password_hash = coalesce(?, password_hash), is_admin = coalesce(?, is_admin) "
-                "WHERE id = ?");
+                "password_hash = coalesce(?, password_hash), is_admin = coalesce(?, is_admin), "
+                "permissions = coalesce(?, permissions) WHERE id = ?");
     stmt.bind(update.first_name, update.last_name, attributes, update.password_hash,
-              update.is_admin, id);
+              update.is_admin, permissions, id);
     MISSIVE_TRY_STATUS(stmt.run());
     if (db.changes() == 0) return fail(ErrorCode::not_found, fmt::format("no user {}", id.value));
     return load_user(db, id);
@@ -222,9 +227,10 @@ Result<Group> SqliteStore::create_group(const NewGroup& ng) {
   return write([&](Db& db) -> Result<Group> {
     MISSIVE_TRY_STATUS(require_user(db, ng.owner));
     MISSIVE_SQL(stmt, db,
-                "INSERT INTO grp (name, rule, owner_id, is_active, created_at) "
-                "VALUES (?, ?, ?, 1, ?) RETURNING id");
-    stmt.bind(ng.name, ng.rule, ng.owner, ng.created_at);
+                "INSERT INTO grp (name, rule, owner_id, is_active, created_at, senders, "
+                "sender_ids) VALUES (?, ?, ?, 1, ?, ?, ?) RETURNING id");
+    stmt.bind(ng.name, ng.rule, ng.owner, ng.created_at, std::string(senders_name(ng.senders)),
+              user_ids_to_text(ng.sender_ids));
     auto row = stmt.step();
     if (!row) {
       return std::unexpected(reword_conflict(
@@ -237,6 +243,8 @@ Result<Group> SqliteStore::create_group(const NewGroup& ng) {
     group.owner = ng.owner;
     group.is_active = true;
     group.created_at = ng.created_at;
+    group.senders = ng.senders;
+    group.sender_ids = ng.sender_ids;
     return group;
   });
 }
@@ -255,7 +263,8 @@ Result<std::vector<Group>> SqliteStore::list_groups(bool include_inactive) {
     for (;;) {
       MISSIVE_TRY(bool row, stmt.step());
       if (!row) return groups;
-      groups.push_back(group_from_row(stmt));
+      MISSIVE_TRY(Group group, group_from_row(stmt));
+      groups.push_back(std::move(group));
     }
   });
 }
@@ -264,10 +273,16 @@ Result<Group> SqliteStore::update_group(GroupId id, const GroupUpdate& update) {
   return write([&](Db& db) -> Result<Group> {
     MISSIVE_SQL(stmt, db,
                 "UPDATE grp SET name = coalesce(?, name), "
-                "rule = CASE WHEN ? THEN ? ELSE rule END, is_active = coalesce(?, is_active) "
+                "rule = CASE WHEN ? THEN ? ELSE rule END, is_active = coalesce(?, is_active), "
+                "senders = coalesce(?, senders), sender_ids = coalesce(?, sender_ids) "
                 "WHERE id = ?");
     std::optional<std::string> rule = update.rule ? *update.rule : std::nullopt;
-    stmt.bind(update.name, update.rule.has_value(), rule, update.is_active, id);
+    std::optional<std::string> senders;
+    if (update.senders) senders = std::string(senders_name(*update.senders));
+    std::optional<std::string> sender_ids;
+    if (update.sender_ids) sender_ids = user_ids_to_text(*update.sender_ids);
+    stmt.bind(update.name, update.rule.has_value(), rule, update.is_active, senders, sender_ids,
+              id);
     auto ran = stmt.run();
     if (!ran) {
       return std::unexpected(reword_conflict(
@@ -343,6 +358,38 @@ Result<bool> SqliteStore::is_member(GroupId group, UserId user) {
                 "AND u.is_active = 1");
     stmt.bind(group, user);
     return stmt.step();
+  });
+}
+
+}  // namespace missive::sqlite
+
+namespace missive::sqlite {
+
+// --- the organisation's policy: one row, absent until an admin first sets it ---
+
+Result<OrgPolicy> SqliteStore::get_policy() {
+  return read([&](Db& db) -> Result<OrgPolicy> {
+    MISSIVE_SQL(stmt, db,
+                "SELECT create_groups, create_rule_groups, large_audience, see_attributes "
+                "FROM org_policy WHERE id = 1");
+    MISSIVE_TRY(bool row, stmt.step());
+    if (!row) return OrgPolicy{};
+    return policy_from_text(stmt.text(0), stmt.text(1), stmt.int64(2), stmt.text(3));
+  });
+}
+
+Result<OrgPolicy> SqliteStore::set_policy(const OrgPolicy& policy) {
+  return write([&](Db& db) -> Result<OrgPolicy> {
+    MISSIVE_SQL(stmt, db,
+                "INSERT INTO org_policy (id, create_groups, create_rule_groups, large_audience, "
+                "see_attributes) VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+                "create_groups = ?1, create_rule_groups = ?2, large_audience = ?3, "
+                "see_attributes = ?4");
+    stmt.bind(std::string(grant_name(policy.create_groups)),
+              std::string(grant_name(policy.create_rule_groups)), policy.large_audience,
+              std::string(visibility_name(policy.see_attributes)));
+    MISSIVE_TRY_STATUS(stmt.run());
+    return policy;
   });
 }
 

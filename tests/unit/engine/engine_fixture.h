@@ -52,6 +52,13 @@ class EngineTest : public ::testing::Test {
     return Caller{.id = created ? created->id : UserId{}, .is_admin = false};
   }
 
+  // An admin grants `permissions` to the user (the whole set).
+  void grant(const Caller& who, Permissions permissions) {
+    auto updated = engine_->update_user(admin_, who.id,
+                                        UpdateUserRequest{.permissions = std::move(permissions)});
+    EXPECT_TRUE(updated) << updated.error().message;
+  }
+
   GroupId group(const Caller& owner, const std::string& name, std::vector<Caller> members) {
     auto created = engine_->create_group(owner, CreateGroupRequest{.name = name});
     EXPECT_TRUE(created) << created.error().message;

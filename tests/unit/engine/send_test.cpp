@@ -88,6 +88,7 @@ TEST_F(EngineTest, AudienceIsFrozenAtSendTime) {
 
 TEST_F(EngineTest, RuleGroupResolvesWhenSent) {
   const Caller boss = user("boss");
+  grant(boss, {Permission::create_rule_groups});
   const Caller eu = user("eu", {{"role", "dba"}, {"region", "EU"}});
   const Caller us = user("us", {{"role", "dba"}, {"region", "US"}});
   user("asia", {{"role", "dba"}, {"region", "ASIA"}});
@@ -111,6 +112,7 @@ TEST_F(EngineTest, RuleGroupResolvesWhenSent) {
 
 TEST_F(EngineTest, BadRuleIsRejectedWithItsPosition) {
   const Caller boss = user("boss");
+  grant(boss, {Permission::create_rule_groups});
   auto bad = engine_->create_group(boss, CreateGroupRequest{.name = "bad", .rule = "role == \"dba\""});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::unprocessable);
@@ -119,6 +121,7 @@ TEST_F(EngineTest, BadRuleIsRejectedWithItsPosition) {
 
 TEST_F(EngineTest, RuleGroupsHaveNoExplicitMembers) {
   const Caller boss = user("boss");
+  grant(boss, {Permission::create_rule_groups});
   const Caller ada = user("ada");
   auto rule = engine_->create_group(boss, CreateGroupRequest{.name = "all", .rule = "handle != \"\""});
   ASSERT_TRUE(rule);

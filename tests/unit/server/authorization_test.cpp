@@ -1,9 +1,11 @@
 // The authorisation matrix (issue 7): every HTTP route × every kind of caller → the status
 // docs/api.md documents. Callers: no token, an expired token, a revoked (logged out) token, a
 // deactivated user, another user (in no group, sent nothing, received nothing), a member
-// (of the group, a recipient of its messages, but not their owner or creator), an admin, and
-// the owner (creator of the messages, owner of the groups). Messages the caller may not see
-// answer 404 exactly as a message that does not exist.
+// (of the group, a recipient of its messages, but not their owner or creator), an admin, a
+// granted user (another user holding every permission: create_groups, create_rule_groups,
+// send_to_large_audiences, see_attributes), and the owner (creator of the messages, owner of
+// the groups). Messages the caller may not see answer 404 exactly as a message that does not
+// exist. The policy's large-audience threshold is 2 once the fixtures are sent.
 #include <algorithm>
 #include <array>
 #include <map>
@@ -17,16 +19,27 @@ namespace {
 
 constexpr Timestamp kDay = 24LL * 3600 * 1000;
 
-enum Who { kNone, kExpired, kRevoked, kDeactivated, kOther, kMember, kAdmin, kOwner, kWhoCount };
+enum Who {
+  kNone,
+  kExpired,
+  kRevoked,
+  kDeactivated,
+  kOther,
+  kMember,
+  kAdmin,
+  kGranted,
+  kOwner,
+  kWhoCount
+};
 constexpr const char* kWhoNames[] = {
-    "no token",   "expired token", "revoked token", "deactivated user",
-    "other user", "member",        "admin",         "owner"};
+    "no token", "expired token", "revoked token", "deactivated user", "other user", "member",
+    "admin",    "granted user",  "owner"};
 
 // Expected statuses, in Who order.
 using Row = std::array<int, kWhoCount>;
 // Authenticated routes: 401 for the first four callers.
-constexpr Row authed(int other, int member, int admin, int owner) {
-  return {401, 401, 401, 401, other, member, admin, owner};
+constexpr Row authed(int other, int member, int admin, int granted, int owner) {
+  return {401, 401, 401, 401, other, member, admin, granted, owner};
 }
 
 class AuthorizationTest : public ApiTest {
@@ -45,6 +58,7 @@ class AuthorizationTest : public ApiTest {
     ids_["eve"] = create_user("eve");
     ids_["carol"] = create_user("carol");
     ids_["target"] = create_user("target");
+    ids_["gail"] = create_user("gail");
     ids_["gone"] = create_user("gone");
     create_user("quitter");
     // Users whom each caller adds to and removes from the group ({extra<who>}).
@@ -54,6 +68,12 @@ class AuthorizationTest : public ApiTest {
     tokens_[kOwner] = login("alice", "password-alice");
     tokens_[kMember] = login("bob", "password-bob");
     tokens_[kOther] = login("eve", "password-eve");
+    tokens_[kGranted] = login("gail", "password-gail");
+    EXPECT_EQ(admin("PATCH", "/v1/users/" + std::to_string(ids_["gail"]),
+                    R"({"permissions":["create_groups","create_rule_groups",)"
+                    R"("send_to_large_audiences","see_attributes"]})")
+                  .status,
+              200);
     tokens_[kDeactivated] = login("gone", "password-gone");
     tokens_[kRevoked] = login("quitter", "password-quitter");
     EXPECT_EQ(call("DELETE", "/v1/sessions/current", {}, tokens_[kRevoked]).status, 204);
@@ -87,6 +107,8 @@ class AuthorizationTest : public ApiTest {
                                  R"(]},"subject":"sign","body":"b","expiry_date":"2026-11-30",)"
                                  R"("reminders":{"frequency":"daily"}})")["id"]
                            .GetInt64();
+    // Sends to three users or more need send_to_large_audiences from here on.
+    EXPECT_EQ(admin("PUT", "/v1/policy", R"({"large_audience":2})").status, 200);
   }
 
   int deactivate(const std::string& handle) {
@@ -121,82 +143,96 @@ struct Case {
 // owner (who is allowed most) comes last in each row.
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = {
-      {"GET", "/healthz", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/healthz", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST",
        "/v1/sessions",
        "/v1/sessions",
        R"({"handle":"eve","password":"password-eve"})",
-       {201, 201, 201, 201, 201, 201, 201, 201}},
-      {"GET", "/v1/me", "/v1/me", "", authed(200, 200, 200, 200)},
+       {201, 201, 201, 201, 201, 201, 201, 201, 201}},
+      {"GET", "/v1/me", "/v1/me", "", authed(200, 200, 200, 200, 200)},
       {"POST", "/v1/users", "/v1/users",
        R"({"handle":"new{who}","first_name":"N","last_name":"U","password":"password-new"})",
-       authed(403, 403, 201, 403)},
-      {"GET", "/v1/users", "/v1/users", "", authed(200, 200, 200, 200)},
-      {"GET", "/v1/users/{id}", "/v1/users/{alice}", "", authed(200, 200, 200, 200)},
+       authed(403, 403, 201, 403, 403)},
+      {"GET", "/v1/users", "/v1/users", "", authed(200, 200, 200, 200, 200)},
+      {"GET", "/v1/users/{id}", "/v1/users/{alice}", "", authed(200, 200, 200, 200, 200)},
+      // Permissions are granted by admins only, never by their holder.
+      {"PATCH", "/v1/users/{id}", "/v1/users/{eve}", R"({"permissions":[]})",
+       authed(403, 403, 200, 403, 403)},
+      {"GET", "/v1/policy", "/v1/policy", "", authed(403, 403, 200, 403, 403)},
+      {"PUT", "/v1/policy", "/v1/policy", R"({"large_audience":2})",
+       authed(403, 403, 200, 403, 403)},
       {"GET", "/v1/users/by-handle/{handle}", "/v1/users/by-handle/alice", "",
-       authed(200, 200, 200, 200)},
+       authed(200, 200, 200, 200, 200)},
       {"PATCH", "/v1/users/{id}", "/v1/users/{alice}", R"({"first_name":"Alice"})",
-       authed(403, 403, 200, 200)},
+       authed(403, 403, 200, 403, 200)},
       {"POST", "/v1/users/{id}/deactivate", "/v1/users/{target}/deactivate", "",
-       authed(403, 403, 200, 403)},
+       authed(403, 403, 200, 403, 403)},
       {"POST", "/v1/users/{id}/activate", "/v1/users/{target}/activate", "",
-       authed(403, 403, 200, 403)},
+       authed(403, 403, 200, 403, 403)},
       {"POST", "/v1/groups", "/v1/groups", R"({"name":"new group {who}"})",
-       authed(201, 201, 201, 201)},
-      {"GET", "/v1/groups", "/v1/groups", "", authed(200, 200, 200, 200)},
+       authed(201, 201, 201, 201, 201)},
+      {"GET", "/v1/groups", "/v1/groups", "", authed(200, 200, 200, 200, 200)},
+      // Rule groups and previews need create_rule_groups (the default policy).
+      {"POST", "/v1/groups", "/v1/groups", R"({"name":"rule group {who}","rule":"role = \"dba\""})",
+       authed(403, 403, 201, 201, 403)},
       {"POST", "/v1/groups/preview", "/v1/groups/preview", R"({"rule":"role = \"dba\""})",
-       authed(200, 200, 200, 200)},
-      {"GET", "/v1/groups/{id}", "/v1/groups/{group}", "", authed(200, 200, 200, 200)},
+       authed(403, 403, 200, 200, 403)},
+      {"GET", "/v1/groups/{id}", "/v1/groups/{group}", "", authed(200, 200, 200, 200, 200)},
       {"PATCH", "/v1/groups/{id}", "/v1/groups/{group}", R"({"name":"crew"})",
-       authed(403, 403, 200, 200)},
+       authed(403, 403, 200, 403, 200)},
       {"POST", "/v1/groups/{id}/deactivate", "/v1/groups/{spare_group}/deactivate", "",
-       authed(403, 403, 200, 200)},
+       authed(403, 403, 200, 403, 200)},
       {"POST", "/v1/groups/{id}/activate", "/v1/groups/{spare_group}/activate", "",
-       authed(403, 403, 200, 200)},
+       authed(403, 403, 200, 403, 200)},
       {"GET", "/v1/groups/{id}/members", "/v1/groups/{group}/members", "",
-       authed(200, 200, 200, 200)},
+       authed(200, 200, 200, 200, 200)},
       {"PUT", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
-       authed(403, 403, 204, 204)},
+       authed(403, 403, 204, 403, 204)},
       {"DELETE", "/v1/groups/{id}/members/{user_id}", "/v1/groups/{group}/members/{extra{who}}", "",
-       authed(403, 403, 204, 204)},
-      {"GET", "/v1/messages/{id}", "/v1/messages/{message}", "", authed(404, 200, 404, 200)},
+       authed(403, 403, 204, 403, 204)},
+      {"GET", "/v1/messages/{id}", "/v1/messages/{message}", "", authed(404, 200, 404, 404, 200)},
       {"PATCH", "/v1/messages/{id}", "/v1/messages/{message}", R"({"expiry_date":null})",
-       authed(404, 403, 404, 200)},
+       authed(404, 403, 404, 404, 200)},
       {"POST", "/v1/messages/{id}/replies", "/v1/messages/{message}/replies", R"({"body":"r"})",
-       authed(404, 201, 404, 201)},
+       authed(404, 201, 404, 404, 201)},
       {"GET", "/v1/messages/{id}/thread", "/v1/messages/{message}/thread", "",
-       authed(404, 200, 404, 200)},
+       authed(404, 200, 404, 404, 200)},
       {"POST", "/v1/messages/{id}/read", "/v1/messages/{message}/read", "",
-       authed(404, 200, 404, 200)},
-      {"GET", "/v1/inbox", "/v1/inbox", "", authed(200, 200, 200, 200)},
-      {"GET", "/v1/conversations", "/v1/conversations", "", authed(200, 200, 200, 200)},
+       authed(404, 200, 404, 404, 200)},
+      {"GET", "/v1/inbox", "/v1/inbox", "", authed(200, 200, 200, 200, 200)},
+      {"GET", "/v1/conversations", "/v1/conversations", "", authed(200, 200, 200, 200, 200)},
       {"POST", "/v1/conversations/{id}/read", "/v1/conversations/{conversation}/read", "",
-       authed(404, 200, 404, 200)},
+       authed(404, 200, 404, 404, 200)},
       {"GET", "/v1/conversations/{id}/messages", "/v1/conversations/{conversation}/messages", "",
-       authed(404, 200, 404, 200)},
+       authed(404, 200, 404, 404, 200)},
       // After the conversation rows: an admin may send to any group, and is then part of its
       // conversation.
       {"POST", "/v1/messages", "/v1/messages",
-       R"({"to":{"groups":[{group}]},"subject":"s","body":"b"})", authed(403, 201, 201, 201)},
-      {"GET", "/v1/search", "/v1/search?q=hello", "", authed(200, 200, 200, 200)},
-      {"GET", "/v1/dashboard", "/v1/dashboard", "", authed(200, 200, 200, 200)},
+       R"({"to":{"groups":[{group}]},"subject":"s","body":"b"})", authed(403, 201, 201, 403, 201)},
+      // Over the large-audience threshold (2): admins and send_to_large_audiences only.
+      {"POST", "/v1/messages", "/v1/messages",
+       R"({"to":{"users":[{bob},{carol},{target},{eve},{gail}]},"subject":"many","body":"b"})",
+       authed(403, 403, 201, 201, 403)},
+      {"GET", "/v1/search", "/v1/search?q=hello", "", authed(200, 200, 200, 200, 200)},
+      {"GET", "/v1/dashboard", "/v1/dashboard", "", authed(200, 200, 200, 200, 200)},
       {"GET", "/v1/dashboard/{message_id}", "/v1/dashboard/{message}", "",
-       authed(404, 403, 200, 200)},
+       authed(404, 403, 200, 404, 200)},
       {"GET", "/v1/dashboard/{message_id}/history", "/v1/dashboard/{message}/history", "",
-       authed(404, 403, 200, 200)},
+       authed(404, 403, 200, 404, 200)},
       {"PATCH", "/v1/messages/{id}/reminders", "/v1/messages/{reminded}/reminders",
-       R"({"every_days":{who}})", authed(404, 403, 404, 200)},
-      {"GET", "/v1/reminders", "/v1/reminders", "", authed(200, 200, 200, 200)},
-      {"GET", "/v1/reminders/due", "/v1/reminders/due", "", authed(403, 403, 200, 403)},
+       R"({"every_days":{who}})", authed(404, 403, 404, 404, 200)},
+      {"GET", "/v1/reminders", "/v1/reminders", "", authed(200, 200, 200, 200, 200)},
+      {"GET", "/v1/reminders/due", "/v1/reminders/due", "", authed(403, 403, 200, 403, 403)},
       {"POST", "/v1/reminders/plan", "/v1/reminders/plan",
        R"({"expiry_date":"2030-01-01","reminders":{"frequency":"weekly"}})",
-       authed(200, 200, 200, 200)},
-      {"GET", "/v1/sync", "/v1/sync", "", authed(200, 200, 200, 200)},
-      {"POST", "/v1/sync/ack", "/v1/sync/ack", R"({"up_to":0})", authed(204, 204, 204, 204)},
+       authed(200, 200, 200, 200, 200)},
+      {"GET", "/v1/sync", "/v1/sync", "", authed(200, 200, 200, 200, 200)},
+      {"POST", "/v1/sync/ack", "/v1/sync/ack", R"({"up_to":0})", authed(204, 204, 204, 204, 204)},
       {"POST", "/v1/messages/{id}/withdraw", "/v1/messages/{direct}/withdraw", "",
-       authed(404, 403, 404, 200)},
+       authed(404, 403, 404, 404, 200)},
       // Last: it ends each caller's session.
-      {"DELETE", "/v1/sessions/current", "/v1/sessions/current", "", authed(204, 204, 204, 204)},
+      {"DELETE", "/v1/sessions/current", "/v1/sessions/current", "",
+       authed(204, 204, 204, 204, 204)},
   };
   return all;
 }
@@ -235,6 +271,53 @@ TEST_F(AuthorizationTest, TheMatrixCoversEveryRoute) {
   for (const auto& route : server::registered_routes()) {
     EXPECT_TRUE(covered.contains(route.method + " " + route.path))
         << route.method << " " << route.path << " is missing from the matrix";
+  }
+}
+
+// A refusal for a missing permission is a 403 that names the permission, and writes nothing.
+TEST_F(AuthorizationTest, AMissingPermissionIsNamedAndNothingChanges) {
+  const auto groups_before = parse(admin("GET", "/v1/groups"))["groups"].Size();
+  auto rule =
+      call("POST", "/v1/groups", R"({"name":"all","rule":"handle != \"\""})", tokens_[kOther]);
+  EXPECT_EQ(rule.status, 403);
+  EXPECT_NE(rule.body.find("creating a rule group needs the create_rule_groups permission"),
+            std::string::npos)
+      << rule.body;
+  EXPECT_EQ(parse(admin("GET", "/v1/groups"))["groups"].Size(), groups_before);
+
+  auto many = call("POST", "/v1/messages",
+                   fill(R"({"to":{"users":[{bob},{carol},{target}]},"subject":"s","body":"b"})"),
+                   tokens_[kOther]);
+  EXPECT_EQ(many.status, 403);
+  EXPECT_NE(many.body.find("the message would reach 3 recipients; reaching more than 2 needs the "
+                           "send_to_large_audiences permission"),
+            std::string::npos)
+      << many.body;
+  EXPECT_EQ(parse(call("GET", "/v1/dashboard", {}, tokens_[kOther]))["messages"].Size(), 0u);
+}
+
+// Other users' attributes go to admins and holders of see_attributes; permissions to admins
+// and the user only.
+TEST_F(AuthorizationTest, UsersAreShownAsThePolicySays) {
+  ASSERT_EQ(admin("PATCH", fill("/v1/users/{alice}"), R"({"attributes":{"region":"EU"}})").status,
+            200);
+  const auto alice = fill("/v1/users/{alice}");
+  auto other = parse(call("GET", alice, {}, tokens_[kOther]));
+  EXPECT_FALSE(other.HasMember("attributes"));
+  EXPECT_FALSE(other.HasMember("permissions"));
+  EXPECT_STREQ(other["handle"].GetString(), "alice");
+  auto granted = parse(call("GET", alice, {}, tokens_[kGranted]));
+  EXPECT_STREQ(granted["attributes"]["region"].GetString(), "EU");
+  EXPECT_FALSE(granted.HasMember("permissions"));
+  auto self = parse(call("GET", alice, {}, tokens_[kOwner]));
+  EXPECT_TRUE(self.HasMember("attributes"));
+  EXPECT_TRUE(self["permissions"].IsArray());
+  auto by_admin = parse(admin("GET", fill("/v1/users/{gail}")));
+  EXPECT_EQ(by_admin["permissions"].Size(), 4u);
+  auto listed = parse(call("GET", "/v1/users?include_inactive=true", {}, tokens_[kOther]));
+  for (const auto& user : listed["users"].GetArray()) {
+    EXPECT_TRUE(user["is_active"].GetBool()) << user["handle"].GetString();
+    EXPECT_EQ(user.HasMember("attributes"), user["id"].GetInt64() == ids_["eve"]);
   }
 }
 

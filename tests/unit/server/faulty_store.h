@@ -80,6 +80,14 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.set_user_active(id, active);
   }
+  Result<OrgPolicy> get_policy() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_policy();
+  }
+  Result<OrgPolicy> set_policy(const OrgPolicy& policy) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.set_policy(policy);
+  }
   Status create_session(const std::string& token_hash, const Session& session) override {
     MISSIVE_FAULT_POINT();
     return inner_.create_session(token_hash, session);

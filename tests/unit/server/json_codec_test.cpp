@@ -32,17 +32,38 @@ TEST(JsonCodec, User) {
   User u{UserId(5), "ada", "Ada", "Lovelace", {{"role", std::string("dba")}, {"level", 3.0},
                                                {"ratio", 0.5}, {"x", true}},
          false, true, kT};
+  EXPECT_EQ(
+      write_json([&](JsonWriter& w) { write_user(w, u); }),
+      R"({"id":5,"handle":"ada","first_name":"Ada","last_name":"Lovelace",)"
+      R"("full_name":"Ada Lovelace","attributes":{"level":3,"ratio":0.5,"role":"dba",)"
+      R"("x":true},"is_admin":false,"is_active":true,"created_at":"2026-09-21T14:13:20.123Z",)"
+      R"("permissions":[]})");
+  // What the caller may not see is left out, not sent empty.
+  u.permissions = {Permission::create_rule_groups, Permission::see_attributes};
+  EXPECT_NE(write_json([&](JsonWriter& w) {
+              write_user(w, u);
+            }).find(R"("permissions":["create_rule_groups","see_attributes"])"),
+            std::string::npos);
+  u.attributes_shown = false;
+  u.permissions_shown = false;
   EXPECT_EQ(write_json([&](JsonWriter& w) { write_user(w, u); }),
             R"({"id":5,"handle":"ada","first_name":"Ada","last_name":"Lovelace",)"
-            R"("full_name":"Ada Lovelace","attributes":{"level":3,"ratio":0.5,"role":"dba",)"
-            R"("x":true},"is_admin":false,"is_active":true,"created_at":"2026-09-21T14:13:20.123Z"})");
+            R"("full_name":"Ada Lovelace","is_admin":false,"is_active":true,)"
+            R"("created_at":"2026-09-21T14:13:20.123Z"})");
 }
 
 TEST(JsonCodec, Group) {
   Group g{GroupId(2), "Ops", std::nullopt, UserId(1), true, kT, 4};
   EXPECT_EQ(write_json([&](JsonWriter& w) { write_group(w, g); }),
             R"({"id":2,"name":"Ops","rule":null,"owner_id":1,"is_active":true,)"
-            R"("created_at":"2026-09-21T14:13:20.123Z","member_count":4})");
+            R"("created_at":"2026-09-21T14:13:20.123Z","member_count":4,"senders":"members",)"
+            R"("sender_ids":[]})");
+  g.senders = GroupSenders::named;
+  g.sender_ids = {UserId(3), UserId(7)};
+  EXPECT_NE(write_json([&](JsonWriter& w) {
+              write_group(w, g);
+            }).find(R"("senders":"named","sender_ids":[3,7])"),
+            std::string::npos);
   g.rule = "role = \"dba\"";
   EXPECT_NE(write_json([&](JsonWriter& w) { write_group(w, g); }).find(R"("rule":"role = \"dba\"")"),
             std::string::npos);

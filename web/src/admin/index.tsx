@@ -1,7 +1,8 @@
-// The admin pages (#/admin/users, #/admin/groups, #/admin/reminders). Each receives
+// The admin pages (#/admin/users, #/admin/groups, #/admin/reminders, #/admin/policy). Each receives
 // { client, me, live } from the shell and shows "Admins only" when the server answers 403.
 import './admin.css';
 
 export { AdminUsers } from './users.tsx';
 export { AdminGroups } from './groups.tsx';
 export { AdminReminders } from './reminders.tsx';
+export { AdminPolicy } from './policy.tsx';

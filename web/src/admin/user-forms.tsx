@@ -1,8 +1,9 @@
 // The forms of the users page: create a user, and edit a user's names and attributes.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { MissiveClient, User } from '../../../sdk/js/src/index.ts';
+import type { MissiveClient, Permission, User } from '../../../sdk/js/src/index.ts';
 import { AttributeRows, attributePatch, attributesFromRows, rowsFromAttributes, type AttrRow } from './attributes.tsx';
 import { ErrorNote } from './common.tsx';
+import { PermissionChecks } from './permissions.tsx';
 import { useSubmit } from '../hooks.ts';
 
 export function CreateUserForm({ client, onCreated }: { client: MissiveClient; onCreated: (user: User) => void }) {
@@ -11,15 +12,16 @@ export function CreateUserForm({ client, onCreated }: { client: MissiveClient; o
   const [last, setLast] = useState('');
   const [password, setPassword] = useState('');
   const [isAdmin, setIsAdmin] = useState(false);
+  const [permissions, setPermissions] = useState<Permission[]>([]);
   const [rows, setRows] = useState<AttrRow[]>([]);
   const { busy, error, submit } = useSubmit(async () => {
     const parsed = attributesFromRows(rows);
     if ('error' in parsed) throw new Error(parsed.error);
     const user = await client.createUser({
       handle: handle.trim(), first_name: first.trim(), last_name: last.trim(), password,
-      attributes: parsed.attributes, is_admin: isAdmin,
+      attributes: parsed.attributes, is_admin: isAdmin, permissions,
     });
-    setHandle(''); setFirst(''); setLast(''); setPassword(''); setIsAdmin(false); setRows([]);
+    setHandle(''); setFirst(''); setLast(''); setPassword(''); setIsAdmin(false); setPermissions([]); setRows([]);
     onCreated(user);
   });
 
@@ -43,6 +45,7 @@ export function CreateUserForm({ client, onCreated }: { client: MissiveClient; o
         <input id="new-user-admin" type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.currentTarget.checked)} />
         <label for="new-user-admin">Administrator</label>
       </div>
+      <PermissionChecks value={permissions} onChange={setPermissions} idPrefix="new-user-permission" />
       <AttributeRows rows={rows} onChange={setRows} idPrefix="new-user-attr" />
       <ErrorNote error={error} />
       <button type="submit" class="primary" disabled={busy}>Create user</button>
@@ -55,12 +58,14 @@ export function EditUserForm({ client, user, onSaved, onCancel }:
   const [first, setFirst] = useState(user.first_name);
   const [last, setLast] = useState(user.last_name);
   const [rows, setRows] = useState<AttrRow[]>(() => rowsFromAttributes(user.attributes));
+  const [permissions, setPermissions] = useState<Permission[]>(user.permissions ?? []);
   const { busy, error, submit } = useSubmit(async () => {
     const parsed = attributesFromRows(rows);
     if ('error' in parsed) throw new Error(parsed.error);
     const saved = await client.updateUser(user.id, {
       first_name: first.trim(), last_name: last.trim(),
       attributes: attributePatch(user.attributes ?? {}, parsed.attributes),
+      permissions,
     });
     onSaved(saved);
   });
@@ -78,6 +83,7 @@ export function EditUserForm({ client, user, onSaved, onCancel }:
         <label for={`${prefix}-last`}>Last name</label>
         <input id={`${prefix}-last`} required value={last} onInput={(e) => setLast(e.currentTarget.value)} />
       </div>
+      <PermissionChecks value={permissions} onChange={setPermissions} idPrefix={`${prefix}-permission`} />
       <AttributeRows rows={rows} onChange={setRows} idPrefix={`${prefix}-attr`} />
       <ErrorNote error={error} />
       <div class="admin-actions">

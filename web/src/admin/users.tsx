@@ -1,5 +1,5 @@
 // #/admin/users: the users, a page at a time (the server's `after` cursor), with create, edit
-// (names and attributes) and deactivate/activate.
+// (names, attributes and permissions) and deactivate/activate.
 import { useState } from 'preact/hooks';
 import type { User } from '../../../sdk/js/src/index.ts';
 import type { PageProps } from '../session.ts';
@@ -64,7 +64,7 @@ export function AdminUsers({ client }: PageProps) {
           <caption class="sr-only">Users, page {pager.page}</caption>
           <thead>
             <tr><th scope="col">Handle</th><th scope="col">Name</th><th scope="col">Attributes</th>
-              <th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr>
+              <th scope="col">Role</th><th scope="col">Permissions</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr>
           </thead>
           <tbody>
             {users.map((user) => (
@@ -73,6 +73,7 @@ export function AdminUsers({ client }: PageProps) {
                 <td>{user.full_name}</td>
                 <td class="admin-attrs">{attributeText(user.attributes)}</td>
                 <td>{user.is_admin ? 'admin' : 'user'}</td>
+                <td class="admin-attrs">{user.is_admin ? 'all' : (user.permissions ?? []).join(', ') || '—'}</td>
                 <td>{user.is_active ? 'active' : 'deactivated'}</td>
                 <td>{when(user.created_at, { full: true })}</td>
                 <td class="admin-row-actions">
@@ -85,7 +86,7 @@ export function AdminUsers({ client }: PageProps) {
                 </td>
               </tr>
             ))}
-            {!list.loading && users.length === 0 && <tr><td colSpan={7}>No users.</td></tr>}
+            {!list.loading && users.length === 0 && <tr><td colSpan={8}>No users.</td></tr>}
           </tbody>
         </table>
       </div>
