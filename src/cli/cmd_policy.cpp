@@ -37,14 +37,9 @@ Status set_policy(const Context& context, const PolicyOptions& o) {
   rapidjson::StringBuffer body;
   JsonWriter w(body);
   w.StartObject();
-  const auto field = [&w](std::string_view key, const std::string& value) {
-    if (value.empty()) return;
-    write_key(w, key);
-    write_string(w, value);
-  };
-  field("create_groups", o.create_groups);
-  field("create_rule_groups", o.create_rule_groups);
-  field("see_attributes", o.see_attributes);
+  write_field_if_set(w, "create_groups", o.create_groups);
+  write_field_if_set(w, "create_rule_groups", o.create_rule_groups);
+  write_field_if_set(w, "see_attributes", o.see_attributes);
   if (o.large_audience >= 0) {
     write_key(w, "large_audience");
     w.Int64(o.large_audience);

@@ -156,14 +156,9 @@ Status update_user(const Context& context, const UserOptions& o) {
   rapidjson::StringBuffer body;
   JsonWriter w(body);
   w.StartObject();
-  const auto field = [&w](std::string_view key, const std::string& value) {
-    if (value.empty()) return;
-    write_key(w, key);
-    write_string(w, value);
-  };
-  field("first_name", o.first);
-  field("last_name", o.last);
-  field("password", password);
+  write_field_if_set(w, "first_name", o.first);
+  write_field_if_set(w, "last_name", o.last);
+  write_field_if_set(w, "password", password);
   if (!o.set_admin.empty()) {
     write_key(w, "is_admin");
     w.Bool(o.set_admin == "true");

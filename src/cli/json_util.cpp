@@ -69,6 +69,12 @@ void write_key(JsonWriter& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }
 
+void write_field_if_set(JsonWriter& w, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  write_key(w, key);
+  write_string(w, value);
+}
+
 void write_raw(JsonWriter& w, std::string_view json) {
   w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }

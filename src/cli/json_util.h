@@ -33,6 +33,8 @@ std::string to_json(const JsonValue& value, bool bare_strings = false);
 
 void write_string(JsonWriter& w, std::string_view text);
 void write_key(JsonWriter& w, std::string_view key);
+// Writes "key": value, or nothing when `value` is empty (an option left out).
+void write_field_if_set(JsonWriter& w, std::string_view key, std::string_view value);
 // Writes an already validated JSON text (e.g. --meta) as a value.
 void write_raw(JsonWriter& w, std::string_view json);
 

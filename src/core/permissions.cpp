@@ -110,9 +110,9 @@ Result<AttributeVisibility> parse_visibility(std::string_view name, std::string_
 }
 
 Status validate_policy(const OrgPolicy& policy) {
-  if (policy.large_audience < 0 || policy.large_audience > kLargeAudienceMax) {
+  if (policy.large_audience < 1 || policy.large_audience > kLargeAudienceMax) {
     return fail(ErrorCode::invalid,
-                fmt::format("large_audience must be between 0 and {}", kLargeAudienceMax));
+                fmt::format("large_audience must be between 1 and {}", kLargeAudienceMax));
   }
   return {};
 }

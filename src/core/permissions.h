@@ -68,7 +68,8 @@ struct OrgPolicy {
   AttributeVisibility see_attributes = AttributeVisibility::granted;
 };
 
-// invalid unless large_audience is 0..kLargeAudienceMax.
+// invalid unless large_audience is 1..kLargeAudienceMax (a message to one person never needs a
+// permission, so a send to one reads no policy).
 inline constexpr std::int64_t kLargeAudienceMax = 1'000'000'000;
 Status validate_policy(const OrgPolicy& policy);
 // The policy from the stores' columns (the names above); unavailable if a stored name is

@@ -36,7 +36,8 @@ TEST(Permissions, PolicyValuesAndLimits) {
             "create_groups must be one of \"everyone\", \"granted\", not \"admins\"");
   EXPECT_EQ(*parse_visibility("admins", "see_attributes"), AttributeVisibility::admins);
   EXPECT_TRUE(validate_policy(OrgPolicy{}));
-  EXPECT_FALSE(validate_policy(OrgPolicy{.large_audience = -1}));
+  EXPECT_FALSE(validate_policy(OrgPolicy{.large_audience = 0}));
+  EXPECT_TRUE(validate_policy(OrgPolicy{.large_audience = 1}));
   EXPECT_FALSE(validate_policy(OrgPolicy{.large_audience = kLargeAudienceMax + 1}));
   auto damaged = policy_from_text("everyone", "sometimes", 100, "granted");
   ASSERT_FALSE(damaged);
