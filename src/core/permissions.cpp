@@ -53,6 +53,31 @@ std::string_view name_of(Enum value, const std::pair<Enum, std::string_view> (&n
   return names[0].second;
 }
 
+// The stores' list form: items separated by commas, none empty.
+template <class Item, class Text>
+std::string join_with_commas(const std::vector<Item>& items, Text&& text) {
+  std::string joined;
+  for (const Item& item : items) {
+    if (!joined.empty()) joined += ',';
+    joined += text(item);
+  }
+  return joined;
+}
+
+// "a,,b" and "a," name an empty item: `parse` refuses it.
+template <class Item, class Parse>
+Result<std::vector<Item>> split_at_commas(std::string_view text, Parse&& parse) {
+  std::vector<Item> items;
+  if (text.empty()) return items;
+  for (;;) {
+    const std::size_t comma = text.find(',');
+    MISSIVE_TRY(Item item, parse(text.substr(0, comma)));
+    items.push_back(item);
+    if (comma == std::string_view::npos) return items;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace
 
 std::string_view permission_name(Permission permission) {
@@ -74,24 +99,11 @@ bool holds(const Permissions& permissions, Permission permission) {
 }
 
 std::string permissions_to_text(const Permissions& permissions) {
-  std::string text;
-  for (const Permission permission : permissions) {
-    if (!text.empty()) text += ',';
-    text += permission_name(permission);
-  }
-  return text;
+  return join_with_commas(permissions, permission_name);
 }
 
 Result<Permissions> permissions_from_text(std::string_view text) {
-  Permissions permissions;
-  if (text.empty()) return permissions;
-  for (;;) {  // "a,,b" and "a," name an empty permission: refused
-    const std::size_t comma = text.find(',');
-    MISSIVE_TRY(const Permission permission, parse_permission(text.substr(0, comma)));
-    permissions.push_back(permission);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
+  MISSIVE_TRY(Permissions permissions, split_at_commas<Permission>(text, parse_permission));
   return normalized(std::move(permissions));
 }
 
@@ -146,30 +158,18 @@ Result<GroupSenders> parse_senders(std::string_view name) {
 }
 
 std::string user_ids_to_text(const std::vector<UserId>& ids) {
-  std::string text;
-  for (const UserId id : ids) {
-    if (!text.empty()) text += ',';
-    text += std::to_string(id.value);
-  }
-  return text;
+  return join_with_commas(ids, [](UserId id) { return std::to_string(id.value); });
 }
 
 Result<std::vector<UserId>> user_ids_from_text(std::string_view text) {
-  std::vector<UserId> ids;
-  if (text.empty()) return ids;
-  for (;;) {  // "3," names an empty id: refused
-    const std::size_t comma = text.find(',');
-    const std::string_view part = text.substr(0, comma);
+  return split_at_commas<UserId>(text, [](std::string_view part) -> Result<UserId> {
     std::int64_t value = 0;
     const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
     if (error != std::errc{} || end != part.data() + part.size() || value <= 0) {
       return fail(ErrorCode::invalid, fmt::format("\"{}\" is not a user id", part));
     }
-    ids.emplace_back(value);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return ids;
+    return UserId(value);
+  });
 }
 
 }  // namespace missive

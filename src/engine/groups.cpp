@@ -37,14 +37,16 @@ Status check_senders(Store& store, GroupSenders senders, const std::vector<UserI
     return fail(ErrorCode::unprocessable,
                 fmt::format("a group may name at most {} senders", kSendersMax));
   }
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
-        ids.begin() + static_cast<std::ptrdiff_t>(i)) {
-      return fail(ErrorCode::invalid, fmt::format("sender_ids names user {} twice", ids[i].value));
-    }
-    auto user = store.get_user(ids[i]);
+  // Sorted, a repeated id is next to itself (up to 10,000 ids: no pairwise search).
+  std::vector<UserId> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
+    return fail(ErrorCode::invalid, fmt::format("sender_ids names user {} twice", twice->value));
+  }
+  for (const UserId id : ids) {
+    auto user = store.get_user(id);
     if (!user && user.error().code == ErrorCode::not_found) {
-      return fail(ErrorCode::not_found, fmt::format("sender user {} does not exist", ids[i].value));
+      return fail(ErrorCode::not_found, fmt::format("sender user {} does not exist", id.value));
     }
     if (!user) return std::unexpected(user.error());
   }
