@@ -21,6 +21,8 @@ using UserId = Id<struct UserTag>;
 using GroupId = Id<struct GroupTag>;
 using MessageId = Id<struct MessageTag>;
 using ConversationId = Id<struct ConversationTag>;
+// An uploaded file; once a message carries it, the same id names the attachment.
+using UploadId = Id<struct UploadTag>;
 
 // Position of a message in its conversation: gap-free, starts at 1, assigned at commit.
 using Seq = std::int64_t;

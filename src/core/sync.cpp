@@ -9,6 +9,7 @@ const char* entry_kind_name(EntryKind kind) {
     case EntryKind::status: return "status";
     case EntryKind::expiry: return "expiry";
     case EntryKind::reminder: return "reminder";
+    case EntryKind::attachment: return "attachment";
   }
   return "message";
 }

@@ -19,6 +19,7 @@ enum class EntryKind {
   status,    // a recipient's status of a message the user sent became delivered or read
   expiry,    // a message's expiry changed (a withdrawal sets it to the moment of withdrawal)
   reminder,  // the user was sent a reminder for a message
+  attachment,  // an attachment of a message the user sees got its preview (or it failed)
 };
 
 enum class DeliveryStatus { sent, delivered, read };
@@ -35,6 +36,7 @@ struct SyncEntry {
   std::int64_t number = 0;           // reminder: the reminder's number (1, 2, ...)
   bool is_final = false;             // reminder: the final one
   std::optional<Timestamp> expiry;   // expiry: the new expiry date (nullopt: cleared)
+  std::optional<UploadId> attachment;  // attachment: which one
   Timestamp at = 0;                  // when the event happened
   // message entries: the message while it is active; nullopt once withdrawn or expired (the
   // entry is then a placeholder that still fills its place).

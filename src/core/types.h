@@ -82,6 +82,35 @@ struct RecipientRef {
   auto operator<=>(const RecipientRef&) const = default;
 };
 
+// What the server learnt by decoding an upload (docs/attachments.md, "Previews"). Never
+// taken from the client.
+enum class PreviewState {
+  none,       // not a media type that gets a preview
+  pending,    // queued for the decoder process
+  ready,      // thumbnail (image) or poster (video) made; audio: waveform computed
+  too_large,  // an image over the pixel limit: dimensions known, no thumbnail
+  failed,     // the decoder failed, crashed or ran out of time
+};
+
+struct MediaInfo {
+  PreviewState preview = PreviewState::none;
+  std::optional<std::int64_t> width, height;  // images and videos, orientation applied
+  std::optional<std::int64_t> duration_ms;    // videos and audio
+  std::vector<int> waveform;                  // audio: 64 peaks, 0..255
+  std::string thumbnail_type;                 // "image/webp" when a thumbnail exists
+};
+
+// A file as a message carries it: a snapshot of its upload, frozen when the message is sent
+// (like sent_to); media details made later reach clients as attachment timeline entries.
+struct Attachment {
+  UploadId id;
+  std::string name;
+  std::string type;           // sniffed from the content
+  std::int64_t size = 0;
+  std::string sha256;         // lowercase hex
+  MediaInfo media;
+};
+
 struct Message {
   MessageId id;
   ConversationId conversation;
@@ -100,8 +129,35 @@ struct Message {
   std::int64_t recipient_count = 0;  // distinct recipient users
   std::int64_t read_count = 0;       // distinct recipient users who have read
   std::int64_t delivered_count = 0;  // distinct recipient users a device of whom received it
+  std::vector<Attachment> attachments;
 
   bool is_active(Timestamp now) const { return !expiry_date || *expiry_date > now; }
+};
+
+enum class UploadState { receiving, complete };
+
+// An upload as stored (docs/attachments.md): receiving until `offset` reaches `size`, then
+// complete with its content in a blob shared by every upload of the same bytes.
+struct Upload {
+  UploadId id;
+  UserId owner;
+  std::optional<std::string> client_upload_id;
+  std::string name;
+  std::string declared_type;  // what the client said (Content-Type, tus filetype)
+  std::string type;           // sniffed from the content once complete
+  std::int64_t size = 0;      // the whole length, declared at creation
+  std::int64_t offset = 0;    // bytes durably stored so far
+  UploadState state = UploadState::receiving;
+  std::string sha256;         // complete: lowercase hex of the content
+  std::string blob_key;       // complete: where the content is (the blob's key)
+  std::string thumbnail_key;  // a preview blob, when media.preview is ready with a thumbnail
+  MediaInfo media;
+  Timestamp created_at = 0;
+  // Not yet carried by a message: removed (with its content) after this time.
+  std::optional<Timestamp> expires_at;
+  std::int64_t message_refs = 0;  // messages that carry it
+
+  Attachment attachment() const { return {id, name, type, size, sha256, media}; }
 };
 
 // A message as one recipient sees it.
