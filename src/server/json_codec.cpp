@@ -422,6 +422,9 @@ void write_sync_entry(JsonWriter& w, const SyncEntry& e, UserId viewer, Timestam
       put_int(w, "number", e.number);
       put_bool(w, "final", e.is_final);
       break;
+    case EntryKind::attachment:
+      if (e.attachment) put_int(w, "attachment", e.attachment->value);
+      break;
     case EntryKind::read:
       break;
   }
