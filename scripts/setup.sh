@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Missive needs to build and test, then the npm packages of
 # the web page, the TypeScript SDK and the BlobStore tests' S3 server (from their committed
-# lockfiles). Safe to run again: it
-# only calls apt-get and npm when something is missing or a lockfile changed.
+# lockfiles). Safe to run again: it only calls apt-get and npm when something is missing or a
+# lockfile changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -46,7 +46,7 @@ case "$action" in
     fi
     rm -f "$dir/url"
     # setsid: the server outlives this script (CTest waits for the fixture test's output to close).
-    setsid node "$server_dir/server.mjs" "$dir" missive-test >"$dir/s3rver.log" 2>&1 </dev/null &
+    setsid node --openssl-legacy-provider "$server_dir/server.mjs" "$dir" missive-test >"$dir/s3rver.log" 2>&1 </dev/null &
     echo $! >"$dir/s3rver.pid"
     for _ in $(seq 1 200); do
       [ -f "$dir/url" ] && exit 0
