@@ -26,6 +26,12 @@ packages=(
   chromium fonts-noto-cjk
   # A reminder round within seconds in a browser test: the server started in the past.
   faketime libfaketime
+  # The missive-media worker (src/media): libvips for images (with libheif for HEIC/AVIF),
+  # libav for video posters and audio waveforms, libseccomp for its sandbox.
+  libvips-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libseccomp-dev
+  # media_tests generate their image, video and audio fixtures with these command-line tools.
+  libvips-tools ffmpeg
 )
 # Node.js bundles the web page into the binary and runs the SDK and browser tests. A machine
 # that already has node (and its npm) keeps it; otherwise Debian's.

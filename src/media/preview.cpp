@@ -262,6 +262,7 @@ Preview make_preview(const std::filesystem::path& worker, const std::filesystem:
   }
   if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
     const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    // 127: execve failed, or the dynamic loader could not map the libraries (memory limit).
     std::string reason = code == 127 ? "the worker could not be run (" + worker.string() + ")"
                                      : "exited with status " + std::to_string(code);
     return failed(kind, with_stderr(std::move(reason), err));

@@ -27,17 +27,17 @@ Status init_image_decoder(const char* argv0);
 // libav: quiet logging (errors only, on stderr).
 void init_av_decoder();
 
-// Image: dimensions (after EXIF orientation) from the header; a WebP thumbnail without
+// Image: dimensions (after EXIF orientation) from the header; a JPEG thumbnail without
 // metadata unless width x height exceeds max_pixels (then too_large).
 Preview preview_image(const WorkerRequest& request);
-// Video: duration, dimensions and a WebP poster frame (from about 1 s in when longer than 2 s).
+// Video: duration, dimensions and a JPEG poster frame (from about 1 s in when longer than 2 s).
 // A video container with no video stream gets the audio preview, still of kind video.
 Preview preview_video(const WorkerRequest& request);
 // Audio: duration and kWaveformSize peaks, both from decoding the whole stream.
 Preview preview_audio(const WorkerRequest& request);
 
-// Writes an 8-bit RGB image (rows `stride` bytes apart) as a metadata-free WebP at `path`.
-Status write_rgb_webp(const std::uint8_t* rgb, int width, int height, int stride,
+// Writes an 8-bit RGB image (rows `stride` bytes apart) as a metadata-free JPEG at `path`.
+Status write_rgb_jpeg(const std::uint8_t* rgb, int width, int height, int stride,
                       const std::filesystem::path& path);
 
 }  // namespace missive::media

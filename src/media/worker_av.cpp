@@ -270,7 +270,7 @@ Status fill_audio(AVFormatContext* format, Preview& preview) {
   return {};
 }
 
-// The poster frame of stream `stream`, scaled to fit size x size, as WebP at `path`.
+// The poster frame of stream `stream`, scaled to fit size x size, as JPEG at `path`.
 Status write_poster(AVFormatContext* format, int stream, AVCodecContext* codec,
                     std::int64_t duration_ms, int size, const std::filesystem::path& path) {
   const AVStream* s = format->streams[stream];
@@ -310,7 +310,7 @@ Status write_poster(AVFormatContext* format, int stream, AVCodecContext* codec,
                 strides) != height) {
     return fail(ErrorCode::unprocessable, "cannot scale the poster frame");
   }
-  return write_rgb_webp(rgb.data(), width, height, width * 3, path);
+  return write_rgb_jpeg(rgb.data(), width, height, width * 3, path);
 }
 
 }  // namespace
@@ -345,7 +345,7 @@ Preview preview_video(const WorkerRequest& request) {
     preview.status = PreviewStatus::too_large;
     return preview;
   }
-  const std::filesystem::path out = request.out_dir / kThumbnailWebp;
+  const std::filesystem::path out = request.out_dir / kThumbnailJpeg;
   if (auto poster = write_poster(format->get(), stream, codec.get(), *preview.duration_ms,
                                  request.size, out);
       !poster) {
@@ -353,7 +353,7 @@ Preview preview_video(const WorkerRequest& request) {
   }
   preview.status = PreviewStatus::ready;
   preview.thumbnail = out;
-  preview.thumbnail_type = "image/webp";
+  preview.thumbnail_type = "image/jpeg";
   return preview;
 }
 

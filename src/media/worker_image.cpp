@@ -32,15 +32,34 @@ Preview image_failed(std::string error) {
   return preview;
 }
 
-// Saves as WebP with every piece of metadata stripped (EXIF with its GPS block, XMP, IPTC and
-// the ICC profile: the pixels are sRGB by then).
-Status save_webp(VipsImage* image, const std::filesystem::path& path) {
+// Saves as a baseline JPEG, 8-bit sRGB without alpha (flattened onto white), with every piece
+// of metadata removed: EXIF with its GPS block, XMP, IPTC, the ICC profile. Not WebP: Debian's
+// libvips 8.14 webpsave ignores strip and writes an EXIF block whatever the image carries.
+// The fields are also removed from a copy before the save, so nothing depends on the saver's
+// strip option alone.
+Status save_jpeg(VipsImage* image, const std::filesystem::path& path) {
   VipsImage* srgb = nullptr;
   if (vips_colourspace(image, &srgb, VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
     return fail(ErrorCode::unprocessable, vips_failure("cannot convert to sRGB"));
   }
-  ImagePtr owned(srgb);
-  if (vips_webpsave(srgb, path.c_str(), "Q", 80, "strip", TRUE, nullptr) != 0) {
+  ImagePtr converted(srgb);
+  VipsImage* opaque = nullptr;
+  if (vips_image_hasalpha(srgb)) {
+    VipsArrayDouble* white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+    const int rc = vips_flatten(srgb, &opaque, "background", white, nullptr);
+    vips_area_unref(VIPS_AREA(white));
+    if (rc != 0) return fail(ErrorCode::unprocessable, vips_failure("cannot flatten"));
+  } else if (vips_copy(srgb, &opaque, nullptr) != 0) {
+    return fail(ErrorCode::internal, vips_failure("cannot copy the thumbnail"));
+  }
+  ImagePtr bare(opaque);
+  if (char** fields = vips_image_get_fields(opaque); fields != nullptr) {
+    // Header fields (width, bands, ...) cannot be removed; everything else is metadata.
+    for (char** field = fields; *field != nullptr; ++field) vips_image_remove(opaque, *field);
+    g_strfreev(fields);
+  }
+  if (vips_jpegsave(opaque, path.c_str(), "Q", 82, "strip", TRUE, "optimize_coding", TRUE,
+                    nullptr) != 0) {
     return fail(ErrorCode::unprocessable, vips_failure("cannot write the thumbnail"));
   }
   return {};
@@ -97,15 +116,15 @@ Preview preview_image(const WorkerRequest& request) {
     return image_failed(vips_failure("cannot decode the image"));
   }
   ImagePtr owned(thumb);
-  const std::filesystem::path out = request.out_dir / kThumbnailWebp;
-  if (auto saved = save_webp(thumb, out); !saved) return image_failed(saved.error().message);
+  const std::filesystem::path out = request.out_dir / kThumbnailJpeg;
+  if (auto saved = save_jpeg(thumb, out); !saved) return image_failed(saved.error().message);
   preview.status = PreviewStatus::ready;
   preview.thumbnail = out;
-  preview.thumbnail_type = "image/webp";
+  preview.thumbnail_type = "image/jpeg";
   return preview;
 }
 
-Status write_rgb_webp(const std::uint8_t* rgb, int width, int height, int stride,
+Status write_rgb_jpeg(const std::uint8_t* rgb, int width, int height, int stride,
                       const std::filesystem::path& path) {
   // Rows padded to `stride` are packed first: vips wants contiguous pixels.
   std::vector<std::uint8_t> packed(static_cast<std::size_t>(width) * height * 3);
@@ -116,10 +135,8 @@ Status write_rgb_webp(const std::uint8_t* rgb, int width, int height, int stride
   ImagePtr image(vips_image_new_from_memory(packed.data(), packed.size(), width, height, 3,
                                             VIPS_FORMAT_UCHAR));
   if (!image) return fail(ErrorCode::internal, vips_failure("cannot wrap the frame"));
-  if (vips_webpsave(image.get(), path.c_str(), "Q", 80, "strip", TRUE, nullptr) != 0) {
-    return fail(ErrorCode::unprocessable, vips_failure("cannot write the poster"));
-  }
-  return {};
+  image->Type = VIPS_INTERPRETATION_sRGB;
+  return save_jpeg(image.get(), path);
 }
 
 }  // namespace missive::media
