@@ -118,12 +118,6 @@ std::string clean_name(std::string_view name) {
   return out;
 }
 
-bool previewable(std::string_view type) {
-  const media::MediaKind kind = media::kind_of(type);
-  return kind == media::MediaKind::image || kind == media::MediaKind::video ||
-         kind == media::MediaKind::audio;
-}
-
 PreviewState state_of(media::PreviewStatus status) {
   switch (status) {
     case media::PreviewStatus::ready: return PreviewState::ready;
@@ -150,6 +144,8 @@ MediaService::MediaService(Store& store, const Clock& clock, blob::BlobStore& bl
     : store_(store), clock_(clock), blobs_(blobs), options_(std::move(options)) {}
 
 MediaService::~MediaService() { stop(); }
+
+const fs::path& MediaService::temp_dir() const { return blobs_.temp_dir(); }
 
 Result<MediaConfig> MediaService::config(const Caller& caller) {
   MISSIVE_TRY(std::int64_t used, store_.storage_used(caller.id));
@@ -311,7 +307,7 @@ Result<Upload> MediaService::complete(const Upload& u, const fs::path& content) 
     spdlog::warn("upload {}: its parts stay until the sweep: {}", u.id.value,
                  removed.error().message);
   }
-  if (done->media.preview == PreviewState::none && previewable(done->type)) {
+  if (done->media.preview == PreviewState::none && media::is_previewable(done->type)) {
     queue_preview(u.id);
   }
   return *done;

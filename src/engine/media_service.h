@@ -94,6 +94,8 @@ class MediaService {
 
   const MediaOptions& options() const { return options_; }
   blob::BlobStore& blobs() { return blobs_; }
+  // Where request bodies are written before they are stored (the blob store's temp dir).
+  const std::filesystem::path& temp_dir() const;
   Result<MediaConfig> config(const Caller& caller);
 
   // Whether the caller may send `size` more bytes: too_large over the per-file limit or the
