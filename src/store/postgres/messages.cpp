@@ -157,9 +157,15 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
       }
       root = parent.id<MessageId>(0, 0);
     }
-    // Before the conversation's lock, as every writer of upload rows takes theirs first.
-    MISSIVE_TRY(std::vector<Attachment> attachments,
-                attach_uploads(tx, nm.creator, nm.attachments, nm.create_date));
+    // The uploads are locked before the conversation (the lock order in uploads.cpp).
+    Message m;
+    MISSIVE_TRY(m.attachments, attach_uploads(tx, nm.creator, nm.attachments, nm.create_date));
+    m.body = nm.body;
+    // The indexed body, attachment names included, prepared before the conversation's lock
+    // (held until commit) is taken.
+    const std::string body_words = searchable_body(m);
+    const std::string search_body = ascii_words(index_text(body_words));
+    const std::string search_tails = index_tails(nm.subject + "\n" + body_words);
     MISSIVE_TRY(ConversationId conv,
                 find_or_create_conversation(tx, nm.conversation, nm.create_date));
     // The seq is taken under the conversation row's lock, held until commit: concurrent sends
@@ -174,14 +180,12 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     MISSIVE_TRY(Rows next, tx.query("SELECT nextval(pg_get_serial_sequence('message', 'id'))"));
     const MessageId id = next.id<MessageId>(0, 0);
 
-    Message m;
     m.id = id;
     m.conversation = conv;
     m.seq = seq;
     m.creator = nm.creator;
     m.client_msg_id = nm.client_msg_id;
     m.subject = nm.subject;
-    m.body = nm.body;
     m.parent = nm.parent;
     m.root = root.value_or(id);
     m.create_date = nm.create_date;
@@ -190,11 +194,6 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     m.flags = nm.flags;
     m.sent_to = nm.sent_to;
     m.recipient_count = distinct_users;
-    m.attachments = std::move(attachments);
-    // Attachment names are words of the body.
-    const std::string body_words = searchable_body(m);
-    const std::string search_body = ascii_words(index_text(body_words));
-    const std::string search_tails = index_tails(m.subject + "\n" + body_words);
     {
       Params p;
       p.add(m.id).add(m.conversation).add(m.seq).add(m.creator).add(m.client_msg_id)
