@@ -496,7 +496,8 @@ class Store {
   // Releases storage in one transaction, at most `limit` rows of each step: the attachments
   // of messages expired before `expired_before` (each upload loses a message reference; one
   // left with none is removed), unattached uploads past their expires_at at `now`, and
-  // claims blobs no upload references (state deleting). The caller deletes the claimed
+  // claims blobs no upload references (state deleting). dead_blobs lists every claimed blob,
+  // also those claimed by an earlier sweep that did not finish: the caller deletes their
   // storage, then calls forget_blobs.
   virtual Result<UploadSweep> sweep_uploads(Timestamp now, Timestamp expired_before,
                                             int limit) = 0;

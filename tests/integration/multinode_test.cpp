@@ -16,6 +16,10 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "media_http.h"
 #include "test_postgres.h"
 
 namespace missive::itest {
@@ -293,6 +297,72 @@ TEST(PostgresMigrateTest, ServeWithNoMigrateWaitsForMissiveMigrate) {
   node.start();
   TestApi admin(node.port());
   admin.login("admin", kAdminPassword);
+}
+
+// Two nodes sharing PostgreSQL and an S3-compatible store (the tests' s3rver): an upload
+// begun on one node resumes on the other, and either node serves it.
+TEST(MultiNodeAttachments, AnUploadBegunOnOneNodeResumesOnTheOther) {
+  if (!on_postgres()) GTEST_SKIP() << "several nodes need PostgreSQL (MISSIVE_TEST_STORE)";
+  const char* s3_dir = std::getenv("MISSIVE_TEST_S3_DIR");
+  if (s3_dir == nullptr) GTEST_SKIP() << "needs the s3 fixture (MISSIVE_TEST_S3_DIR)";
+  std::ifstream url_file(std::string(s3_dir) + "/url");
+  std::string endpoint;
+  std::getline(url_file, endpoint);
+  ASSERT_FALSE(endpoint.empty());
+  ::setenv("MISSIVE_S3_ACCESS_KEY", "S3RVER", 1);
+  ::setenv("MISSIVE_S3_SECRET_KEY", "S3RVER", 1);
+  const std::vector<std::string> args = {
+      "--blob-store", fmt::format("s3://missive-test/multinode-{}?endpoint={}", ::getpid(), endpoint),
+      "--url-signing-key", "00112233445566778899aabbccddeeff"};
+  ServerProcess node_a;
+  node_a.set_extra_args(args);
+  node_a.start();
+  ServerProcess node_b(node_a.store_url());
+  node_b.set_extra_args(args);
+  node_b.start();
+  TestApi admin_a(node_a.port());
+  admin_a.login("admin", kAdminPassword);
+  const std::int64_t bob = admin_a.create_user("bob");
+  TestApi bob_b(node_b.port());
+  bob_b.login("bob", "password-bob");
+
+  std::string bytes(2'500'000, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 997);
+  const Headers tus = with(bearer(admin_a.token()), {{"Tus-Resumable", "1.0.0"}});
+  RawReply created = raw_request(node_a.port(), "POST", "/v1/tus",
+                                 with(tus, {{"Upload-Length", std::to_string(bytes.size())}}));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.header("location");
+  const auto patch = [&](std::uint16_t port, std::size_t offset, std::size_t size) {
+    return raw_request(port, "PATCH", location,
+                       with(tus, {{"Upload-Offset", std::to_string(offset)},
+                                  {"Content-Type", "application/offset+octet-stream"}}),
+                       std::string_view(bytes).substr(offset, size));
+  };
+  ASSERT_EQ(patch(node_a.port(), 0, 1'000'000).status, 204);
+  // Node A goes away; the client asks node B where to go on from.
+  node_a.kill();
+  RawReply head = raw_request(node_b.port(), "HEAD", location, tus);
+  ASSERT_EQ(head.status, 200) << head.body;
+  EXPECT_EQ(head.header("upload-offset"), "1000000");
+  ASSERT_EQ(patch(node_b.port(), 1'000'000, bytes.size() - 1'000'000).status, 204);
+
+  const std::int64_t id = std::stoll(location.substr(location.rfind('/') + 1));
+  TestApi admin_b(node_b.port());
+  admin_b.set_token(admin_a.token());
+  Reply sent = admin_b.send_to_users({bob}, "Big", ",\"attachments\":[" + std::to_string(id) + "]");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  RawReply got = raw_request(node_b.port(), "GET", fmt::format("/v1/attachments/{}", id),
+                             bearer(bob_b.token()));
+  EXPECT_EQ(got.status, 200);
+  EXPECT_TRUE(got.body == bytes);
+  // Node A, back, serves it too (from the bucket), and a link signed by B works on A.
+  node_a.start();
+  Reply details = bob_b.get(fmt::format("/v1/uploads/{}", id));
+  const std::string link = details.json["url"].GetString();
+  RawReply on_a = raw_request(node_a.port(), "GET", link);
+  EXPECT_EQ(on_a.status, 200);
+  EXPECT_TRUE(on_a.body == bytes);
 }
 
 }  // namespace

@@ -149,6 +149,9 @@ TEST_P(Uploads, SweepReleasesExpiredAttachmentsAndUnattachedUploads) {
   EXPECT_EQ(status(store().visible_upload(kept.id, bob.id, later)), "ok");
   EXPECT_EQ(must(store().storage_used(ada.id)), 100);
 
+  // A sweep that stopped before forgetting (a crash) is finished by the next one.
+  EXPECT_EQ(must(store().sweep_uploads(later, now_ + 11, 100)).dead_blobs,
+            std::vector<std::string>{"blobs/b-1"});
   // Claimed blobs stay listed (their storage may still exist) until forgotten.
   auto keys = must(store().blob_keys());
   EXPECT_NE(std::find(keys.begin(), keys.end(), "blobs/b-1"), keys.end());

@@ -312,12 +312,16 @@ Result<UploadSweep> PostgresStore::sweep_uploads(Timestamp now, Timestamp expire
     // Blobs nothing references: claimed, so a new upload of the same bytes takes a new key.
     // A completion holding the row (adding a reference) is skipped; one that committed first
     // has raised refs, which the lock re-checks.
-    MISSIVE_TRY(Rows dead,
+    MISSIVE_TRY(Rows claimed,
                 tx.query("UPDATE blob SET deleting = true WHERE sha256 IN ("
                          "SELECT sha256 FROM blob WHERE refs = 0 AND NOT deleting "
-                         "ORDER BY sha256 LIMIT $1 FOR UPDATE SKIP LOCKED) "
-                         "RETURNING blob_key, thumbnail_key",
+                         "ORDER BY sha256 LIMIT $1 FOR UPDATE SKIP LOCKED)",
                          rows_per_step));
+    // Every claimed one, also those a sweep claimed before a crash and never forgot (two
+    // nodes may both delete the same storage: deleting is idempotent).
+    MISSIVE_TRY(Rows dead, tx.query("SELECT blob_key, thumbnail_key FROM blob WHERE deleting "
+                                    "ORDER BY sha256 LIMIT $1",
+                                    rows_per_step));
     for (int r = 0; r < dead.size(); ++r) {
       out.dead_blobs.emplace_back(dead.text(r, 0));
       if (auto thumbnail = dead.opt_text(r, 1)) out.dead_blobs.push_back(std::move(*thumbnail));

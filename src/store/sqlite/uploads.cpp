@@ -289,9 +289,15 @@ Result<UploadSweep> SqliteStore::sweep_uploads(Timestamp now, Timestamp expired_
       if (receiving) out.removed_receiving.push_back(upload);
     }
     // Blobs nothing references: claimed, so a new upload of the same bytes takes a new key.
-    MISSIVE_SQL(dead, db,
-                "UPDATE blob SET deleting = 1 WHERE sha256 IN (SELECT sha256 FROM blob "
-                "WHERE refs = 0 AND deleting = 0 LIMIT ?) RETURNING blob_key, thumbnail_key");
+    {
+      MISSIVE_SQL(claim, db,
+                  "UPDATE blob SET deleting = 1 WHERE sha256 IN (SELECT sha256 FROM blob "
+                  "WHERE refs = 0 AND deleting = 0 LIMIT ?)");
+      claim.bind(limit);
+      MISSIVE_TRY_STATUS(claim.run());
+    }
+    // Every claimed one, also those a sweep claimed before a crash and never forgot.
+    MISSIVE_SQL(dead, db, "SELECT blob_key, thumbnail_key FROM blob WHERE deleting = 1 LIMIT ?");
     dead.bind(limit);
     for (;;) {
       MISSIVE_TRY(bool row, dead.step());
