@@ -5,14 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
 
 #include <rapidjson/document.h>
 
+#include "blob/blob_store.h"
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "engine/media_service.h"
 #include "server/api.h"
 #include "store/sqlite/sqlite_store.h"
 #include "faulty_store.h"
@@ -34,24 +37,44 @@ class ApiTest : public ::testing::Test {
     engine_ = std::make_unique<Engine>(*faulty_, clock_,
                                        EngineOptions{.password_cost = PasswordCost::minimal});
     ASSERT_TRUE(engine_->bootstrap_admin("admin-password"));
-    api_ = std::make_unique<server::Api>(*engine_);
+    auto blobs = blob::open_blob_store("file", dir_);
+    ASSERT_TRUE(blobs) << blobs.error().message;
+    blobs_ = std::move(*blobs);
+    media_ = std::make_unique<MediaService>(*faulty_, clock_, *blobs_,
+                                            MediaOptions{.url_key = "api-test-url-key"});
+    api_ = std::make_unique<server::Api>(*engine_, server::RateLimits{}, nullptr, media_.get());
     admin_token_ = login("admin", "admin-password");
   }
 
   void TearDown() override {
     api_.reset();
+    media_.reset();
+    blobs_.reset();
     engine_.reset();
     faulty_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
+  // `headers`: lowercase names, as the server passes them (HttpRequest::headers). A route that
+  // takes its body as a file (uploads) gets it in a file, as from the server.
   server::HttpResponse call(std::string method, std::string target, std::string body = {},
-                            std::string token = {}) {
+                            std::string token = {},
+                            std::vector<std::pair<std::string, std::string>> headers = {}) {
     server::HttpRequest request{std::move(method), std::move(target),
                                 token.empty() ? std::string() : "Bearer " + token,
                                 std::move(body)};
-    return api_->handle(request);
+    request.headers = std::move(headers);
+    if (api_->takes_file_body(request)) {
+      request.body_file = (blobs_->temp_dir() / ("body-" + std::to_string(next_body_++))).string();
+      std::ofstream(request.body_file, std::ios::binary) << request.body;
+      request.body_size = static_cast<std::int64_t>(request.body.size());
+      request.body.clear();
+    }
+    auto response = api_->handle(request);
+    std::error_code ignored;
+    if (!request.body_file.empty()) std::filesystem::remove(request.body_file, ignored);
+    return response;
   }
   server::HttpResponse admin(std::string method, std::string target, std::string body = {}) {
     return call(std::move(method), std::move(target), std::move(body), admin_token_);
@@ -99,7 +122,10 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   std::unique_ptr<FaultyStore> faulty_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<MediaService> media_;
   std::unique_ptr<server::Api> api_;
+  int next_body_ = 0;
   std::string admin_token_;
 };
 

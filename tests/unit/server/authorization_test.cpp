@@ -107,8 +107,33 @@ class AuthorizationTest : public ApiTest {
                                  R"(]},"subject":"sign","body":"b","expiry_date":"2026-11-30",)"
                                  R"("reminders":{"frequency":"daily"}})")["id"]
                            .GetInt64();
+    // An attachment the owner sent to bob, and two incomplete tus uploads of the owner.
+    ids_["upload"] = parse(call("POST", "/v1/uploads?name=a.txt", "hello", tokens_[kOwner]))["id"]
+                         .GetInt64();
+    owner("POST", "/v1/messages",
+          R"({"to":{"users":[)" + std::to_string(ids_["bob"]) +
+              R"(]},"subject":"file","body":"b","attachments":[)" +
+              std::to_string(ids_["upload"]) + "]}");
+    for (const auto* name : {"tus", "tus2"}) {
+      const auto created = call("POST", "/v1/tus", {}, tokens_[kOwner], tus_headers("POST"));
+      EXPECT_EQ(created.status, 201) << created.body;
+      for (const auto& [header, value] : created.headers) {
+        if (header == "Location") ids_[name] = std::stoll(value.substr(value.rfind('/') + 1));
+      }
+    }
     // Sends to three users or more need send_to_large_audiences from here on.
     EXPECT_EQ(admin("PUT", "/v1/policy", R"({"large_audience":2})").status, 200);
+  }
+
+  // What a tus request carries besides credentials (a 5-byte upload, written at offset 0).
+  static std::vector<std::pair<std::string, std::string>> tus_headers(std::string_view method) {
+    std::vector<std::pair<std::string, std::string>> headers = {{"tus-resumable", "1.0.0"}};
+    if (method == "POST") headers.emplace_back("upload-length", "5");
+    if (method == "PATCH") {
+      headers.emplace_back("upload-offset", "0");
+      headers.emplace_back("content-type", "application/offset+octet-stream");
+    }
+    return headers;
   }
 
   int deactivate(const std::string& handle) {
@@ -230,6 +255,22 @@ const std::vector<Case>& cases() {
       {"POST", "/v1/sync/ack", "/v1/sync/ack", R"({"up_to":0})", authed(204, 204, 204, 204, 204)},
       {"POST", "/v1/messages/{id}/withdraw", "/v1/messages/{direct}/withdraw", "",
        authed(404, 403, 404, 404, 200)},
+      {"GET", "/v1/media/config", "/v1/media/config", "", authed(200, 200, 200, 200, 200)},
+      {"POST", "/v1/uploads", "/v1/uploads?name=f{who}.txt", "hello",
+       authed(201, 201, 201, 201, 201)},
+      // Attachments: those who see a live message carrying it (the owner sent it to bob).
+      {"GET", "/v1/uploads/{id}", "/v1/uploads/{upload}", "", authed(404, 200, 404, 404, 200)},
+      {"GET", "/v1/attachments/{id}", "/v1/attachments/{upload}", "",
+       authed(404, 200, 404, 404, 200)},
+      // A text file has no thumbnail, for anyone.
+      {"GET", "/v1/attachments/{id}/thumbnail", "/v1/attachments/{upload}/thumbnail", "",
+       authed(404, 404, 404, 404, 404)},
+      {"OPTIONS", "/v1/tus", "/v1/tus", "", {204, 204, 204, 204, 204, 204, 204, 204, 204}},
+      {"POST", "/v1/tus", "/v1/tus", "", authed(201, 201, 201, 201, 201)},
+      // An incomplete upload is its owner's alone.
+      {"HEAD", "/v1/tus/{id}", "/v1/tus/{tus}", "", authed(404, 404, 404, 404, 200)},
+      {"PATCH", "/v1/tus/{id}", "/v1/tus/{tus}", "hello", authed(404, 404, 404, 404, 204)},
+      {"DELETE", "/v1/tus/{id}", "/v1/tus/{tus2}", "", authed(404, 404, 404, 404, 204)},
       // Last: it ends each caller's session.
       {"DELETE", "/v1/sessions/current", "/v1/sessions/current", "",
        authed(204, 204, 204, 204, 204)},
@@ -247,8 +288,9 @@ TEST_F(AuthorizationTest, EveryRouteAnswersEachCallerAsDocumented) {
         }
         return text;
       };
-      const auto response =
-          call(c.method, fill(with_who(c.target)), fill(with_who(c.body)), tokens_[who]);
+      const bool tus = std::string_view(c.route).starts_with("/v1/tus");
+      const auto response = call(c.method, fill(with_who(c.target)), fill(with_who(c.body)),
+                                 tokens_[who], tus ? tus_headers(c.method) : decltype(tus_headers(""))());
       if (response.status != c.expected[who]) {
         wrong.push_back(std::string(c.method) + " " + c.route + " as " + kWhoNames[who] + ": " +
                         std::to_string(response.status) + " (expected " +

@@ -75,7 +75,7 @@ TEST(JsonCodec, CreatorViewHasCounters) {
             R"({"id":7,"conversation_id":3,"seq":2,"creator_id":1,"client_msg_id":null,)"
             R"("subject":"Hi","body":"Body","parent_id":null,"root_id":7,)"
             R"("create_date":"2026-09-21T14:13:20.123Z","expiry_date":null,"active":true,)"
-            R"("metadata":{"k":[1,2]},"flags":["urgent"],"sent_to":"Ops","is_read":true,)"
+            R"("metadata":{"k":[1,2]},"flags":["urgent"],"sent_to":"Ops","attachments":[],"is_read":true,)"
             R"("read_at":null,"via_groups":[],"reminder_count":0,"last_reminded_at":null,)"
             R"("final_reminder":false,"recipient_count":10,"delivered_count":0,"read_count":3,)"
             R"("read_percent":30,)"
