@@ -260,6 +260,51 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.fan_out_next(chunk, now);
   }
+  Result<UploadCreated> create_upload(const NewUpload& upload) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.create_upload(upload);
+  }
+  Result<Upload> get_upload(UploadId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_upload(id);
+  }
+  Result<Upload> advance_upload(UploadId id, std::int64_t from, std::int64_t to) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.advance_upload(id, from, to);
+  }
+  Result<std::optional<Upload>> complete_upload(const UploadCompletion& completion) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.complete_upload(completion);
+  }
+  Result<Upload> set_upload_media(UploadId id, const MediaInfo& media,
+                                  const std::string& thumbnail_key, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.set_upload_media(id, media, thumbnail_key, now);
+  }
+  Status delete_upload(UploadId id, UserId owner) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.delete_upload(id, owner);
+  }
+  Result<Upload> visible_upload(UploadId id, UserId user, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.visible_upload(id, user, now);
+  }
+  Result<std::int64_t> storage_used(UserId owner) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.storage_used(owner);
+  }
+  Result<UploadSweep> sweep_uploads(Timestamp now, Timestamp expired_before, int limit) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.sweep_uploads(now, expired_before, limit);
+  }
+  Status forget_blobs(const std::vector<std::string>& keys) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.forget_blobs(keys);
+  }
+  Result<std::vector<std::string>> blob_keys() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.blob_keys();
+  }
   Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
                              std::int64_t ttl_ms) override {
     MISSIVE_FAULT_POINT();
