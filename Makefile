@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 600
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 FUZZ_TARGETS ?=
 
-.PHONY: setup build run test soak bench bench-search clean fuzz-build fuzz test-asan test-tsan
+.PHONY: setup build run test soak bench bench-media bench-search clean fuzz-build fuzz test-asan test-tsan
 
 setup:
 	@./scripts/setup.sh
@@ -56,7 +56,7 @@ SOAK_SECONDS ?= 300
 SOAK_SEED ?=
 soak: build
 	@MISSIVE_CRASH_SECONDS=$(SOAK_SECONDS) MISSIVE_CRASH_SEED=$(SOAK_SEED) \
-	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*'
+	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*:CrashMediaTest.*'
 
 # The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
 # (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then
@@ -69,6 +69,12 @@ bench: build
 	@$(BUILD_DIR)/bench/send_bench
 	@$(BUILD_DIR)/bench/reminder_bench
 	@$(BUILD_DIR)/bench/sync_bench
+	@$(BUILD_DIR)/bench/media_bench --json $(CURDIR)/missive-media-bench.json
+
+# Attachments alone: downloads against nginx serving the same files, uploads against the disk's
+# write speed, in one run (docs/performance.md, "Attachments"). MEDIA_BENCH_ARGS: e.g. --smoke.
+bench-media: build
+	@$(BUILD_DIR)/bench/media_bench --json $(CURDIR)/missive-media-bench.json $(MEDIA_BENCH_ARGS)
 
 # Search latency against PostgreSQL 15 full-text search on a generated corpus (installs
 # PostgreSQL if missing; about 10 minutes for the default 1,000,000 messages).

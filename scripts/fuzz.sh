@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -eq 0 ] && targets=(api ws_frame http_target group_rule search_query)
+[ ${#targets[@]} -eq 0 ] && targets=(api ws_frame http_target group_rule search_query media_headers)
 
 # Symbolized stack traces in reports (clang 16's runtime looks in its own bin directory).
 if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && command -v llvm-symbolizer >/dev/null; then

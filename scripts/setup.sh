@@ -32,6 +32,9 @@ packages=(
   libseccomp-dev
   # media_tests generate their image, video and audio fixtures with these command-line tools.
   libvips-tools ffmpeg
+  # The attachments benchmark (bench/media_bench.cpp) measures downloads against nginx serving
+  # the same files; it starts its own nginx with a generated configuration.
+  nginx
 )
 # Node.js bundles the web page into the binary and runs the SDK and browser tests. A machine
 # that already has node (and its npm) keeps it; otherwise Debian's.

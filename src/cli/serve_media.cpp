@@ -88,6 +88,12 @@ void add_media_flags(CLI::App* cmd, MediaFlags& flags) {
       ->envname("MISSIVE_UPLOAD_TTL")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650} * 24 * 3600))
       ->capture_default_str();
+  cmd->add_option("--sweep-interval", flags.sweep_interval_seconds,
+                  "seconds between two sweeps, which delete expired uploads, the attachments of "
+                  "expired messages and storage no upload names")
+      ->envname("MISSIVE_SWEEP_INTERVAL")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{24} * 3600))
+      ->capture_default_str();
   cmd->add_option("--max-attachments", flags.max_attachments, "attachments per message")
       ->envname("MISSIVE_MAX_ATTACHMENTS")
       ->check(CLI::Range(0, 1000))
@@ -105,11 +111,6 @@ void add_media_flags(CLI::App* cmd, MediaFlags& flags) {
                   "images with more pixels are accepted without a thumbnail")
       ->envname("MISSIVE_MAX_IMAGE_PIXELS")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
-      ->capture_default_str();
-  cmd->add_option("--sweep-interval", flags.sweep_interval_seconds,
-                  "seconds between two passes releasing expired uploads and attachments")
-      ->envname("MISSIVE_SWEEP_INTERVAL")
-      ->check(CLI::Range(1, 86'400))
       ->capture_default_str();
 }
 

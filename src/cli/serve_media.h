@@ -22,11 +22,11 @@ struct MediaFlags {
   std::int64_t upload_quota = MediaOptions{}.quota_bytes;
   double uploads_per_minute = 60;
   std::int64_t upload_ttl_seconds = MediaOptions{}.upload_ttl_ms / 1000;
+  std::int64_t sweep_interval_seconds = 60;  // MediaService::start's pause between sweeps
   int max_attachments = MediaOptions{}.max_attachments;
   std::string url_signing_key;  // hex; empty: the key in the data directory
   int preview_threads = MediaOptions{}.preview_threads;
   std::int64_t max_image_pixels = MediaOptions{}.max_pixels;
-  int sweep_interval_seconds = 60;
 };
 
 void add_media_flags(CLI::App* cmd, MediaFlags& flags);

@@ -146,6 +146,8 @@ class MediaService {
   // Hashes and sniffs `content` (a local file holding the whole upload, consumed), shares or
   // stores its blob, and queues its preview.
   Result<Upload> complete(const Upload& upload, const std::filesystem::path& content);
+  // Joins the staged parts of an upload whose offset is its size, then completes it.
+  Result<Upload> join_and_complete(const Upload& upload);
   Status delete_parts(UploadId id);
   void queue_preview(UploadId id);
   void preview_loop();

@@ -9,6 +9,8 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -58,6 +60,13 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// The most one sendfile(2) call is asked to send: the socket takes less when its buffer fills.
+constexpr std::int64_t kSendFileStep = 4 << 20;
+// The read buffer of a connection while it receives an upload's body (Beast reads at most
+// 64 KiB at a time into it).
+constexpr std::size_t kUploadReadBytes = 64 * 1024;
+// What one connection sends before the I/O thread turns to its other connections.
+constexpr std::int64_t kSendFileTurn = 16 << 20;
 // How long a stopping server lets responses already computed be written and WebSocket closing
 // handshakes run, after every running request has finished.
 constexpr auto kStopGrace = std::chrono::seconds(2);
@@ -279,6 +288,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void read_file_body() {
     reading_ = true;
+    // Beast reads as much as the buffer has room for, up to 64 KiB: the buffer sized for the
+    // headers alone made an upload ~50,000 reads and writes of 4 KiB (22 MB/s for 200 MB).
+    // Given back when the body is in: an idle connection keeps only what headers need.
+    buffer_.reserve(kUploadReadBytes);
     tcp_layer().expires_after(timeout());
     http::async_read(stream_, buffer_, *file_parser_,
                      beast::bind_front_handler(&Session::on_file_read, this->shared_from_this()));
@@ -287,6 +300,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_file_read(beast::error_code ec, std::size_t) {
     reading_ = false;
     file_parser_->get().body().close();
+    buffer_.shrink_to_fit();
     if (ec == http::error::body_limit) {
       discard_body_file();
       return respond(error_response(Error{ErrorCode::too_large,
@@ -478,7 +492,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                                                 !keep_alive));
   }
 
-  // An attachment: the range of the file streams from disk.
+  // An attachment: the range of the file streams from disk. Over plain TCP the kernel copies
+  // it from the page cache to the socket (sendfile, after Beast writes the header); with TLS
+  // it is read in blocks and encrypted (FileRangeBody).
   void respond_file(HttpResponse response, bool keep_alive) {
     FileRangeBody::value_type body;
     body.fd = ::open(response.file_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -489,28 +505,108 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     body.offset = response.file_offset;
     body.length = response.file_length;
+    if (stopping_) keep_alive = false;
+    spdlog::debug("{} {} -> {} ({} bytes)", method_, target_, response.status,
+                  response.file_length);
+    if constexpr (!kTls) {
+      struct stat st{};
+      if (::fstat(body.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        return send_file_head(std::move(response), keep_alive, std::move(body));
+      }
+    }
     file_response_ = {};
     file_response_.version(version_);
     file_response_.result(static_cast<unsigned>(response.status));
     file_response_.set(http::field::server, "missive");
     file_response_.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : response.headers) file_response_.set(name, value);
-    if (stopping_) keep_alive = false;
     file_response_.keep_alive(keep_alive);
     file_response_.body() = std::move(body);
     file_response_.prepare_payload();
-    spdlog::debug("{} {} -> {} ({} bytes)", method_, target_, response.status,
-                  response.file_length);
     tcp_layer().expires_after(timeout());
     http::async_write(stream_, file_response_,
                       beast::bind_front_handler(&Session::on_write, this->shared_from_this(),
                                                 !keep_alive));
   }
 
+  // Plain TCP: the header through Beast (an empty body with the range's Content-Length),
+  // then the bytes with sendfile(2).
+  void send_file_head(HttpResponse response, bool keep_alive, FileRangeBody::value_type body) {
+    file_head_ = {};
+    file_head_.version(version_);
+    file_head_.result(static_cast<unsigned>(response.status));
+    file_head_.set(http::field::server, "missive");
+    file_head_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) file_head_.set(name, value);
+    file_head_.keep_alive(keep_alive);
+    file_head_.content_length(static_cast<std::uint64_t>(body.length));
+    send_file_ = std::move(body);
+    tcp_layer().expires_after(timeout());
+    http::async_write(stream_, file_head_,
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec,
+                                                                    std::size_t) {
+                        if (ec) return self->on_write(true, ec, 0);
+                        self->send_file_body(!keep_alive);
+                      });
+  }
+
+  // Sends what the socket takes now; when it is full, waits until it can take more (within
+  // the request timeout, renewed on every wait: a reader that stops is closed).
+  void send_file_body(bool close) {
+    auto& socket = tcp_layer().socket();
+    beast::error_code ec;
+    if (!socket.native_non_blocking()) socket.native_non_blocking(true, ec);
+    std::int64_t this_turn = 0;
+    while (!ec && send_file_.length > 0) {
+      if (this_turn >= kSendFileTurn) {
+        // A fast reader does not keep the I/O thread from its other connections.
+        net::post(executor_, [self = this->shared_from_this(), close] {
+          self->send_file_body(close);
+        });
+        return;
+      }
+      off_t offset = static_cast<off_t>(send_file_.offset);
+      const auto want = static_cast<std::size_t>(
+          std::min<std::int64_t>(send_file_.length, kSendFileStep));
+      const ssize_t n = ::sendfile(socket.native_handle(), send_file_.fd, &offset, want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        tcp_layer().expires_never();
+        send_file_timer_.expires_after(timeout());
+        send_file_timer_.async_wait([self = this->shared_from_this()](beast::error_code timer_ec) {
+          if (timer_ec) return;  // cancelled: the socket became writable in time
+          beast::error_code ignored;
+          self->tcp_layer().socket().cancel(ignored);
+        });
+        socket.async_wait(tcp::socket::wait_write,
+                          [self = this->shared_from_this(), close](beast::error_code wait_ec) {
+                            self->send_file_timer_.cancel();
+                            if (wait_ec) return self->on_write(true, wait_ec, 0);
+                            self->send_file_body(close);
+                          });
+        return;
+      }
+      if (n <= 0) {
+        // An error, or the file shrank under us: end the answer as a broken one.
+        ec = n < 0 ? beast::error_code(errno, boost::system::system_category())
+                   : beast::error_code(net::error::eof);
+        break;
+      }
+      send_file_.offset += n;
+      send_file_.length -= n;
+      this_turn += n;
+    }
+    send_file_.reset();
+    beast::error_code ignored;
+    socket.native_non_blocking(false, ignored);  // as the rest of the session found it
+    on_write(close || ec.failed(), ec, 0);
+  }
+
   void on_write(bool close, beast::error_code ec, std::size_t) {
     held_.release();
     response_ = {};  // its body may be large; the connection may idle for a while now
     file_response_ = {};  // closes the attachment's file
+    send_file_.reset();
     if (ec || stopping_) return do_close();
     if (close) return drain();
     do_read();
@@ -566,6 +662,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   http::response<http::empty_body> continue_;
   http::response<http::string_body> response_;  // alive until its write completes
   http::response<FileRangeBody> file_response_;
+  // Plain TCP downloads: the header, then the file's range by sendfile.
+  http::response<http::empty_body> file_head_;
+  FileRangeBody::value_type send_file_;
+  net::steady_timer send_file_timer_{executor_};
   OutputBudget::Hold held_;  // response_'s bytes in the output budget, until written
   unsigned version_ = 11;
   std::string method_;
