@@ -64,7 +64,8 @@ void ServerProcess::start() {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
-    if (entry.starts_with("MISSIVE_")) continue;  // the test decides every MISSIVE_ setting
+    // The test decides every MISSIVE_ setting, but for the S3 credentials a test sets.
+    if (entry.starts_with("MISSIVE_") && !entry.starts_with("MISSIVE_S3_")) continue;
     env_strings.emplace_back(entry);
   }
   env_strings.push_back(std::string("MISSIVE_ADMIN_PASSWORD=") + kAdminPassword);
