@@ -360,6 +360,12 @@ export class MissiveClient {
     return tusUpload(this, data, opts);
   }
 
+  /** Deletes an upload that has not completed (tus termination: DELETE /v1/tus/{id}). */
+  async cancelUpload(id: number): Promise<void> {
+    const response = await this.request('DELETE', `/v1/tus/${id}`, { headers: { 'Tus-Resumable': '1.0.0' } });
+    if (!response.ok) await parseAnswer(response, `DELETE /v1/tus/${id}`);
+  }
+
   /** An upload: its state while receiving, then its type, sha256, media details and signed URLs. */
   getUpload(id: number): Promise<Upload> {
     return this.call('getUpload', { params: { id } });
