@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Missive needs to build and test, then the npm packages of
-# the web page and the TypeScript SDK (from their committed lockfiles). Safe to run again: it
-# only calls apt-get and npm when something is missing or a lockfile changed.
+# the web page, the TypeScript SDK and the BlobStore tests' S3 server (from their committed
+# lockfiles). Safe to run again: it only calls apt-get and npm when something is missing or a
+# lockfile changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +18,20 @@ packages=(
   curl
   libhiredis-dev redis-server
   libssl-dev openssl
+  # The S3 BlobStore backend: HTTP through libcurl (OpenSSL flavour, the same OpenSSL that
+  # signs its requests).
+  libcurl4-openssl-dev
   # The web page's browser tests: Debian's Chromium driven by playwright-core (no browser is
   # ever downloaded), with fonts for Chinese, Japanese and Korean text.
   chromium fonts-noto-cjk
   # A reminder round within seconds in a browser test: the server started in the past.
   faketime libfaketime
+  # The missive-media worker (src/media): libvips for images (with libheif for HEIC/AVIF),
+  # libav for video posters and audio waveforms, libseccomp for its sandbox.
+  libvips-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libseccomp-dev
+  # media_tests generate their image, video and audio fixtures with these command-line tools.
+  libvips-tools ffmpeg
 )
 # Node.js bundles the web page into the binary and runs the SDK and browser tests. A machine
 # that already has node (and its npm) keeps it; otherwise Debian's.
@@ -43,7 +53,8 @@ fi
 
 # npm ci where node_modules is missing or older than its lockfile (a stamp records the
 # lockfile it was installed from).
-for dir in sdk/js web; do
+# tests/blob/s3rver: s3rver, the S3-compatible server the BlobStore tests run against.
+for dir in sdk/js web tests/blob/s3rver; do
   stamp="$dir/node_modules/.missive-lock"
   if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
     echo "setup: npm ci in $dir"

@@ -17,6 +17,7 @@
 #include "bus/bus.h"
 #include "bus/redis_bus.h"
 #include "cli/commands.h"
+#include "cli/serve_media.h"
 #include "cli/store_choice.h"
 #include "core/clock.h"
 #include "core/reminder_schedule.h"
@@ -66,6 +67,7 @@ struct ServeOptions {
   std::string tls_cert;  // both or neither: HTTPS and WSS instead of HTTP and WS
   std::string tls_key;
   std::string web_dir;  // empty: the page embedded in the binary
+  MediaFlags media;
 };
 
 struct ListenAddress {
@@ -218,7 +220,9 @@ Status serve(const ServeOptions& options) {
   Bus& bus = *bus_owner;
   (*store)->set_timeline_listener([&bus](const std::vector<UserId>& users) { bus.publish(users); });
   SystemClock clock;
+  engine_options.max_attachments = options.media.max_attachments;
   Engine engine(**store, clock, engine_options);
+  MISSIVE_TRY(MediaSetup media, open_media(options.media, **store, clock, options.data));
 
   MISSIVE_TRY(const auto admin, engine.bootstrap_admin(options.admin_password));
   if (admin && options.admin_password.empty()) {
@@ -240,6 +244,9 @@ Status serve(const ServeOptions& options) {
   server_options.body_limit = options.request_body_limit;
   server_options.output = options.output;
   server_options.limits.send = {.per_second = options.send_rate, .burst = options.send_burst};
+  server_options.limits.upload = {.per_second = options.media.uploads_per_minute / 60,
+                                  .burst = std::max(1.0, options.media.uploads_per_minute / 3)};
+  server_options.media = media.service.get();
   server_options.limits.login = {.account_failures = options.login_failures_per_account,
                                  .address_failures = options.login_failures_per_address,
                                  .window_ms = options.login_window_seconds * 1000};
@@ -270,6 +277,7 @@ Status serve(const ServeOptions& options) {
                   // On a shared PostgreSQL database one node at a time sends reminders.
                   .lease_holder = options.store.empty() ? std::string() : node_name()});
   reminders.start();
+  media.service->start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned; the search index is merged in small steps.
   const std::int64_t prune_every_ms =
@@ -294,6 +302,7 @@ Status serve(const ServeOptions& options) {
   spdlog::info("received {}, stopping", received == SIGINT ? "SIGINT" : "SIGTERM");
   // No request runs once the server has stopped; then the background workers.
   server.stop();
+  media.service->stop();
   sync_worker.stop();
   reminders.stop();
   spdlog::info("stopped");
@@ -513,6 +522,7 @@ void register_serve(CLI::App& app, Context& context) {
                   "output) instead of the copy embedded in the binary; for developing the page")
       ->envname("MISSIVE_WEB_DIR")
       ->check(CLI::ExistingDirectory);
+  add_media_flags(cmd, options->media);
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
 

@@ -53,6 +53,7 @@ struct EngineOptions {
   // Timeline entries older than this are pruned (prune_timeline); a device whose cursor
   // falls below what is kept gets a reset.
   Timestamp sync_retention_ms = 30LL * 24 * 3600 * 1000;
+  int max_attachments = 10;  // per message (over: unprocessable)
 };
 
 struct LoginResult {
@@ -123,6 +124,7 @@ struct SendRequest {
   std::vector<std::string> flags;
   std::optional<std::string> client_msg_id;
   std::optional<ReminderSettings> reminders;
+  std::vector<UploadId> attachments;  // the sender's complete uploads (docs/attachments.md)
 };
 
 struct ReplyRequest {
@@ -135,6 +137,7 @@ struct ReplyRequest {
   std::vector<std::string> flags;
   std::optional<std::string> client_msg_id;
   std::optional<ReminderSettings> reminders;
+  std::vector<UploadId> attachments;
 };
 
 struct SendResult {

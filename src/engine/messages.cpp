@@ -19,6 +19,7 @@ struct Content {
   const std::string& metadata_json;
   const std::vector<std::string>& flags;
   const std::optional<std::string>& client_msg_id;
+  const std::vector<UploadId>& attachments;
 };
 
 Status validate_content(const Content& content, Timestamp now, const EngineOptions& options) {
@@ -29,6 +30,15 @@ Status validate_content(const Content& content, Timestamp now, const EngineOptio
   if (content.client_msg_id) MISSIVE_TRY_STATUS(validate_client_msg_id(*content.client_msg_id));
   if (content.expiry_date && *content.expiry_date <= now) {
     return fail(ErrorCode::unprocessable, "expiry_date must be in the future");
+  }
+  if (std::ssize(content.attachments) > options.max_attachments) {
+    return fail(ErrorCode::unprocessable,
+                fmt::format("a message carries at most {} attachments", options.max_attachments));
+  }
+  std::vector<UploadId> sorted = content.attachments;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return fail(ErrorCode::invalid, "attachments names the same upload twice");
   }
   return {};
 }
@@ -46,7 +56,8 @@ NewMessage new_message(const Caller& caller, const Content& content, Timestamp n
                     .flags = content.flags,
                     .sent_to = std::move(audience.sent_to),
                     .conversation = audience.conversation,
-                    .recipients = std::move(audience.recipients)};
+                    .recipients = std::move(audience.recipients),
+                    .attachments = content.attachments};
 }
 
 std::int64_t distinct_users(const std::vector<RecipientRef>& recipients) {
@@ -141,7 +152,8 @@ Result<SendResult> Engine::send(const Caller& caller, const SendRequest& request
                                                            options_.reminder_minutes));
   }
   const Content content{request.subject,       request.body,  expiry,
-                        request.metadata_json, request.flags, request.client_msg_id};
+                        request.metadata_json, request.flags, request.client_msg_id,
+                        request.attachments};
   MISSIVE_TRY_STATUS(validate_content(content, now, options_));
   MISSIVE_TRY(auto audience, AudienceResolver(store_, caller).resolve(request.to));
   NewMessage message = new_message(caller, content, now, std::move(audience));
@@ -163,7 +175,8 @@ Result<SendResult> Engine::reply(const Caller& caller, const ReplyRequest& reque
                                                            options_.reminder_minutes));
   }
   const Content content{subject,       request.body,  expiry, request.metadata_json,
-                        request.flags, request.client_msg_id};
+                        request.flags, request.client_msg_id,
+                        request.attachments};
   MISSIVE_TRY_STATUS(validate_content(content, now, options_));
 
   Audience audience;

@@ -18,7 +18,8 @@ const std::vector<RouteDef>& route_table() {
     std::vector<RouteDef> all;
     for (auto part :
          {session_routes(), user_routes(), group_routes(), message_routes(), reading_routes(),
-          search_routes(), dashboard_routes(), reminder_routes(), sync_routes(), policy_routes()}) {
+          search_routes(), dashboard_routes(), reminder_routes(), sync_routes(), policy_routes(),
+          media_routes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;
@@ -81,8 +82,15 @@ Result<std::string> HandlerContext::path_text(std::string_view name, std::string
   return fail(ErrorCode::internal, fmt::format("route has no parameter {}", name));
 }
 
-Api::Api(Engine& engine, RateLimits limits, std::shared_ptr<const WebAssets> web)
-    : engine_(engine), web_(std::move(web)), sends_(limits.send), logins_(limits.login) {
+Api::Api(Engine& engine, RateLimits limits, std::shared_ptr<const WebAssets> web,
+         MediaService* media)
+    : engine_(engine),
+      web_(std::move(web)),
+      media_(media),
+      sends_(limits.send),
+      uploads_(limits.upload),
+      uploads_per_minute_(static_cast<std::int64_t>(limits.upload.per_second * 60)),
+      logins_(limits.login) {
   const auto& table = route_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (!router_.add(table[i].method, table[i].path, i)) {
@@ -155,12 +163,62 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
       return error_response(sends_.refusal(wait));
     }
   }
+  if (route.quota == Quota::upload) {
+    if (const auto wait = uploads_.acquire(caller.id.value, engine_.clock().now()); wait > 0) {
+      Error refusal = uploads_.refusal(wait);
+      refusal.message = fmt::format("too many uploads: at most {} a minute; retry in {} s",
+                                    uploads_per_minute_, refusal.retry_after_seconds);
+      return error_response(refusal);
+    }
+  }
 
-  const HandlerContext context{engine_, request, match.params, *query, caller, token, logins_};
+  const HandlerContext context{engine_, request, match.params, *query, caller,
+                               token,   logins_, media_,       uploads_per_minute_};
   auto response = route.handler(context);
   HttpResponse answer = response ? std::move(*response) : error_response(response.error());
   answer.user = caller.id.value;
   return answer;
+}
+
+namespace {
+
+// The route of a request, judged by its method and path alone.
+const RouteDef* route_of(const Router& router, const HttpRequest& head) {
+  const std::string_view target = head.target;
+  const auto match = router.match(head.method, target.substr(0, target.find('?')));
+  const auto* found = std::get_if<Router::Match>(&match);
+  return found ? &route_table()[found->route_id] : nullptr;
+}
+
+}  // namespace
+
+bool Api::takes_file_body(const HttpRequest& head) const {
+  const RouteDef* route = route_of(router_, head);
+  return route && route->body == Body::file;
+}
+
+Status Api::admit_file_body(const HttpRequest& head, std::int64_t length) const {
+  if (media_ == nullptr) {
+    return fail(ErrorCode::unavailable, "attachments are not enabled on this server");
+  }
+  const auto [token, from_cookie] = request_credentials(head);
+  MISSIVE_TRY_STATUS(check_origin(head, from_cookie));
+  if (token.empty()) {
+    return fail(ErrorCode::unauthenticated,
+                "missing credentials: send Authorization: Bearer <token>");
+  }
+  MISSIVE_TRY(Caller caller, engine_.authenticate(std::string(token)));
+  if (head.method == "POST") return media_->admit(caller, length);  // a new upload
+  if (length > media_->options().upload_limit) return media_->admit(caller, length);
+  return {};
+}
+
+std::string Api::file_body_dir() const {
+  return media_ ? media_->temp_dir().string() : std::string();
+}
+
+std::int64_t Api::file_body_limit() const {
+  return media_ ? media_->options().upload_limit : 0;
 }
 
 }  // namespace missive::server

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "engine/engine.h"
+#include "engine/media_service.h"
 #include "server/http_types.h"
 #include "server/rate_limit.h"
 #include "server/router.h"
@@ -34,10 +35,21 @@ class Api {
   // The limits measure time with engine.clock(). With `web`, GET / and /assets/* serve the
   // web page.
   explicit Api(Engine& engine, RateLimits limits = {},
-               std::shared_ptr<const WebAssets> web = nullptr);
+               std::shared_ptr<const WebAssets> web = nullptr, MediaService* media = nullptr);
 
   // Never throws: an exception escaping a handler answers 500 internal.
   HttpResponse handle(const HttpRequest& request) const;
+
+  // Whether the request (its headers only) goes to a route that takes its body as a file.
+  bool takes_file_body(const HttpRequest& head) const;
+  // Before such a body is read: the caller must be authenticated and may send
+  // `length` bytes (the upload limit; for a new upload the quota too). The error to answer
+  // otherwise.
+  Status admit_file_body(const HttpRequest& head, std::int64_t length) const;
+  // Where such bodies are written (next to the blob store's files); empty without media.
+  std::string file_body_dir() const;
+  // The largest body such a route takes.
+  std::int64_t file_body_limit() const;
 
  private:
   HttpResponse dispatch(const HttpRequest& request) const;
@@ -46,7 +58,10 @@ class Api {
   Router router_;
   const std::shared_ptr<const WebAssets> web_;
   // Thread-safe themselves; mutable because handle() is const.
+  MediaService* const media_;
   mutable SendLimiter sends_;
+  mutable SendLimiter uploads_;
+  const std::int64_t uploads_per_minute_;
   mutable LoginThrottle logins_;
 };
 

@@ -18,6 +18,19 @@ Status read_options(const JsonFields& fields, Request& request) {
   request.flags = std::move(flags).value_or(std::vector<std::string>{});
   MISSIVE_TRY(request.client_msg_id, fields.optional_string("client_msg_id"));
   MISSIVE_TRY(request.reminders, parse_reminder_settings(fields));
+  if (const auto* list = fields.find("attachments"); list && !list->IsNull()) {
+    if (!list->IsArray()) {
+      return fail(ErrorCode::invalid, "attachments must be an array of upload ids");
+    }
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      const auto& item = (*list)[i];
+      if (!item.IsInt64() || item.GetInt64() <= 0) {
+        return fail(ErrorCode::invalid,
+                    fmt::format("attachments[{}] must be an upload id (positive integer)", i));
+      }
+      request.attachments.emplace_back(item.GetInt64());
+    }
+  }
   return {};
 }
 

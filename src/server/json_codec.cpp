@@ -4,6 +4,9 @@
 #include <cmath>
 #include <string_view>
 
+#include <rapidjson/document.h>
+
+#include "core/attachment_json.h"
 #include "core/time_format.h"
 #include "core/validate.h"
 
@@ -90,6 +93,9 @@ void write_message_fields(JsonWriter& w, const Message& m, Timestamp now) {
   for (const auto& flag : m.flags) write_string(w, flag);
   w.EndArray();
   put_string(w, "sent_to", m.sent_to);
+  w.Key("attachments");
+  const std::string attachments = attachments_to_json(m.attachments);
+  w.RawValue(attachments.data(), attachments.size(), rapidjson::kArrayType);
 }
 
 void write_counters(JsonWriter& w, const Message& m) {
@@ -99,6 +105,32 @@ void write_counters(JsonWriter& w, const Message& m) {
 }
 
 }  // namespace
+
+void write_upload(JsonWriter& w, const Upload& upload, const UploadUrls& urls) {
+  w.StartObject();
+  put_int(w, "id", upload.id.value);
+  put_string(w, "name", upload.name);
+  put_string(w, "declared_type", upload.declared_type);
+  if (upload.state == UploadState::complete) put_string(w, "type", upload.type);
+  put_int(w, "size", upload.size);
+  put_int(w, "offset", upload.offset);
+  put_string(w, "state", upload.state == UploadState::complete ? "complete" : "receiving");
+  if (upload.state == UploadState::complete) put_string(w, "sha256", upload.sha256);
+  if (upload.client_upload_id) put_string(w, "client_upload_id", *upload.client_upload_id);
+  put_time(w, "created_at", upload.created_at);
+  if (upload.expires_at) put_time(w, "expires_at", upload.expires_at);
+  // The media fields, as a message's attachment shows them.
+  const std::string media = media_to_json(upload.media);
+  rapidjson::Document doc;
+  doc.Parse(media.data(), media.size());
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    w.Key(it->name.GetString(), it->name.GetStringLength());
+    it->value.Accept(w);
+  }
+  if (!urls.file.empty()) put_string(w, "url", urls.file);
+  if (!urls.thumbnail.empty()) put_string(w, "thumbnail_url", urls.thumbnail);
+  w.EndObject();
+}
 
 void write_string(JsonWriter& w, std::string_view text) {
   if (is_valid_utf8(text)) {
@@ -421,6 +453,9 @@ void write_sync_entry(JsonWriter& w, const SyncEntry& e, UserId viewer, Timestam
     case EntryKind::reminder:
       put_int(w, "number", e.number);
       put_bool(w, "final", e.is_final);
+      break;
+    case EntryKind::attachment:
+      if (e.attachment) put_int(w, "attachment", e.attachment->value);
       break;
     case EntryKind::read:
       break;

@@ -52,6 +52,12 @@ inline void put_time(JsonWriter& w, const char* key, std::optional<Timestamp> va
 
 void write_attributes(JsonWriter& w, const Attributes& attributes);
 void write_user(JsonWriter& w, const User& user);
+// Signed URLs of an upload for its viewer (docs/attachments.md); empty: left out.
+struct UploadUrls {
+  std::string file;
+  std::string thumbnail;
+};
+void write_upload(JsonWriter& w, const Upload& upload, const UploadUrls& urls);
 void write_group(JsonWriter& w, const Group& group);
 
 // A message as the caller sees it; `now` decides "active". The creator's view adds

@@ -113,6 +113,8 @@ class LoginThrottle {
 // The API's rate limits; the defaults are those of `missive serve`.
 struct RateLimits {
   SendLimitOptions send;
+  // Uploads started per user (one request, or a tus creation): 60 a minute, 20 at once.
+  SendLimitOptions upload{.per_second = 1, .burst = 20};
   LoginThrottleOptions login;
 };
 

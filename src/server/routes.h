@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "engine/engine.h"
+#include "engine/media_service.h"
 #include "server/http_types.h"
 #include "server/json_codec.h"
 #include "server/rate_limit.h"
@@ -28,6 +29,8 @@ struct HandlerContext {
   Caller caller;           // the authenticated user (routes with Auth::required)
   std::string_view token;  // the bearer token, empty when none was sent
   LoginThrottle& logins;   // failed logins per account and address (the login route)
+  MediaService* media = nullptr;  // uploads and attachments; null when not enabled
+  std::int64_t uploads_per_minute = 0;
 
   Timestamp now() const { return engine.clock().now(); }
 
@@ -56,7 +59,12 @@ enum class Auth { none, required };
 
 // What a request of the route spends before its handler runs. send: a token of the caller's
 // send bucket (--send-rate, --send-burst); without one it is answered 429 and not run.
-enum class Quota { none, send };
+// upload: a token of the caller's upload bucket (--upload-rate).
+enum class Quota { none, send, upload };
+
+// json: the body is read into memory (under --body-limit). file: it is streamed to a local
+// file (under the upload limit), after the caller is authenticated and admitted.
+enum class Body { json, file };
 
 struct RouteDef {
   const char* method;
@@ -64,6 +72,7 @@ struct RouteDef {
   Auth auth;
   Handler handler;
   Quota quota = Quota::none;
+  Body body = Body::json;
 };
 
 // Builds a JSON response body with a writer: json_ok(200, [&](JsonWriter& w) { ... }).
@@ -78,6 +87,7 @@ std::vector<RouteDef> user_routes();       // handlers_users.cpp
 std::vector<RouteDef> group_routes();      // handlers_groups.cpp
 std::vector<RouteDef> message_routes();    // handlers_messages.cpp
 std::vector<RouteDef> reading_routes();    // handlers_reading.cpp: inbox, read, conversations
+std::vector<RouteDef> media_routes();      // handlers_media.cpp: uploads, tus, attachments
 std::vector<RouteDef> search_routes();     // handlers_search.cpp
 std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
 std::vector<RouteDef> reminder_routes();   // handlers_reminders.cpp

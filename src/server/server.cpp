@@ -7,7 +7,9 @@
 // handshake and the close.
 #include "server/server.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +30,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <fmt/format.h>
@@ -35,6 +38,7 @@
 
 #include "server/api.h"
 #include "server/descriptor_reserve.h"
+#include "server/file_range_body.h"
 #include "server/request_parsing.h"
 #include "server/tls.h"
 #include "server/web_session.h"
@@ -42,6 +46,9 @@
 
 namespace missive::server {
 namespace {
+
+// Names the files upload bodies are written to.
+std::atomic<std::uint64_t> next_body_file_{0};
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -78,7 +85,7 @@ class Connection {
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
   Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e, opts.limits, opts.web),
+      : api(e, opts.limits, opts.web, opts.media),
         engine(e),
         options(opts),
         output(opts.output),
@@ -109,6 +116,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         pool_(pool) {}
 
   ~Session() override {
+    discard_body_file();
     std::lock_guard lock(shared_.mutex);
     shared_.sessions.erase(this);
   }
@@ -187,12 +195,129 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(shared_.options.body_limit);
+    // Until the headers tell which route it is, the larger of the two limits: Beast checks a
+    // Content-Length against it as soon as the headers are in.
+    parser_->body_limit(std::max<std::uint64_t>(shared_.options.body_limit,
+                                                shared_.api.file_body_limit()));
     parser_->header_limit(kHeaderLimit);
     tcp_layer().expires_after(timeout());
     reading_ = true;
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header,
+                                                      this->shared_from_this()));
+  }
+
+  // The headers are in: an upload's body goes to a file (once its sender is admitted),
+  // every other body into memory.
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    HttpRequest head = request_headers(parser_->get());
+    if (!shared_.api.takes_file_body(head)) {
+      const auto length = parser_->content_length();
+      if (length && *length > shared_.options.body_limit) {
+        return on_read(http::error::body_limit, 0);
+      }
+      parser_->body_limit(shared_.options.body_limit);
+      http::async_read(stream_, buffer_, *parser_,
+                       beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+      return;
+    }
+    reading_ = false;
+    started_ = std::chrono::steady_clock::now();
+    method_ = head.method;
+    target_ = loggable_target(head.target);
+    version_ = parser_->get().version();
+    const auto length = parser_->content_length();
+    if (!length) {
+      return respond(error_response(Error{ErrorCode::invalid,
+                                          "an upload needs a Content-Length (no chunked bodies)"}),
+                     false);
+    }
+    net::post(pool_, [self = this->shared_from_this(), head = std::move(head),
+                      length = static_cast<std::int64_t>(*length)]() mutable {
+      auto admitted = self->shared_.api.admit_file_body(head, length);
+      net::post(self->executor_, [self, head = std::move(head), length,
+                                  admitted = std::move(admitted)]() mutable {
+        self->on_admitted(std::move(head), length, std::move(admitted));
+      });
+    });
+  }
+
+  void on_admitted(HttpRequest head, std::int64_t length, Status admitted) {
+    if (stopping_) return do_close();
+    if (!admitted) return respond(error_response(admitted.error()), false);
+    body_file_ = fmt::format("{}/body-{}-{}", shared_.api.file_body_dir(), ::getpid(),
+                             next_body_file_.fetch_add(1));
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(static_cast<std::uint64_t>(shared_.api.file_body_limit()));
+    beast::error_code ec;
+    file_parser_->get().body().open(body_file_.c_str(), beast::file_mode::write_new, ec);
+    if (ec) {
+      body_file_.clear();
+      return respond(error_response(Error{ErrorCode::unavailable,
+                                          "cannot store the upload: " + ec.message()}),
+                     false);
+    }
+    head_ = std::move(head);
+    head_.body_size = length;
+    const auto expect = file_parser_->get().find(http::field::expect);
+    if (expect != file_parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
+      // The client waits for this before it sends a large body.
+      continue_ = {};
+      continue_.version(version_);
+      continue_.result(http::status::continue_);
+      http::async_write(stream_, continue_,
+                        [self = this->shared_from_this()](beast::error_code write_ec, std::size_t) {
+                          if (write_ec) return self->discard_body_file(), self->do_close();
+                          self->read_file_body();
+                        });
+      return;
+    }
+    read_file_body();
+  }
+
+  void read_file_body() {
+    reading_ = true;
+    tcp_layer().expires_after(timeout());
+    http::async_read(stream_, buffer_, *file_parser_,
+                     beast::bind_front_handler(&Session::on_file_read, this->shared_from_this()));
+  }
+
+  void on_file_read(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    file_parser_->get().body().close();
+    if (ec == http::error::body_limit) {
+      discard_body_file();
+      return respond(error_response(Error{ErrorCode::too_large,
+                                          fmt::format("the upload exceeds {} bytes",
+                                                      shared_.api.file_body_limit())}),
+                     false);
+    }
+    if (ec || stopping_) {
+      // A client gone mid-body: tus clients ask for the stored offset and send the rest.
+      discard_body_file();
+      return do_close();
+    }
+    const bool keep_alive = file_parser_->get().keep_alive();
+    file_parser_.reset();
+    HttpRequest r = std::move(head_);
+    r.body_file = std::exchange(body_file_, std::string());
+    net::post(pool_, [self = this->shared_from_this(), r = std::move(r), keep_alive]() mutable {
+      auto response = self->shared_.api.handle(r);
+      std::error_code ignored;
+      std::filesystem::remove(r.body_file, ignored);  // unless the handler took it
+      net::post(self->executor_, [self, response = std::move(response), keep_alive]() mutable {
+        self->respond(std::move(response), keep_alive);
+      });
+    });
+  }
+
+  void discard_body_file() {
+    if (body_file_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove(body_file_, ignored);
+    body_file_.clear();
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -291,6 +416,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     r.host = header(http::field::host);
     r.if_none_match = header(http::field::if_none_match);
     r.accept_encoding = header(http::field::accept_encoding);
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name == "content-type" || name == "range" || name == "if-range" ||
+          name == "tus-resumable" || name.starts_with("upload-")) {
+        r.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
+    }
     r.client_address = client_address_;
     r.secure = kTls;
     return r;
@@ -321,6 +454,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void respond(HttpResponse response, bool keep_alive) {
+    if (!response.file_path.empty()) return respond_file(std::move(response), keep_alive);
     response_ = {};
     response_.version(version_);
     response_.result(static_cast<unsigned>(response.status));
@@ -344,9 +478,39 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                                                 !keep_alive));
   }
 
+  // An attachment: the range of the file streams from disk.
+  void respond_file(HttpResponse response, bool keep_alive) {
+    FileRangeBody::value_type body;
+    body.fd = ::open(response.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (body.fd < 0) {
+      return respond(error_response(Error{ErrorCode::unavailable,
+                                          "the attachment cannot be read; try again"}),
+                     keep_alive);
+    }
+    body.offset = response.file_offset;
+    body.length = response.file_length;
+    file_response_ = {};
+    file_response_.version(version_);
+    file_response_.result(static_cast<unsigned>(response.status));
+    file_response_.set(http::field::server, "missive");
+    file_response_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) file_response_.set(name, value);
+    if (stopping_) keep_alive = false;
+    file_response_.keep_alive(keep_alive);
+    file_response_.body() = std::move(body);
+    file_response_.prepare_payload();
+    spdlog::debug("{} {} -> {} ({} bytes)", method_, target_, response.status,
+                  response.file_length);
+    tcp_layer().expires_after(timeout());
+    http::async_write(stream_, file_response_,
+                      beast::bind_front_handler(&Session::on_write, this->shared_from_this(),
+                                                !keep_alive));
+  }
+
   void on_write(bool close, beast::error_code ec, std::size_t) {
     held_.release();
     response_ = {};  // its body may be large; the connection may idle for a while now
+    file_response_ = {};  // closes the attachment's file
     if (ec || stopping_) return do_close();
     if (close) return drain();
     do_read();
@@ -395,7 +559,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   net::thread_pool& pool_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // An upload: its body goes to body_file_ (removed unless the handler takes it).
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  HttpRequest head_;
+  std::string body_file_;
+  http::response<http::empty_body> continue_;
   http::response<http::string_body> response_;  // alive until its write completes
+  http::response<FileRangeBody> file_response_;
   OutputBudget::Hold held_;  // response_'s bytes in the output budget, until written
   unsigned version_ = 11;
   std::string method_;

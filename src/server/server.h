@@ -15,6 +15,7 @@
 #include "bus/bus.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "engine/media_service.h"
 #include "server/output_budget.h"
 #include "server/rate_limit.h"
 #include "server/web_assets.h"
@@ -22,6 +23,8 @@
 namespace missive::server {
 
 struct ServerOptions {
+  // Uploads and attachments (docs/attachments.md); null: their routes answer 503.
+  MediaService* media = nullptr;
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;          // 0: pick a free port (see Server::start)
   int io_threads = 2;

@@ -5,6 +5,16 @@
 #include "core/utf8.h"
 
 namespace missive {
+
+std::string searchable_body(const Message& message) {
+  std::string out = message.body;
+  for (const Attachment& a : message.attachments) {
+    out += '\n';
+    out += a.name;
+  }
+  return out;
+}
+
 namespace {
 
 // A stretch of text: either a run of unspaced-script characters (one string per character)

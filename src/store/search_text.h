@@ -16,8 +16,13 @@
 #include <string_view>
 
 #include "core/search_query.h"
+#include "core/types.h"
 
 namespace missive {
+
+// The body a message is indexed with: its body, then its attachments' file names, so a search
+// finds a file by name.
+std::string searchable_body(const Message& message);
 
 // `text` as it is handed to the index (the index's tokenizer then folds case and diacritics).
 std::string index_text(std::string_view text);

@@ -111,6 +111,47 @@ struct NewMessage {
   // timeline entry only; recipient records, memberships and the recipients' timeline entries
   // follow in chunks (fan_out_next). Send latency then does not grow with the audience.
   bool defer_fanout = false;
+  // Uploads the message carries, in order: each must be the creator's, complete, and not
+  // expired (unprocessable otherwise, naming the upload). The message keeps a snapshot of
+  // each (Message::attachments) and every upload gains a message reference, in the send's
+  // transaction.
+  std::vector<UploadId> attachments;
+};
+
+// --- uploads and blobs (docs/attachments.md, "Storage") ---
+
+struct NewUpload {
+  UserId owner;
+  std::optional<std::string> client_upload_id;
+  std::string name;
+  std::string declared_type;
+  std::int64_t size = 0;
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;  // removed after this unless a message carries it by then
+};
+
+struct UploadCreated {
+  Upload upload;
+  bool existing = false;  // the (owner, client_upload_id) had been used: upload is the original
+};
+
+// Completing an upload whose stored offset has reached its size. The content's blob row is
+// shared by every upload with the same sha256 and counts them (refs).
+struct UploadCompletion {
+  UploadId upload;
+  std::string sha256;
+  std::string type;  // sniffed
+  // The key the caller has already put the content under; empty on the first call.
+  std::string new_key;
+  Timestamp now = 0;
+};
+
+// What one sweep claimed (sweep_uploads): storage the caller must delete from the blob store
+// and then report back with forget_blobs.
+struct UploadSweep {
+  std::vector<UploadId> removed_receiving;  // incomplete uploads removed: their staged parts
+  std::vector<std::string> dead_blobs;      // blob keys no upload references, now "deleting"
+  std::int64_t removed_uploads = 0;
 };
 
 struct SendOutcome {
@@ -150,6 +191,7 @@ struct MessageSearch {
   bool unread_only = false;
   std::optional<MessageId> thread;    // this message and every reply under it
   bool has_reminder = false;          // only messages sent with reminders
+  bool has_attachment = false;        // only messages that carry attachments
   SearchSort sort = SearchSort::relevance;
   std::optional<SearchCursor> cursor;
   int limit = 20;
@@ -421,6 +463,47 @@ class Store {
   // group counters and the members who leave. nullopt when no fan-out is pending. Resumes
   // where the last committed chunk ended (after a crash too).
   virtual Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) = 0;
+
+  // --- uploads and blobs (docs/attachments.md) ---
+  // A new receiving upload. A (owner, client_upload_id) already used returns the original
+  // with existing = true and writes nothing.
+  virtual Result<UploadCreated> create_upload(const NewUpload& upload) = 0;
+  // not_found if no such upload.
+  virtual Result<Upload> get_upload(UploadId id) = 0;
+  // Raises a receiving upload's offset from `from` to `to` (a part is stored). conflict when
+  // the stored offset is not `from` or the upload is not receiving; not_found if absent.
+  virtual Result<Upload> advance_upload(UploadId id, std::int64_t from, std::int64_t to) = 0;
+  // Completes a receiving upload whose offset equals its size. If a live blob with this
+  // sha256 exists, the upload shares it (refs + 1) and the answer is the completed upload.
+  // Otherwise, without new_key, nothing is written and the answer is nullopt: the caller puts
+  // the content under a fresh key and calls again with it, which creates (or revives) the
+  // blob row with that key. conflict if the upload is not receiving or not fully stored.
+  virtual Result<std::optional<Upload>> complete_upload(const UploadCompletion& completion) = 0;
+  // Records what decoding the upload's content found (and the thumbnail's blob key, empty
+  // when none) on its blob, so every upload of the same bytes shares it, and adds an
+  // attachment entry to the timeline of every user who sees a message carrying the upload.
+  virtual Result<Upload> set_upload_media(UploadId id, const MediaInfo& media,
+                                          const std::string& thumbnail_key, Timestamp now) = 0;
+  // Removes a receiving upload of `owner` (tus termination). not_found if absent or not
+  // theirs; conflict if already complete.
+  virtual Status delete_upload(UploadId id, UserId owner) = 0;
+  // The upload if `user` may fetch it at `now`: its owner before any message carries it, or
+  // anyone who sees (sent or received) a message carrying it that has not expired at `now`.
+  // not_found otherwise, the same as for an upload that does not exist.
+  virtual Result<Upload> visible_upload(UploadId id, UserId user, Timestamp now) = 0;
+  // Bytes the owner's uploads hold (receiving ones at their declared size).
+  virtual Result<std::int64_t> storage_used(UserId owner) = 0;
+  // Releases storage in one transaction, at most `limit` rows of each step: the attachments
+  // of messages expired before `expired_before` (each upload loses a message reference; one
+  // left with none is removed), unattached uploads past their expires_at at `now`, and
+  // claims blobs no upload references (state deleting). The caller deletes the claimed
+  // storage, then calls forget_blobs.
+  virtual Result<UploadSweep> sweep_uploads(Timestamp now, Timestamp expired_before,
+                                            int limit) = 0;
+  // Drops the rows of blobs claimed by sweep_uploads whose storage is gone.
+  virtual Status forget_blobs(const std::vector<std::string>& keys) = 0;
+  // Every key a blob or thumbnail row names, in any state: what the orphan sweep keeps.
+  virtual Result<std::vector<std::string>> blob_keys() = 0;
 
   // --- node leases: work exactly one server node does at a time (reminder passes, pruning) ---
   // Takes the lease `name` for `holder` until now + ttl_ms, or renews it if `holder` already

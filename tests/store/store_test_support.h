@@ -108,4 +108,45 @@ class SearchConformance : public StoreConformance {
   Timestamp clock_ = 1'700'000'000'000;
 };
 
+// The upload tests (uploads_test.cpp): two contents' sha256, and shorthands.
+inline constexpr const char* kSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+inline constexpr const char* kOtherSha =
+    "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+
+class Uploads : public StoreConformance {
+ public:
+ protected:
+  NewUpload new_upload(UserId owner, std::int64_t size = 100) const {
+    NewUpload u;
+    u.owner = owner;
+    u.name = "cat.jpg";
+    u.declared_type = "image/jpeg";
+    u.size = size;
+    u.created_at = now_;
+    u.expires_at = now_ + 3'600'000;
+    return u;
+  }
+
+  // A complete upload of `size` bytes with content `sha` (its blob put under `key` when the
+  // store asks for one).
+  Upload complete(UserId owner, const char* sha = kSha, const std::string& key = "blobs/a-1",
+                  std::int64_t size = 100) {
+    Upload u = must(store().create_upload(new_upload(owner, size))).upload;
+    must(store().advance_upload(u.id, 0, size));
+    UploadCompletion c{u.id, sha, "image/jpeg", "", now_};
+    auto done = must(store().complete_upload(c));
+    if (done) return *done;
+    c.new_key = key;
+    done = must(store().complete_upload(c));
+    EXPECT_TRUE(done.has_value());
+    return *done;
+  }
+
+  NewMessage carrying(UserId from, UserId to, std::vector<UploadId> uploads) {
+    NewMessage m = direct(from, to, "see attached");
+    m.attachments = std::move(uploads);
+    return m;
+  }
+};
+
 }  // namespace missive::testing

@@ -14,7 +14,7 @@ namespace missive::testing {
 namespace {
 
 // One entry as a line: "message c1:2 m5", "read c1:2", "status m5 u3 read", "expiry m5 T",
-// "reminder m5 #1 final". Message entries pulled without content end in " placeholder".
+// "reminder m5 #1 final", "attachment m5 a2". Message entries pulled without content end in " placeholder".
 std::string describe(const SyncEntry& e) {
   const std::int64_t message = e.message ? e.message->value : 0;
   switch (e.kind) {
@@ -31,6 +31,8 @@ std::string describe(const SyncEntry& e) {
                          e.expiry ? std::to_string(*e.expiry) : std::string("none"));
     case EntryKind::reminder:
       return fmt::format("reminder m{} #{}{}", message, e.number, e.is_final ? " final" : "");
+    case EntryKind::attachment:
+      return fmt::format("attachment m{} a{}", message, e.attachment ? e.attachment->value : 0);
   }
   return "?";
 }

@@ -5,13 +5,16 @@
 
 #include <fmt/format.h>
 
+#include "core/attachment_json.h"
 #include "core/json_values.h"
+#include "store/search_text.h"
 #include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/membership.h"
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/search_text.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/uploads.h"
 
 namespace missive::sqlite {
 namespace {
@@ -139,6 +142,8 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
       if (!row) return fail(ErrorCode::not_found, fmt::format("no message {}", nm.parent->value));
       root = parent.id<MessageId>(0);
     }
+    MISSIVE_TRY(std::vector<Attachment> attachments,
+                attach_uploads(db, nm.creator, nm.attachments, nm.create_date));
     MISSIVE_TRY(ConversationRow conv, find_or_create_conversation(db, nm.conversation,
                                                                   nm.create_date));
     const Seq seq = conv.max_seq + 1;
@@ -172,21 +177,24 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
     m.flags = nm.flags;
     m.sent_to = nm.sent_to;
     m.recipient_count = distinct_users;
+    m.attachments = std::move(attachments);
     {
       MISSIVE_SQL(stmt, db,
                   "INSERT INTO message (id, conversation_id, seq, creator_id, client_msg_id, "
                   "subject, body, parent_id, root_id, create_date, expiry_date, metadata, flags, "
-                  "sent_to, recipient_count, read_count) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)");
+                  "sent_to, recipient_count, read_count, attachments) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
       stmt.bind(m.id, m.conversation, m.seq, m.creator, m.client_msg_id, m.subject, m.body,
                 m.parent, m.root, m.create_date, m.expiry_date, m.metadata_json, flags, m.sent_to,
-                m.recipient_count);
+                m.recipient_count, attachments_to_json(m.attachments));
       MISSIVE_TRY_STATUS(stmt.run());
     }
+    MISSIVE_TRY_STATUS(link_attachments(db, id, m.attachments));
     // Indexed at the end of the send's batch, in its transaction: a message is searchable
-    // once acknowledged.
-    MISSIVE_TRY_STATUS(queue_search_row(db, id.value, index_text(m.subject), index_text(m.body),
-                                        index_tails(m.subject + "\n" + m.body)));
+    // once acknowledged. Attachment names are words of the body.
+    const std::string body_words = searchable_body(m);
+    MISSIVE_TRY_STATUS(queue_search_row(db, id.value, index_text(m.subject), index_text(body_words),
+                                        index_tails(m.subject + "\n" + body_words)));
     // A deferred send writes only the frozen audience here; fan_out_next writes the records,
     // joins, leaves, group counters and the recipients' entries later, in chunks.
     const bool deferred = nm.defer_fanout && !recipients.empty();

@@ -282,8 +282,78 @@ CREATE TABLE org_policy (
 ) STRICT;
 )sql";
 
+// Version 7: attachments (docs/attachments.md, "Storage"). A blob row per distinct content
+// (sha256), counting the complete uploads that hold it (refs); its key changes when content
+// that was being deleted arrives again, so the sweeper never deletes what a new row names.
+// What decoding found belongs to the blob, so every upload of the same bytes shares it. A
+// message keeps a JSON snapshot of its attachments; message_attachment lets access checks
+// and the sweep find the messages that carry an upload. sync_timeline is rebuilt because its
+// kind CHECK gains 'attachment' (whose number column holds the upload id).
+constexpr const char* kV7 = R"sql(
+CREATE TABLE blob (
+  sha256        TEXT    PRIMARY KEY,
+  blob_key      TEXT    NOT NULL UNIQUE,
+  size          INTEGER NOT NULL,
+  refs          INTEGER NOT NULL,
+  deleting      INTEGER NOT NULL DEFAULT 0,
+  media         TEXT    NOT NULL DEFAULT '{"preview":"none"}',
+  thumbnail_key TEXT
+) STRICT;
+CREATE INDEX blob_dead ON blob(sha256) WHERE refs = 0 AND deleting = 0;
+
+CREATE TABLE upload (
+  id               INTEGER PRIMARY KEY,
+  owner_id         INTEGER NOT NULL REFERENCES user(id),
+  client_upload_id TEXT,
+  name             TEXT    NOT NULL,
+  declared_type    TEXT    NOT NULL,
+  type             TEXT    NOT NULL DEFAULT '',
+  size             INTEGER NOT NULL,
+  stored           INTEGER NOT NULL DEFAULT 0,
+  sha256           TEXT,
+  created_at       INTEGER NOT NULL,
+  expires_at       INTEGER,
+  message_refs     INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (owner_id, client_upload_id)
+) STRICT;
+CREATE INDEX upload_by_owner ON upload(owner_id);
+CREATE INDEX upload_expiring ON upload(expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE message_attachment (
+  upload_id  INTEGER NOT NULL,
+  message_id INTEGER NOT NULL REFERENCES message(id),
+  PRIMARY KEY (upload_id, message_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX message_attachment_by_message ON message_attachment(message_id);
+
+ALTER TABLE message ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE sync_timeline_v7 (
+  user_id         INTEGER NOT NULL,
+  seq             INTEGER NOT NULL,
+  kind            TEXT    NOT NULL
+                  CHECK (kind IN ('message', 'read', 'status', 'expiry', 'reminder',
+                                  'attachment')),
+  conversation_id INTEGER NOT NULL,
+  conv_seq        INTEGER NOT NULL DEFAULT 0,
+  message_id      INTEGER,
+  other_user_id   INTEGER,
+  status          TEXT CHECK (status IS NULL OR status IN ('delivered', 'read')),
+  number          INTEGER NOT NULL DEFAULT 0,
+  is_final        INTEGER NOT NULL DEFAULT 0,
+  expiry          INTEGER,
+  at              INTEGER NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO sync_timeline_v7 SELECT * FROM sync_timeline;
+DROP TABLE sync_timeline;
+ALTER TABLE sync_timeline_v7 RENAME TO sync_timeline;
+CREATE INDEX sync_timeline_by_at ON sync_timeline(at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1}, {2, kV2, index_existing_messages}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
+    {7, kV7},
 };
 
 }  // namespace

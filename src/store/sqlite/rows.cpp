@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/attachment_json.h"
 #include "core/json_values.h"
 
 namespace missive::sqlite {
@@ -55,6 +56,9 @@ Result<Message> message_from_row(const Stmt& stmt, int first) {
   m.recipient_count = stmt.int64(first + 14);
   m.read_count = stmt.int64(first + 15);
   m.delivered_count = stmt.int64(first + 16);
+  auto attachments = attachments_from_json(stmt.text(first + 17));
+  if (!attachments) return std::unexpected(corrupt("attachments", attachments.error()));
+  m.attachments = std::move(*attachments);
   return m;
 }
 

@@ -39,7 +39,7 @@ constexpr std::int64_t kWalkSlack = 1000;
 //   ?1 MATCH expression  ?2 user  ?3 highest id  ?4 how many candidates  ?5 now
 //   ?6 include own expired  ?7 sender  ?8 group  ?9 conversation  ?10 from  ?11 to
 //   ?12 unread only  ?13 thread top  ?14 the phrases' IDFs (see search_rank.h)
-//   ?15 sent with reminders only
+//   ?15 sent with reminders only  ?16 carrying attachments only
 #define MISSIVE_SEARCH_SCORE "missive_rank(message_fts, ?14)"
 #define MISSIVE_SEARCH_FILTERS                                                              \
   " AND (m.expiry_date IS NULL OR m.expiry_date > ?5 OR (?6 = 1 AND m.creator_id = ?2))"    \
@@ -53,7 +53,8 @@ constexpr std::int64_t kWalkSlack = 1000;
   "      AND u.recipient_id = ?2 AND u.is_read = 0))"                                       \
   " AND (?13 IS NULL OR m.id IN (WITH RECURSIVE sub(id) AS (SELECT ?13 UNION ALL"           \
   "      SELECT c.id FROM message c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub))"  \
-  " AND (?15 = 0 OR EXISTS (SELECT 1 FROM reminder_schedule h WHERE h.message_id = m.id))"
+  " AND (?15 = 0 OR EXISTS (SELECT 1 FROM reminder_schedule h WHERE h.message_id = m.id))" \
+  " AND (?16 = 0 OR m.attachments <> '[]')"
 
 // Hits first: walks the index newest first and keeps what the user may see. Cheap when the
 // words are rare.
@@ -122,7 +123,8 @@ class Searcher {
         match_(fts5_match(search.match)),
         plan_(plan),
         has_filters_(search.sender || search.group || search.conversation || search.from ||
-                     search.to || search.unread_only || search.thread || search.has_reminder) {}
+                     search.to || search.unread_only || search.thread || search.has_reminder ||
+                     search.has_attachment) {}
 
   Result<SearchHits> run() {
     const int limit = clamp_limit(search_.limit);
@@ -173,7 +175,8 @@ class Searcher {
       MISSIVE_TRY(auto stmt, db_.prepare(sql));
       const MessageSearch& s = search_;
       stmt.bind(match_, s.user, upper, count, s.now, s.include_expired, s.sender, s.group,
-                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_, s.has_reminder);
+                s.conversation, s.from, s.to, s.unread_only, s.thread, idfs_, s.has_reminder,
+                s.has_attachment);
       for (;;) {
         MISSIVE_TRY(bool row, stmt.step());
         if (!row) break;
@@ -284,7 +287,8 @@ class Searcher {
     }
     MISSIVE_SQL(stmt, db_, kPassesFilters);
     stmt.bind(id, s.user, nullptr, nullptr, s.now, s.include_expired, s.sender, s.group,
-              s.conversation, s.from, s.to, s.unread_only, s.thread, nullptr, s.has_reminder);
+              s.conversation, s.from, s.to, s.unread_only, s.thread, nullptr, s.has_reminder,
+              s.has_attachment);
     return stmt.step();
   }
 

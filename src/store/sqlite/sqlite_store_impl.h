@@ -96,6 +96,19 @@ class SqliteStore final : public Store {
   Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
   Result<std::int64_t> prune_timeline(Timestamp before) override;
   Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override;
+  Result<UploadCreated> create_upload(const NewUpload& upload) override;
+  Result<Upload> get_upload(UploadId id) override;
+  Result<Upload> advance_upload(UploadId id, std::int64_t from, std::int64_t to) override;
+  Result<std::optional<Upload>> complete_upload(const UploadCompletion& completion) override;
+  Result<Upload> set_upload_media(UploadId id, const MediaInfo& media,
+                                  const std::string& thumbnail_key, Timestamp now) override;
+  Status delete_upload(UploadId id, UserId owner) override;
+  Result<Upload> visible_upload(UploadId id, UserId user, Timestamp now) override;
+  Result<std::int64_t> storage_used(UserId owner) override;
+  Result<UploadSweep> sweep_uploads(Timestamp now, Timestamp expired_before, int limit) override;
+  Status forget_blobs(const std::vector<std::string>& keys) override;
+  Result<std::vector<std::string>> blob_keys() override;
+
   Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
                              std::int64_t ttl_ms) override;
   Status release_lease(const std::string& name, const std::string& holder) override;

@@ -27,6 +27,7 @@ EntryKind entry_kind_from_name(std::string_view name) {
   if (name == "status") return EntryKind::status;
   if (name == "expiry") return EntryKind::expiry;
   if (name == "reminder") return EntryKind::reminder;
+  if (name == "attachment") return EntryKind::attachment;
   return EntryKind::message;
 }
 
@@ -46,6 +47,11 @@ Result<SyncEntry> entry_from_row(const Stmt& stmt, Timestamp now) {
   e.is_final = stmt.boolean(8);
   e.expiry = stmt.opt_int64(9);
   e.at = stmt.int64(10);
+  // An attachment entry keeps the upload's id in the number column.
+  if (e.kind == EntryKind::attachment) {
+    e.attachment = UploadId(e.number);
+    e.number = 0;
+  }
   constexpr int kFirstMessageColumn = 11;
   if (e.kind == EntryKind::message && !stmt.is_null(kFirstMessageColumn)) {
     MISSIVE_TRY(Message m, message_from_row(stmt, kFirstMessageColumn));
