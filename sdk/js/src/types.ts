@@ -260,7 +260,9 @@ export interface ReminderEntry extends EntryBase {
 export interface AttachmentEntry extends EntryBase {
   kind: 'attachment';
   /** The message that carries it. */
-  message: number;
+  conv_seq: number;
+  message_id: number;
+  /** The upload id. */
   attachment: number;
 }
 
@@ -532,13 +534,15 @@ export interface Upload extends MediaInfo {
   id: number;
   name: string;
   declared_type: string;
-  /** Sniffed once complete. */
-  type: string;
+  /** Sniffed; once complete. */
+  type?: string;
   size: number;
   /** Bytes durably stored. */
   offset: number;
   state: 'receiving' | 'complete';
   sha256?: string;
+  /** When the creation gave one. */
+  client_upload_id?: string;
   created_at: Time;
   /** Removed after this unless a message carries it by then; absent once one does. */
   expires_at?: Time;
