@@ -142,7 +142,13 @@ test('a message carries uploads: the recipient downloads the same bytes, anyone 
   // Someone else's upload cannot be attached.
   await assert.rejects(eve.client.send({ to: { users: ['bob'] }, subject: 'x', body: 'x', attachments: [u2.id] }),
     (err) => err instanceof ApiError && err.status === 422);
+});
 
-  const hits = await bob.client.search({ q: 'files', has_attachment: true });
-  assert.deepEqual(hits.results.map((r) => r.message.id), [sent.id]);
+// docs/attachments.md, "Search"; the server does not read has_attachment yet.
+test('search with has_attachment keeps only messages that carry files', { todo: 'has_attachment is not served yet' }, async () => {
+  const u = await ada.client.upload(new TextEncoder().encode('x'), { name: 'quarterly.txt', type: 'text/plain' });
+  const with_ = await ada.client.send({ to: { users: ['bob'] }, subject: 'quarterly report', body: 'attached', attachments: [u.id] });
+  await ada.client.send({ to: { users: ['bob'] }, subject: 'quarterly report', body: 'no file' });
+  const hits = await bob.client.search({ q: 'quarterly', has_attachment: true });
+  assert.deepEqual(hits.results.map((r) => r.message.id), [with_.id]);
 });
