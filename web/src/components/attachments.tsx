@@ -4,7 +4,8 @@
 // page's session cookie authenticates these same-origin <img>, <video> and <audio> requests.
 //
 // A message carries the media details known when it was sent; a preview made later arrives as
-// an `attachment` timeline entry, and the card then reads the upload again.
+// an `attachment` timeline entry, and the card then reads the upload again (and once when it
+// is shown, if the details it carries predate the preview).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Attachment, MissiveClient } from '../../../sdk/js/src/index.ts';
 import type { Live } from '../live.ts';
@@ -28,7 +29,10 @@ function useDetails(client: MissiveClient, live: Live | undefined, initial: Atta
         ...(u.thumbnail_type ? { thumbnail_type: u.thumbnail_type } : {}),
       });
     }, () => {});
-    if (initial.preview === 'pending') refresh();
+    // A snapshot taken before the preview was made says "pending" (or, from a server that
+    // queues previews only once a message carries the file, "none"): ask once for the newest.
+    const media = /^(image|video|audio)\//.test(initial.type);
+    if (initial.preview === 'pending' || (media && initial.preview === 'none')) refresh();
     const off = live?.subscribe((entry) => {
       if (entry.kind === 'attachment' && entry.attachment === initial.id) refresh();
     });
