@@ -277,7 +277,7 @@ Status serve(const ServeOptions& options) {
                   // On a shared PostgreSQL database one node at a time sends reminders.
                   .lease_holder = options.store.empty() ? std::string() : node_name()});
   reminders.start();
-  media.service->start();
+  media.service->start(options.media.sweep_interval_seconds * 1000LL);
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned; the search index is merged in small steps.
   const std::int64_t prune_every_ms =

@@ -106,6 +106,11 @@ void add_media_flags(CLI::App* cmd, MediaFlags& flags) {
       ->envname("MISSIVE_MAX_IMAGE_PIXELS")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
       ->capture_default_str();
+  cmd->add_option("--sweep-interval", flags.sweep_interval_seconds,
+                  "seconds between two passes releasing expired uploads and attachments")
+      ->envname("MISSIVE_SWEEP_INTERVAL")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
 }
 
 Result<MediaSetup> open_media(const MediaFlags& flags, Store& store, const Clock& clock,

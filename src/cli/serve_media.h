@@ -26,11 +26,12 @@ struct MediaFlags {
   std::string url_signing_key;  // hex; empty: the key in the data directory
   int preview_threads = MediaOptions{}.preview_threads;
   std::int64_t max_image_pixels = MediaOptions{}.max_pixels;
+  int sweep_interval_seconds = 60;
 };
 
 void add_media_flags(CLI::App* cmd, MediaFlags& flags);
 
-// The blob store and the service over it, started (previews and the sweeper run).
+// The blob store and the service over it (start it: previews and the sweeper run).
 struct MediaSetup {
   std::unique_ptr<blob::BlobStore> blobs;
   std::unique_ptr<MediaService> service;

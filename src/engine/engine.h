@@ -181,6 +181,7 @@ struct SearchRequest {
   bool unread_only = false;
   std::optional<MessageId> thread;    // this message and the replies under it
   bool has_reminder = false;          // only messages sent with reminders
+  bool has_attachment = false;        // only messages carrying attachments (or has:attachment)
   SearchSort sort = SearchSort::relevance;
   std::optional<std::string> cursor;  // `next` of the previous page of the same search
   int limit = 20;                     // 1..200

@@ -308,6 +308,10 @@ Result<Upload> MediaService::complete(const Upload& u, const fs::path& content) 
                  removed.error().message);
   }
   if (done->media.preview == PreviewState::none && media::is_previewable(done->type)) {
+    // Recorded, so clients know one is coming (and a restart finds it again: get()).
+    MediaInfo pending;
+    pending.preview = PreviewState::pending;
+    MISSIVE_TRY(done, store_.set_upload_media(u.id, pending, "", clock_.now()));
     queue_preview(u.id);
   }
   return *done;
@@ -332,9 +336,13 @@ Result<UploadCreated> MediaService::upload_whole(const Caller& caller, const Upl
 
 Result<Upload> MediaService::get(const Caller& caller, UploadId id) {
   auto upload = store_.get_upload(id);
-  if (upload && upload->owner == caller.id) return upload;
   if (!upload && upload.error().code != ErrorCode::not_found) return upload;
-  return store_.visible_upload(id, caller.id, clock_.now());
+  if (!upload || upload->owner != caller.id) {
+    upload = store_.visible_upload(id, caller.id, clock_.now());
+  }
+  // A preview pending since before a restart is made again when someone asks for it.
+  if (upload && upload->media.preview == PreviewState::pending) queue_preview(id);
+  return upload;
 }
 
 Status MediaService::cancel(const Caller& caller, UploadId id) {
@@ -411,7 +419,10 @@ Result<UserId> MediaService::check_signed(UploadId id, bool thumbnail, const Sig
 
 Status MediaService::make_preview(UploadId id) {
   MISSIVE_TRY(Upload u, store_.get_upload(id));
-  if (u.state != UploadState::complete || u.media.preview != PreviewState::none) return {};
+  if (u.state != UploadState::complete ||
+      (u.media.preview != PreviewState::none && u.media.preview != PreviewState::pending)) {
+    return {};
+  }
   MISSIVE_TRY(fs::path content, blobs_.local_path(u.blob_key));
   TempFile out{blobs_.temp_dir() / fmt::format("preview-{}-{}", id.value, random_hex(4))};
   std::error_code ec;
@@ -447,6 +458,7 @@ Status MediaService::make_preview(UploadId id) {
 void MediaService::queue_preview(UploadId id) {
   std::lock_guard lock(mutex_);
   if (threads_.empty()) return;  // not started (embedded without background work)
+  if (!queued_.insert(id.value).second) return;  // already waiting or being made
   previews_.push_back(id);
   wake_.notify_all();
 }
@@ -484,6 +496,7 @@ void MediaService::preview_loop() {
       spdlog::warn("upload {}: preview not made: {}", id.value, made.error().message);
     }
     lock.lock();
+    queued_.erase(id.value);
   }
 }
 

@@ -160,6 +160,7 @@ class MediaService {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<UploadId> previews_;  // guarded by mutex_
+  std::set<std::int64_t> queued_;  // guarded by mutex_: in previews_ or being made
   bool stopping_ = false;          // guarded by mutex_
   std::set<std::int64_t> appending_;  // guarded by mutex_: uploads a request is writing to
   std::vector<std::thread> threads_;

@@ -1,5 +1,6 @@
 // Full-text search: parse the query, ask the store for one page of visible hits, then add
 // snippets and thread context.
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 
@@ -16,14 +17,36 @@ namespace {
 // cursor replayed with another query is refused instead of silently paging something else.
 std::uint32_t search_fingerprint(const Caller& caller, const SearchRequest& r) {
   const std::string key = fmt::format(
-      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", caller.id.value, r.query,
+      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", caller.id.value, r.query,
       r.sender ? r.sender->value : 0, r.group ? r.group->value : 0,
       r.conversation ? r.conversation->value : 0, r.from.value_or(-1), r.to.value_or(-1),
       r.unread_only, r.thread ? r.thread->value : 0, static_cast<int>(r.sort), r.limit,
-      r.include_expired, r.has_reminder);
+      r.include_expired, r.has_reminder, r.has_attachment);
   std::uint32_t hash = 2166136261u;
   for (unsigned char c : key) hash = (hash ^ c) * 16777619u;
   return hash;
+}
+
+// `has:attachment` typed in the query is the has_attachment filter: removed from the text
+// (any case), and whether it was there.
+bool take_has_attachment(std::string& query) {
+  constexpr std::string_view kWord = "has:attachment";
+  bool found = false;
+  for (std::size_t at = 0; at + kWord.size() <= query.size();) {
+    bool match = true;
+    for (std::size_t i = 0; i < kWord.size() && match; ++i) {
+      match = std::tolower(static_cast<unsigned char>(query[at + i])) == kWord[i];
+    }
+    const bool starts = at == 0 || query[at - 1] == ' ';
+    const bool ends = at + kWord.size() == query.size() || query[at + kWord.size()] == ' ';
+    if (match && starts && ends) {
+      query.erase(at, kWord.size());
+      found = true;
+    } else {
+      ++at;
+    }
+  }
+  return found;
 }
 
 // "<upper>.<offset>.<fingerprint in hex>"
@@ -51,7 +74,9 @@ Result<SearchCursor> decode_cursor(std::string_view text, std::uint32_t fingerpr
 
 Result<SearchPage> Engine::search(const Caller& caller, const SearchRequest& request) {
   MISSIVE_TRY_STATUS(engine_detail::validate_limit(request.limit));
-  MISSIVE_TRY(const SearchQuery query, SearchQuery::parse(request.query));
+  std::string text = request.query;
+  const bool has_attachment = take_has_attachment(text) || request.has_attachment;
+  MISSIVE_TRY(const SearchQuery query, SearchQuery::parse(text));
   if (request.from && request.to && *request.from >= *request.to) {
     return fail(ErrorCode::invalid, "from must be before to");
   }
@@ -73,6 +98,7 @@ Result<SearchPage> Engine::search(const Caller& caller, const SearchRequest& req
                                           .unread_only = request.unread_only,
                                           .thread = request.thread,
                                           .has_reminder = request.has_reminder,
+                                          .has_attachment = has_attachment,
                                           .sort = request.sort,
                                           .cursor = cursor,
                                           .limit = request.limit,

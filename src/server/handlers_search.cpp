@@ -36,6 +36,7 @@ Result<SearchRequest> search_request(const QueryParams& query) {
   MISSIVE_TRY(request.unread_only, query_bool(query, "unread", false));
   MISSIVE_TRY(request.include_expired, query_bool(query, "include_expired", false));
   MISSIVE_TRY(request.has_reminder, query_bool(query, "has_reminder", false));
+  MISSIVE_TRY(request.has_attachment, query_bool(query, "has_attachment", false));
   MISSIVE_TRY(request.limit, query_limit(query, kDefaultPage));
   if (const std::string* sort = find_param(query, "sort")) {
     if (*sort == "date") {

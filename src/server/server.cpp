@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <limits>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -195,10 +196,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void do_read() {
     parser_.emplace();
-    // Until the headers tell which route it is, the larger of the two limits: Beast checks a
-    // Content-Length against it as soon as the headers are in.
-    parser_->body_limit(std::max<std::uint64_t>(shared_.options.body_limit,
-                                                shared_.api.file_body_limit()));
+    // Until the headers tell which route it is, no limit: on_header checks the Content-Length
+    // against the route's own (the JSON body limit, or the upload limit and quota).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kHeaderLimit);
     tcp_layer().expires_after(timeout());
     reading_ = true;

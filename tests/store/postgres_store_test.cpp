@@ -1,5 +1,5 @@
 // The PostgreSQL backend: its conformance instantiation, plus what only it has — the pool,
-// transactions retried on deadlock, error mapping and migrations.
+// transactions retried on deadlock, error mapping, migrations, and uploads on two nodes at once.
 //
 // The server: MISSIVE_TEST_PG (a URL), or the file named by MISSIVE_TEST_PG_FILE holding one
 // (ctest starts a private server with scripts/test_postgres.sh and sets it). Without either,
@@ -7,6 +7,7 @@
 // directory, so reopening finds the same data); the schemas are dropped when the process
 // ends.
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdlib>
@@ -307,6 +308,145 @@ TEST_F(PostgresStoreTest, SearchTermWithNulByteIsAnswered) {
   auto r = store->search(search);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->hits.size(), 1u);
+}
+
+// --- uploads on several nodes: two stores on one schema, as two servers share a database ---
+
+// A sha256-shaped content id for round `i`.
+std::string content(int i) { return fmt::format("{:064x}", i + 1); }
+
+// A receiving upload of `owner`, fully stored, `expires_at` an hour after `now`.
+Result<Upload> stored_upload(Store& store, UserId owner, Timestamp now) {
+  MISSIVE_TRY(UploadCreated created,
+              store.create_upload(NewUpload{owner, std::nullopt, "f.bin",
+                                            "application/octet-stream", 10, now,
+                                            now + 3'600'000}));
+  return store.advance_upload(created.upload.id, 0, 10);
+}
+
+// complete_upload as a server calls it: without a key first, then with a fresh one.
+Result<Upload> finish(Store& store, UploadId id, const std::string& sha, const std::string& key,
+                      Timestamp now) {
+  UploadCompletion c{id, sha, "application/octet-stream", "", now};
+  MISSIVE_TRY(std::optional<Upload> done, store.complete_upload(c));
+  if (done) return *done;
+  c.new_key = key;
+  MISSIVE_TRY(done, store.complete_upload(c));
+  if (!done) return fail(ErrorCode::internal, "complete_upload with a key answered nothing");
+  return *done;
+}
+
+std::int64_t count(const std::string& url, const std::string& sql) {
+  auto conn = must(Conn::open(url));
+  return must(conn->query(sql)).int64(0, 0);
+}
+
+TEST_F(PostgresStoreTest, AdvancesFromOneOffsetOnTwoNodesMoveItOnce) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  const Upload u = must(one->create_upload(NewUpload{ada, std::nullopt, "f", "t", 100, 1, 2}))
+                       .upload;
+  std::atomic<int> moved{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 == 0 ? *one : *two;
+      auto r = store.advance_upload(u.id, 0, 10 + t);
+      if (r) ++moved;
+      if (!r && r.error().code == ErrorCode::conflict) ++refused;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(moved.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+}
+
+// Completions of the same new content race on two nodes: one blob row, counting every upload,
+// under the one key every upload names.
+TEST_F(PostgresStoreTest, ConcurrentCompletionsOfOneContentShareOneBlob) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  constexpr int kUploads = 8;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<Upload> uploads;
+    for (int i = 0; i < kUploads; ++i) uploads.push_back(must(stored_upload(*one, ada, 1)));
+    std::vector<Result<Upload>> done(kUploads, fail(ErrorCode::internal, "not run"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kUploads; ++i) {
+      threads.emplace_back([&, i] {
+        done[static_cast<std::size_t>(i)] =
+            finish(i % 2 == 0 ? *one : *two, uploads[static_cast<std::size_t>(i)].id,
+                   content(round), fmt::format("blobs/{}-{}", round, i), 1);
+      });
+    }
+    for (auto& th : threads) th.join();
+    std::string key;
+    for (const auto& d : done) {
+      ASSERT_TRUE(d) << d.error().message;
+      if (key.empty()) key = d->blob_key;
+      EXPECT_EQ(d->blob_key, key);
+    }
+    EXPECT_EQ(count(url_, fmt::format("SELECT refs FROM blob WHERE sha256 = '{}'", content(round))),
+              kUploads);
+  }
+}
+
+// Two nodes sweep at once: each dead blob is claimed by one of them, each upload removed once.
+TEST_F(PostgresStoreTest, SweepsOnTwoNodesClaimEachRowOnce) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  constexpr int kUploads = 30;
+  for (int i = 0; i < kUploads; ++i) {
+    Upload u = must(stored_upload(*one, ada, 1));
+    must(finish(*one, u.id, content(i), fmt::format("blobs/{}", i), 1));
+  }
+  const Timestamp later = 1 + 3'600'001;
+  Result<UploadSweep> a = fail(ErrorCode::internal, "not run"), b = a;
+  std::thread ta([&] { a = one->sweep_uploads(later, 0, 100); });
+  std::thread tb([&] { b = two->sweep_uploads(later, 0, 100); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(a->removed_uploads + b->removed_uploads, kUploads);
+  std::vector<std::string> dead = a->dead_blobs;
+  dead.insert(dead.end(), b->dead_blobs.begin(), b->dead_blobs.end());
+  std::sort(dead.begin(), dead.end());
+  EXPECT_EQ(dead.size(), static_cast<std::size_t>(kUploads));
+  EXPECT_EQ(std::unique(dead.begin(), dead.end()), dead.end());
+  EXPECT_EQ(count(url_, "SELECT count(*) FROM blob WHERE NOT deleting"), 0);
+}
+
+// A completion of some content races the sweep that removes the last other upload of it: the
+// upload ends on a blob that is not being deleted, counted once.
+TEST_F(PostgresStoreTest, ACompletionRacingASweepNeverKeepsAClaimedBlob) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  for (int round = 0; round < 20; ++round) {
+    const Timestamp now = 1 + round * 10'000'000LL;
+    Upload old = must(stored_upload(*one, ada, now));
+    must(finish(*one, old.id, content(round), fmt::format("blobs/{}-old", round), now));
+    Upload fresh = must(stored_upload(*two, ada, now + 3'600'000));
+    Result<UploadSweep> swept = fail(ErrorCode::internal, "not run");
+    Result<Upload> done = fail(ErrorCode::internal, "not run");
+    std::thread sweeper([&] { swept = one->sweep_uploads(now + 3'600'001, 0, 100); });
+    std::thread completer([&] {
+      done = finish(*two, fresh.id, content(round), fmt::format("blobs/{}-new", round), now);
+    });
+    sweeper.join();
+    completer.join();
+    ASSERT_TRUE(swept) << swept.error().message;
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_EQ(count(url_, fmt::format("SELECT count(*) FROM blob WHERE blob_key = '{}' "
+                                      "AND NOT deleting AND refs = 1",
+                                      done->blob_key)),
+              1)
+        << "round " << round << ": " << done->blob_key;
+  }
 }
 
 }  // namespace

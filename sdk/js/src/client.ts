@@ -2,7 +2,7 @@
 // docs/api.md documents it (no unwrapping), or throws ApiError. Requests are built from ROUTES
 // only, so the route table the tests check against docs/openapi.yaml is the one in use.
 
-import { parseAnswer } from './errors.js';
+import { ApiError, parseAnswer } from './errors.js';
 import { ROUTES, fillPath, type RouteName } from './routes.js';
 import { tusUpload, type UploadData, type UploadOptions } from './upload.js';
 import type {
@@ -360,10 +360,47 @@ export class MissiveClient {
     return tusUpload(this, data, opts);
   }
 
-  /** Deletes an upload that has not completed (tus termination: DELETE /v1/tus/{id}). */
+  // The tus 1.0 steps upload() is made of (docs/attachments.md, "Resumable"), for a client that
+  // drives them itself. Each throws ApiError for an answer it does not expect.
+
+  /** tus creation: an upload of `length` bytes; resolves to its id (from Location). */
+  async tusCreate(opts: { length: number; metadata: Record<string, string>; signal?: AbortSignal }): Promise<number> {
+    const metadata = Object.entries(opts.metadata).map(([k, v]) => `${k} ${base64(v)}`).join(',');
+    const response = await this.request(ROUTES.tusCreate.method, ROUTES.tusCreate.path, {
+      headers: { 'Tus-Resumable': TUS_VERSION, 'Upload-Length': String(opts.length), 'Upload-Metadata': metadata },
+      signal: opts.signal ?? null,
+    });
+    if (response.status !== 201 && response.status !== 200) await unexpected(response, 'POST /v1/tus');
+    const location = response.headers.get('Location');
+    const m = location ? /\/(\d+)\/?$/.exec(location.split('?')[0]) : null;
+    if (!m) throw new ApiError(response.status, 'bad_response', `the tus creation answered no usable Location (${location ?? 'none'})`);
+    return Number(m[1]);
+  }
+
+  /** The offset the server has durably stored (tus HEAD). */
+  async tusOffset(id: number, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const path = fillPath(ROUTES.tusAppend.path, { id });
+    const response = await this.request('HEAD', path, { headers: { 'Tus-Resumable': TUS_VERSION }, signal: opts.signal ?? null });
+    if (!response.ok) await unexpected(response, `HEAD ${path}`);
+    return uploadOffset(response);
+  }
+
+  /** Sends `chunk` at `offset` (tus PATCH); resolves to the new offset. 409: another offset is stored. */
+  async tusAppend(id: number, offset: number, chunk: Blob, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const path = fillPath(ROUTES.tusAppend.path, { id });
+    const response = await this.request(ROUTES.tusAppend.method, path, {
+      headers: { 'Tus-Resumable': TUS_VERSION, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
+      body: chunk, signal: opts.signal ?? null,
+    });
+    if (response.status !== 204 && response.status !== 200) await unexpected(response, `PATCH ${path}`);
+    return uploadOffset(response);
+  }
+
+  /** Deletes an upload that has not completed (tus termination). */
   async cancelUpload(id: number): Promise<void> {
-    const response = await this.request('DELETE', `/v1/tus/${id}`, { headers: { 'Tus-Resumable': '1.0.0' } });
-    if (!response.ok) await parseAnswer(response, `DELETE /v1/tus/${id}`);
+    const path = fillPath(ROUTES.cancelUpload.path, { id });
+    const response = await this.request(ROUTES.cancelUpload.method, path, { headers: { 'Tus-Resumable': TUS_VERSION } });
+    if (!response.ok) await unexpected(response, `DELETE ${path}`);
   }
 
   /** An upload: its state while receiving, then its type, sha256, media details and signed URLs. */
@@ -423,6 +460,26 @@ export class MissiveClient {
   async ack(up_to: number): Promise<void> {
     await this.call('ack', { body: { up_to } });
   }
+}
+
+const TUS_VERSION = '1.0.0';
+
+async function unexpected(response: Response, what: string): Promise<never> {
+  await parseAnswer(response, what);
+  throw new ApiError(response.status, 'bad_response', `${what}: unexpected status ${response.status}`);
+}
+
+function uploadOffset(response: Response): number {
+  const offset = Number(response.headers.get('Upload-Offset'));
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError(response.status, 'bad_response', 'the tus answer has no Upload-Offset');
+  return offset;
+}
+
+// tus metadata values are base64 of UTF-8.
+function base64(text: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary);
 }
 
 function encodeQuery(query: Query | undefined): string {

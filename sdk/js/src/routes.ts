@@ -65,6 +65,9 @@ export const ROUTES = {
   mediaConfig: { method: 'GET', path: '/v1/media/config' },
   createUpload: { method: 'POST', path: '/v1/uploads' },
   getUpload: { method: 'GET', path: '/v1/uploads/{id}' },
+  tusCreate: { method: 'POST', path: '/v1/tus' },
+  tusAppend: { method: 'PATCH', path: '/v1/tus/{id}' },
+  cancelUpload: { method: 'DELETE', path: '/v1/tus/{id}' },
   attachment: { method: 'GET', path: '/v1/attachments/{id}' },
   attachmentThumbnail: { method: 'GET', path: '/v1/attachments/{id}/thumbnail' },
 

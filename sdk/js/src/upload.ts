@@ -3,7 +3,7 @@
 // got to and go on from there. It uses the client's own fetch and credentials (bearer token or
 // the page's cookie), so it works the same in Node and in browsers with no dependency.
 
-import { ApiError, parseAnswer } from './errors.js';
+import { ApiError } from './errors.js';
 import type { MissiveClient } from './client.js';
 import type { Upload } from './types.js';
 
@@ -42,8 +42,6 @@ export interface UploadOptions {
   onCreated?: (id: number) => void;
 }
 
-const TUS_ENDPOINT = '/v1/tus';
-const TUS_VERSION = '1.0.0';
 const DEFAULT_DELAYS = [500, 1000, 2000, 4000, 8000, 15000];
 
 /** Runs one resumable upload for `client`; see MissiveClient.upload. */
@@ -60,26 +58,14 @@ export async function tusUpload(client: MissiveClient, data: UploadData, opts: U
   const serverChunk = await retrying(() => client.mediaConfig(), delays, opts).then((c) => c.tus.chunk_size);
   if (!(chunkSize > 0) || chunkSize > serverChunk) chunkSize = serverChunk;
 
-  const tus = (method: string, path: string, headers: Record<string, string> = {}, body?: Blob) =>
-    client.request(method, path, { headers: { 'Tus-Resumable': TUS_VERSION, ...headers }, body: body ?? null, signal: signal ?? null });
-
   let id = opts.resumeId;
   if (id === undefined) {
-    const metadata = [`filename ${base64(name)}`, `filetype ${base64(type)}`, `client_upload_id ${base64(clientUploadId)}`].join(',');
-    const created = await retrying(async () => {
-      const response = await tus('POST', TUS_ENDPOINT, { 'Upload-Length': String(size), 'Upload-Metadata': metadata });
-      if (response.status !== 201 && response.status !== 200) await failed(response, 'POST /v1/tus');
-      return response;
-    }, delays, opts);
-    id = uploadIdOf(created.headers.get('Location'));
+    const metadata = { filename: name, filetype: type, client_upload_id: clientUploadId };
+    id = await retrying(() => client.tusCreate({ length: size, metadata, ...(signal ? { signal } : {}) }), delays, opts);
     opts.onCreated?.(id);
   }
-  const path = `${TUS_ENDPOINT}/${id}`;
-  const head = async () => {
-    const response = await tus('HEAD', path);
-    if (!response.ok) await failed(response, `HEAD ${path}`);
-    return offsetOf(response);
-  };
+  const uploadId = id;
+  const head = () => client.tusOffset(uploadId, signal ? { signal } : {});
 
   let offset = opts.resumeId !== undefined ? await retrying(head, delays, opts) : 0;
   opts.onProgress?.(offset, size);
@@ -89,10 +75,7 @@ export async function tusUpload(client: MissiveClient, data: UploadData, opts: U
   while (offset < size || (size === 0 && !patched)) {
     signal?.throwIfAborted();
     try {
-      const response = await tus('PATCH', path, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
-        blob.slice(offset, Math.min(size, offset + chunkSize)));
-      if (response.status !== 204 && response.status !== 200) await failed(response, `PATCH ${path}`);
-      offset = offsetOf(response);
+      offset = await client.tusAppend(uploadId, offset, blob.slice(offset, Math.min(size, offset + chunkSize)), signal ? { signal } : {});
       patched = true;
       failures = 0;
       opts.onProgress?.(offset, size);
@@ -106,7 +89,7 @@ export async function tusUpload(client: MissiveClient, data: UploadData, opts: U
       opts.onProgress?.(offset, size);
     }
   }
-  return retrying(() => client.getUpload(id), delays, opts);
+  return retrying(() => client.getUpload(uploadId), delays, opts);
 }
 
 // Runs `task`, retrying with the given delays while it fails in a way worth retrying.
@@ -130,24 +113,6 @@ function retryable(error: unknown, signal: AbortSignal | undefined): boolean {
   return error instanceof TypeError;
 }
 
-async function failed(response: Response, what: string): Promise<never> {
-  await parseAnswer(response, what);
-  throw new ApiError(response.status, 'bad_response', `${what}: unexpected status ${response.status}`);
-}
-
-function offsetOf(response: Response): number {
-  const offset = Number(response.headers.get('Upload-Offset'));
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError(response.status, 'bad_response', 'the tus answer has no Upload-Offset');
-  return offset;
-}
-
-// "/v1/tus/17" (or an absolute URL ending so) -> 17.
-function uploadIdOf(location: string | null): number {
-  const m = location ? /\/(\d+)\/?$/.exec(location.split('?')[0]) : null;
-  if (!m) throw new ApiError(201, 'bad_response', `the tus creation answered no usable Location (${location ?? 'none'})`);
-  return Number(m[1]);
-}
-
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(signal.reason); return; }
@@ -155,14 +120,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-// tus metadata values are base64 of UTF-8.
-function base64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
 }
 
 function randomId(): string {

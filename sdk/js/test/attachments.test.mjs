@@ -144,8 +144,8 @@ test('a message carries uploads: the recipient downloads the same bytes, anyone 
     (err) => err instanceof ApiError && err.status === 422);
 });
 
-// docs/attachments.md, "Search"; the server does not read has_attachment yet.
-test('search with has_attachment keeps only messages that carry files', { todo: 'has_attachment is not served yet' }, async () => {
+// docs/attachments.md, "Search".
+test('search with has_attachment keeps only messages that carry files', async () => {
   const u = await ada.client.upload(new TextEncoder().encode('x'), { name: 'quarterly.txt', type: 'text/plain' });
   const with_ = await ada.client.send({ to: { users: ['bob'] }, subject: 'quarterly report', body: 'attached', attachments: [u.id] });
   await ada.client.send({ to: { users: ['bob'] }, subject: 'quarterly report', body: 'no file' });

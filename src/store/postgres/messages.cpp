@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "core/attachment_json.h"
 #include "core/json_values.h"
 #include "store/postgres/membership.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/timeline.h"
+#include "store/postgres/uploads.h"
 #include "store/search_text.h"
 
 namespace missive::postgres {
@@ -138,10 +140,9 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     recipient_groups.push_back(recipients[i].group.valid() ? recipients[i].group.value : 0);
   }
   // Prepared as for FTS5, then ASCII punctuation as spaces so that PostgreSQL's parser splits
-  // words where unicode61 does (store/search_text.h).
+  // words where unicode61 does (store/search_text.h). The body's words depend on the
+  // attachments' names, known inside the transaction.
   const std::string search_subject = ascii_words(index_text(nm.subject));
-  const std::string search_body = ascii_words(index_text(nm.body));
-  const std::string search_tails = index_tails(nm.subject + "\n" + nm.body);
 
   auto sent = write([&](Tx& tx) -> Result<SendOutcome> {
     if (nm.client_msg_id) {
@@ -156,6 +157,15 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
       }
       root = parent.id<MessageId>(0, 0);
     }
+    // The uploads are locked before the conversation (the lock order in uploads.cpp).
+    Message m;
+    MISSIVE_TRY(m.attachments, attach_uploads(tx, nm.creator, nm.attachments, nm.create_date));
+    m.body = nm.body;
+    // The indexed body, attachment names included, prepared before the conversation's lock
+    // (held until commit) is taken.
+    const std::string body_words = searchable_body(m);
+    const std::string search_body = ascii_words(index_text(body_words));
+    const std::string search_tails = index_tails(nm.subject + "\n" + body_words);
     MISSIVE_TRY(ConversationId conv,
                 find_or_create_conversation(tx, nm.conversation, nm.create_date));
     // The seq is taken under the conversation row's lock, held until commit: concurrent sends
@@ -170,14 +180,12 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     MISSIVE_TRY(Rows next, tx.query("SELECT nextval(pg_get_serial_sequence('message', 'id'))"));
     const MessageId id = next.id<MessageId>(0, 0);
 
-    Message m;
     m.id = id;
     m.conversation = conv;
     m.seq = seq;
     m.creator = nm.creator;
     m.client_msg_id = nm.client_msg_id;
     m.subject = nm.subject;
-    m.body = nm.body;
     m.parent = nm.parent;
     m.root = root.value_or(id);
     m.create_date = nm.create_date;
@@ -191,15 +199,18 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
       p.add(m.id).add(m.conversation).add(m.seq).add(m.creator).add(m.client_msg_id)
           .add(m.subject).add(m.body).add(m.parent).add(m.root).add(m.create_date)
           .add(m.expiry_date).add(m.metadata_json).add(flags).add(m.sent_to)
-          .add(m.recipient_count).add(search_subject).add(search_body).add(search_tails);
+          .add(m.recipient_count).add(search_subject).add(search_body).add(search_tails)
+          .add(attachments_to_json(m.attachments));
       MISSIVE_TRY(Rows inserted,
                   tx.exec("INSERT INTO message (id, conversation_id, seq, creator_id, "
                           "client_msg_id, subject, body, parent_id, root_id, create_date, "
                           "expiry_date, metadata, flags, sent_to, recipient_count, read_count, "
-                          "search_subject, search_body, search_tails) VALUES ($1, $2, $3, $4, "
-                          "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18)",
+                          "search_subject, search_body, search_tails, attachments) VALUES ($1, "
+                          "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, "
+                          "$17, $18, $19)",
                           p));
     }
+    MISSIVE_TRY_STATUS(link_attachments(tx, id, m.attachments));
     // A deferred send writes only the frozen audience here; fan_out_next writes the records,
     // joins, leaves, group counters and the recipients' entries later, in chunks.
     const bool deferred = nm.defer_fanout && !recipients.empty();

@@ -100,6 +100,21 @@ Params& Params::add(const std::vector<std::int64_t>& v) {
   return add_text(std::move(text));
 }
 
+Params& Params::add(const std::vector<std::string>& v) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) text += ',';
+    text += '"';
+    for (char c : v[i]) {
+      if (c == '"' || c == '\\') text += '\\';
+      text += c == '\0' ? ' ' : c;
+    }
+    text += '"';
+  }
+  text += '}';
+  return add_text(std::move(text));
+}
+
 // --- Conn ---
 
 Result<std::unique_ptr<Conn>> Conn::open(const std::string& url) {

@@ -86,6 +86,9 @@ class Params {
   Params& add(const char* v) { return add_text(v); }
   // A bigint[] literal ("{1,2,3}"): bind as $n::bigint[] (for unnest in multi-row writes).
   Params& add(const std::vector<std::int64_t>& v);
+  // A text[] literal, every element quoted: bind as $n::text[]. A NUL byte (which a text
+  // parameter cannot carry: libpq would cut the literal there) becomes a space.
+  Params& add(const std::vector<std::string>& v);
   Params& add(std::nullopt_t) {
     values_.emplace_back();
     return *this;

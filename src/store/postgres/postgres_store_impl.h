@@ -1,7 +1,7 @@
 #pragma once
 // PostgresStore: the Store over a Pool. The operations live one file per area, as in the
 // SQLite store: users_groups.cpp (users, sessions, groups), messages.cpp, reads.cpp,
-// dashboard.cpp, reminders.cpp, search.cpp, sync.cpp and fanout.cpp.
+// dashboard.cpp, reminders.cpp, search.cpp, sync.cpp, fanout.cpp and uploads.cpp.
 
 #include <algorithm>
 #include <mutex>

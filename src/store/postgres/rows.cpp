@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/attachment_json.h"
 #include "core/json_values.h"
 
 namespace missive::postgres {
@@ -64,6 +65,9 @@ Result<Message> message_from_row(const Rows& rows, int row, int first) {
   m.recipient_count = rows.int64(row, first + 14);
   m.read_count = rows.int64(row, first + 15);
   m.delivered_count = rows.int64(row, first + 16);
+  auto attachments = attachments_from_json(rows.text(row, first + 17));
+  if (!attachments) return std::unexpected(corrupt("attachments", attachments.error()));
+  m.attachments = std::move(*attachments);
   return m;
 }
 

@@ -18,8 +18,8 @@ inline constexpr int kUserColumns = 9;
 #define MISSIVE_PG_MESSAGE_COLUMNS                                                         \
   "m.id, m.conversation_id, m.seq, m.creator_id, m.client_msg_id, m.subject, m.body, "     \
   "m.parent_id, m.root_id, m.create_date, m.expiry_date, m.metadata, m.flags, m.sent_to, " \
-  "m.recipient_count, m.read_count, m.delivered_count"
-inline constexpr int kMessageColumns = 17;
+  "m.recipient_count, m.read_count, m.delivered_count, m.attachments"
+inline constexpr int kMessageColumns = 18;
 
 // Group columns followed by the active member count.
 #define MISSIVE_PG_GROUP_COLUMNS                                             \

@@ -41,7 +41,7 @@ constexpr int kFewVisible = 4000;
 // Parameters of both candidate statements:
 //   $1 tsquery  $2 user  $3 highest id  $4 how many  $5 now  $6 include own expired
 //   $7 sender  $8 group  $9 conversation  $10 from  $11 to  $12 unread only  $13 thread top
-//   $14 rank weights  $15 sent with reminders only
+//   $14 rank weights  $15 sent with reminders only  $16 carrying attachments only
 #define MISSIVE_PG_SEARCH_SCORE "-ts_rank($14::float4[], m.search, $1::tsquery, 1)"
 #define MISSIVE_PG_SEARCH_FILTERS                                                       \
   " AND (m.expiry_date IS NULL OR m.expiry_date > $5::bigint"                           \
@@ -60,6 +60,7 @@ constexpr int kFewVisible = 4000;
   "      SELECT id FROM sub))"                                                          \
   " AND (NOT $15::boolean OR EXISTS (SELECT 1 FROM reminder_schedule h"                 \
   "      WHERE h.message_id = m.id))"                                                   \
+  " AND (NOT $16::boolean OR m.attachments <> '[]')"                                    \
   " ORDER BY m.id DESC LIMIT $4::bigint"
 
 // Hits first: the newest $4 hits (GIN index, or the primary key walked backwards with the
@@ -97,22 +98,6 @@ constexpr const char* kLoadHits =
     " FROM message m LEFT JOIN message_recipient r"
     " ON r.message_id = m.id AND r.recipient_id = $2::bigint"
     " WHERE m.id = ANY($1::bigint[]) GROUP BY m.id, r.recipient_id";
-
-// A text[] literal: every element double-quoted, with " and \ escaped. A NUL byte (which a
-// text parameter cannot carry: libpq would cut the literal there) becomes a space.
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c == '\0' ? ' ' : c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 void collect_terms(const SearchNode& node, std::vector<PreparedTerm>& out) {
   if (node.kind == SearchNode::Kind::term) {
@@ -202,7 +187,7 @@ class Searcher {
     collect_terms(search_.match, terms);
     std::vector<std::string> texts;
     for (const PreparedTerm& t : terms) texts.push_back(ascii_words(t.text));  // as indexed
-    MISSIVE_TRY(Rows rows, tx_.query(kTermQueries, text_array(texts)));
+    MISSIVE_TRY(Rows rows, tx_.query(kTermQueries, texts));
     std::vector<std::string> lexemes;
     for (int r = 0; r < rows.size(); ++r) lexemes.emplace_back(rows.text(r, 0));
     if (lexemes.size() != terms.size()) {
@@ -236,7 +221,8 @@ class Searcher {
     MISSIVE_TRY(Rows rows, tx_.query(by_visible ? kVisibleFirst : kHitsFirst, tsquery_, s.user,
                                      upper, static_cast<std::int64_t>(count), s.now,
                                      s.include_expired, s.sender, s.group, s.conversation, s.from,
-                                     s.to, s.unread_only, s.thread, kRankWeights, s.has_reminder));
+                                     s.to, s.unread_only, s.thread, kRankWeights, s.has_reminder,
+                                     s.has_attachment));
     std::vector<Candidate> found;
     found.reserve(static_cast<std::size_t>(rows.size()));
     for (int r = 0; r < rows.size(); ++r) {

@@ -30,6 +30,7 @@ EntryKind entry_kind_from_name(std::string_view name) {
   if (name == "status") return EntryKind::status;
   if (name == "expiry") return EntryKind::expiry;
   if (name == "reminder") return EntryKind::reminder;
+  if (name == "attachment") return EntryKind::attachment;
   return EntryKind::message;
 }
 
@@ -49,6 +50,11 @@ Result<SyncEntry> entry_from_row(const Rows& rows, int r, Timestamp now) {
   e.is_final = rows.boolean(r, 8);
   e.expiry = rows.opt_int64(r, 9);
   e.at = rows.int64(r, 10);
+  // An attachment entry keeps the upload's id in the number column.
+  if (e.kind == EntryKind::attachment) {
+    e.attachment = UploadId(e.number);
+    e.number = 0;
+  }
   constexpr int kFirstMessageColumn = 11;
   if (e.kind == EntryKind::message && !rows.null(r, kFirstMessageColumn)) {
     MISSIVE_TRY(Message m, message_from_row(rows, r, kFirstMessageColumn));

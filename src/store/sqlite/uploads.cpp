@@ -2,12 +2,11 @@
 // (docs/attachments.md, "Storage"). Attaching uploads to a message is part of the send
 // (messages.cpp calls attach_uploads).
 
-#include <fmt/format.h>
-
 #include "core/attachment_json.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/sqlite/uploads.h"
+#include "store/upload_rules.h"
 
 namespace missive::sqlite {
 namespace {
@@ -38,7 +37,7 @@ Result<Upload> upload_from_row(const Stmt& stmt) {
   u.message_refs = stmt.int64(11);
   if (u.state == UploadState::complete) {
     u.blob_key = stmt.opt_text(12).value_or("");
-    MISSIVE_TRY(u.media, media_from_json(stmt.opt_text(13).value_or("{\"preview\":\"none\"}")));
+    MISSIVE_TRY(u.media, media_from_json(stmt.opt_text(13).value_or(kNoMediaJson)));
     u.thumbnail_key = stmt.opt_text(14).value_or("");
   }
   return u;
@@ -48,7 +47,7 @@ Result<Upload> load_upload(Db& db, UploadId id) {
   MISSIVE_SQL(stmt, db, "SELECT " MISSIVE_UPLOAD_COLUMNS MISSIVE_UPLOAD_FROM "WHERE u.id = ?");
   stmt.bind(id);
   MISSIVE_TRY(bool row, stmt.step());
-  if (!row) return fail(ErrorCode::not_found, fmt::format("no upload {}", id.value));
+  if (!row) return no_upload(id);
   return upload_from_row(stmt);
 }
 
@@ -72,23 +71,15 @@ Result<std::vector<Attachment>> attach_uploads(Db& db, UserId creator,
                                                const std::vector<UploadId>& ids, Timestamp now) {
   std::vector<Attachment> out;
   for (UploadId id : ids) {
-    auto upload = load_upload(db, id);
-    if (!upload && upload.error().code != ErrorCode::not_found) {
-      return std::unexpected(upload.error());
+    auto loaded = load_upload(db, id);
+    std::optional<Upload> upload;
+    if (loaded) {
+      upload = std::move(*loaded);
+    } else if (loaded.error().code != ErrorCode::not_found) {
+      return std::unexpected(loaded.error());
     }
-    if (!upload || upload->owner != creator) {
-      return fail(ErrorCode::unprocessable,
-                  fmt::format("attachment {} is not an upload of yours", id.value));
-    }
-    if (upload->state != UploadState::complete) {
-      return fail(ErrorCode::unprocessable,
-                  fmt::format("attachment {} has not finished uploading", id.value));
-    }
-    if (upload->expires_at && *upload->expires_at <= now) {
-      return fail(ErrorCode::unprocessable,
-                  fmt::format("attachment {} has expired: upload it again", id.value));
-    }
-    out.push_back(upload->attachment());
+    MISSIVE_TRY(Attachment a, attachable(id, upload, creator, now));
+    out.push_back(std::move(a));
   }
   return out;
 }
@@ -145,10 +136,7 @@ Result<Upload> SqliteStore::advance_upload(UploadId id, std::int64_t from, std::
     stmt.bind(id, from, to);
     MISSIVE_TRY_STATUS(stmt.run());
     MISSIVE_TRY(Upload u, load_upload(db, id));
-    if (db.changes() == 0) {
-      return fail(ErrorCode::conflict,
-                  fmt::format("upload {} is at offset {}, not {}", id.value, u.offset, from));
-    }
+    if (db.changes() == 0) return offset_moved(id, u.offset, from);
     return u;
   });
 }
@@ -156,10 +144,7 @@ Result<Upload> SqliteStore::advance_upload(UploadId id, std::int64_t from, std::
 Result<std::optional<Upload>> SqliteStore::complete_upload(const UploadCompletion& c) {
   return write([&](Db& db) -> Result<std::optional<Upload>> {
     MISSIVE_TRY(Upload u, load_upload(db, c.upload));
-    if (u.state != UploadState::receiving || u.offset != u.size) {
-      return fail(ErrorCode::conflict,
-                  fmt::format("upload {} is not waiting to complete", c.upload.value));
-    }
+    MISSIVE_TRY_STATUS(completable(u));
     MISSIVE_SQL(blob, db, "SELECT deleting FROM blob WHERE sha256 = ?");
     blob.bind(c.sha256);
     MISSIVE_TRY(bool exists, blob.step());
@@ -192,9 +177,7 @@ Result<Upload> SqliteStore::set_upload_media(UploadId id, const MediaInfo& media
                                              const std::string& thumbnail_key, Timestamp now) {
   return write([&](Db& db) -> Result<Upload> {
     MISSIVE_TRY(Upload u, load_upload(db, id));
-    if (u.state != UploadState::complete) {
-      return fail(ErrorCode::conflict, fmt::format("upload {} is not complete", id.value));
-    }
+    MISSIVE_TRY_STATUS(has_content(u));
     {
       MISSIVE_SQL(stmt, db, "UPDATE blob SET media = ?, thumbnail_key = ? WHERE sha256 = ?");
       stmt.bind(media_to_json(media),
@@ -221,10 +204,7 @@ Result<Upload> SqliteStore::set_upload_media(UploadId id, const MediaInfo& media
 Status SqliteStore::delete_upload(UploadId id, UserId owner) {
   return write([&](Db& db) -> Status {
     MISSIVE_TRY(Upload u, load_upload(db, id));
-    if (u.owner != owner) return fail(ErrorCode::not_found, fmt::format("no upload {}", id.value));
-    if (u.state != UploadState::receiving) {
-      return fail(ErrorCode::conflict, fmt::format("upload {} is already complete", id.value));
-    }
+    MISSIVE_TRY_STATUS(terminable(u, owner));
     return remove_upload(db, id);
   });
 }
@@ -240,7 +220,7 @@ Result<Upload> SqliteStore::visible_upload(UploadId id, UserId user, Timestamp n
                 "       WHERE r.message_id = m.id AND r.recipient_id = ?2))))");
     stmt.bind(id, user, now);
     MISSIVE_TRY(bool row, stmt.step());
-    if (!row) return fail(ErrorCode::not_found, fmt::format("no attachment {}", id.value));
+    if (!row) return no_attachment(id);
     return upload_from_row(stmt);
   });
 }

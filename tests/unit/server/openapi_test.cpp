@@ -23,7 +23,8 @@ std::set<std::string> documented_operations(const std::string& file) {
   std::string line;
   std::string path;
   bool in_paths = false;
-  static const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch"};
+  static const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch",
+                                                 "head", "options"};
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto indent = indent_of(line);
