@@ -66,6 +66,27 @@ Result<std::unique_ptr<Api>> Api::connect(const Context& context, bool need_toke
   return api;
 }
 
+Result<client::HttpResponse> Api::send(const client::HttpRequest& request,
+                                       const client::BodySink* sink) {
+  // The client's messages name the server already; a sink's error (a full disk) is its own.
+  return http_.send(request, sink);
+}
+
+Error Api::error_of(std::string_view method, std::string_view target,
+                    const client::HttpResponse& response) {
+  auto parsed = parse_json(response.body);
+  const JsonValue* error = parsed ? member(*parsed, "error") : nullptr;
+  if (error != nullptr && error->IsObject()) {
+    return Error{code_from_name(get_string(*error, "code")), get_string(*error, "message")};
+  }
+  // {"error": "too_large", "message": "..."}: the flat form.
+  if (error != nullptr && error->IsString()) {
+    return Error{code_from_name(error->GetString()), get_string(*parsed, "message")};
+  }
+  return Error{response.status >= 500 ? ErrorCode::internal : ErrorCode::invalid,
+               fmt::format("{} {} answered HTTP {}", method, target, response.status)};
+}
+
 Result<Response> Api::request(std::string_view method, std::string_view target,
                               std::string_view body) {
   auto answer = http_.request(method, target, body);

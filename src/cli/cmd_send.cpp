@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/json_util.h"
+#include "cli/media.h"
 #include "cli/output.h"
 #include "cli/prompt.h"
 #include "core/json_values.h"
@@ -26,6 +27,8 @@ struct SendOptions {
   std::string meta;
   std::string remind;  // daily, weekly or every:N
   bool deactivate = false;
+  std::vector<std::string> attach;  // files, uploaded before the message is sent
+  bool quiet = false;
 };
 
 // Writes an address list; ids as numbers, names as strings.
@@ -40,6 +43,21 @@ void write_addresses(JsonWriter& w, std::string_view key, const std::vector<std:
     }
   }
   w.EndArray();
+}
+
+// Uploads the --attach files and writes "attachments": [ids] (nothing without files).
+Status write_attachments(JsonWriter& w, Api& api, const SendOptions& o) {
+  if (o.attach.empty()) return {};
+  std::vector<std::int64_t> ids;
+  for (const auto& file : o.attach) {
+    MISSIVE_TRY(const auto upload, upload_file(api, file, {.quiet = o.quiet}));
+    ids.push_back(get_int(upload.json, "id"));
+  }
+  write_key(w, "attachments");
+  w.StartArray();
+  for (const auto id : ids) w.Int64(id);
+  w.EndArray();
+  return {};
 }
 
 // The optional fields send and reply share: expiry_date, metadata, flags, client_msg_id.
@@ -106,6 +124,7 @@ Status send(const Context& context, const SendOptions& o) {
   MISSIVE_TRY_STATUS(write_common(w, o));
   write_key(w, "body");
   write_string(w, body_text(o));
+  MISSIVE_TRY_STATUS(write_attachments(w, *api, o));
   w.EndObject();
   MISSIVE_TRY(const auto response, api->post("/v1/messages", buffer.GetString()));
   if (!print_raw(context, response)) print_sent(response);
@@ -126,6 +145,7 @@ Status reply(const Context& context, const SendOptions& o) {
   MISSIVE_TRY_STATUS(write_common(w, o));
   write_key(w, "body");
   write_string(w, body_text(o));
+  MISSIVE_TRY_STATUS(write_attachments(w, *api, o));
   w.EndObject();
   MISSIVE_TRY(const auto response,
               api->post(fmt::format("/v1/messages/{}/replies", o.parent), buffer.GetString()));
@@ -153,6 +173,9 @@ void add_common_options(CLI::App* cmd, const std::shared_ptr<SendOptions>& o) {
                   "the day of the final reminder)");
   cmd->add_flag("--deactivate-non-responders", o->deactivate,
                 "with --remind: deactivate recipients who never read it by the expiry day");
+  cmd->add_option("--attach", o->attach, "attach a file (repeatable); uploaded first, resumably")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--quiet,-q", o->quiet, "no upload progress on stderr");
 }
 
 }  // namespace

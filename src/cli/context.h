@@ -63,6 +63,14 @@ class Api {
   Result<Response> patch(std::string_view target, std::string_view body) {
     return request("PATCH", target, body);
   }
+  // Sends a request as it is (a file's bytes, tus, a download streamed to `sink`). Any HTTP
+  // status is a success here (error_of turns one into an Error); transport failures are
+  // unavailable, as for request().
+  Result<client::HttpResponse> send(const client::HttpRequest& request,
+                                    const client::BodySink* sink = nullptr);
+  // The Error an answer of status >= 400 stands for: the server's code and message.
+  static Error error_of(std::string_view method, std::string_view target,
+                        const client::HttpResponse& response);
 
   // USER as an id ("42") or a handle; not_found when there is no such user.
   Result<std::int64_t> user_id(std::string_view user);

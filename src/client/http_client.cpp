@@ -2,9 +2,13 @@
 // time per client. With TLS the same exchange runs over an ssl_stream.
 #include "client/http_client.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <limits>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,7 +30,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr auto kTimeout = std::chrono::seconds(30);
-constexpr std::uint64_t kResponseLimit = 64ull << 20;
+constexpr std::uint64_t kResponseLimit = 64ull << 20;  // a body kept in memory
+constexpr std::size_t kReadChunk = 64 * 1024;         // a streamed body, per read
 constexpr std::uint16_t kDefaultPort = 8080;
 constexpr std::uint16_t kDefaultTlsPort = 443;
 
@@ -38,7 +43,21 @@ bool closed_by_peer(const beast::error_code& ec) {
          ec == net::ssl::error::stream_truncated;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) return value;
+  }
+  return {};
+}
 
 struct HttpClient::Impl {
   std::string host;
@@ -103,42 +122,89 @@ struct HttpClient::Impl {
     buffer.clear();
   }
 
-  HttpResponse exchange(std::string_view method, std::string_view target, std::string_view body,
-                        beast::error_code& ec) {
-    if (secure) return exchange_on(*secure, method, target, body, ec);
-    return exchange_on(*stream, method, target, body, ec);
+  // What a sink returned when it stopped an exchange.
+  std::optional<Error> sink_error;
+  // Whether the current exchange has handed anything to a sink (then it cannot be retried).
+  bool sink_called = false;
+
+  HttpResponse exchange(const HttpRequest& req, const BodySink* sink, beast::error_code& ec) {
+    if (secure) return exchange_on(*secure, req, sink, ec);
+    return exchange_on(*stream, req, sink, ec);
   }
 
-  // One exchange on the current connection; `ec` reports transport failures.
+  // One exchange on the current connection; `ec` reports transport failures, `sink_error` a
+  // sink that stopped it.
   template <class Stream>
-  HttpResponse exchange_on(Stream& s, std::string_view method, std::string_view target,
-                           std::string_view body, beast::error_code& ec) {
+  HttpResponse exchange_on(Stream& s, const HttpRequest& req, const BodySink* sink,
+                           beast::error_code& ec) {
     http::request<http::string_body> request;
-    request.method_string(beast::string_view(method.data(), method.size()));
-    request.target(beast::string_view(target.data(), target.size()));
+    request.method_string(beast::string_view(req.method.data(), req.method.size()));
+    request.target(beast::string_view(req.target.data(), req.target.size()));
     request.version(11);
     request.set(http::field::host, fmt::format("{}:{}", host, port));
     request.set(http::field::user_agent, "missive-client");
     if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-    if (!body.empty()) request.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : req.headers) request.set(name, value);
     request.keep_alive(true);
-    request.body() = std::string(body);
+    request.body() = std::string(req.body);
     request.prepare_payload();
+    // prepare_payload leaves out Content-Length: 0 for a bodiless PATCH; tus wants it.
+    if (req.body.empty() && req.method != "GET" && req.method != "HEAD") {
+      request.set(http::field::content_length, "0");
+    }
 
-    beast::get_lowest_layer(s).expires_after(kTimeout);
+    auto& lowest = beast::get_lowest_layer(s);
+    lowest.expires_after(kTimeout);
     http::write(s, request, ec);
     if (ec) return {};
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kResponseLimit);
-    http::read(s, buffer, parser, ec);
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (req.method == "HEAD") parser.skip(true);
+    http::read_header(s, buffer, parser, ec);
     if (ec) return {};
-    auto& response = parser.get();
     HttpResponse out;
-    out.status = static_cast<int>(response.result_int());
-    out.content_type = std::string(response[http::field::content_type]);
-    out.retry_after = std::string(response[http::field::retry_after]);
-    out.body = std::move(response.body());
-    if (!response.keep_alive()) disconnect();
+    {
+      const auto& head = parser.get();
+      out.status = static_cast<int>(head.result_int());
+      out.content_type = std::string(head[http::field::content_type]);
+      out.retry_after = std::string(head[http::field::retry_after]);
+      for (const auto& field : head) {
+        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      }
+    }
+    const bool streaming = sink != nullptr && out.status >= 200 && out.status < 300;
+    const auto stop = [&](Status status) {
+      if (status) return false;
+      sink_error = status.error();
+      disconnect();
+      return true;
+    };
+    if (streaming && sink->on_head) {
+      sink_called = true;
+      if (stop(sink->on_head(out))) return {};
+    }
+    std::vector<char> chunk(kReadChunk);
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      lowest.expires_after(kTimeout);
+      http::read(s, buffer, parser, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return {};
+      const std::size_t n = chunk.size() - parser.get().body().size;
+      if (n == 0) continue;
+      if (streaming) {
+        sink_called = true;
+        if (sink->on_data && stop(sink->on_data(std::string_view(chunk.data(), n)))) return {};
+      } else {
+        if (out.body.size() + n > kResponseLimit) {
+          ec = http::error::body_limit;
+          return {};
+        }
+        out.body.append(chunk.data(), n);
+      }
+    }
+    if (!parser.get().keep_alive()) disconnect();
     return out;
   }
 };
@@ -156,19 +222,30 @@ void HttpClient::set_token(std::string token) { impl_->token = std::move(token);
 
 Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target,
                                          std::string_view body) {
+  HttpRequest request{.method = method, .target = target, .headers = {}, .body = body};
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  return send(request);
+}
+
+Result<HttpResponse> HttpClient::send(const HttpRequest& request, const BodySink* sink) {
   auto& impl = *impl_;
   for (int attempt = 0;; ++attempt) {
     const bool reused = impl.connected();
     if (!reused) MISSIVE_TRY_STATUS(impl.connect());
     beast::error_code ec;
-    auto response = impl.exchange(method, target, body, ec);
+    impl.sink_error.reset();
+    impl.sink_called = false;
+    auto response = impl.exchange(request, sink, ec);
+    if (impl.sink_error) return std::unexpected(std::move(*impl.sink_error));
     if (!ec) return response;
     impl.disconnect();
-    // A kept-alive connection the server closed while idle: retry once on a fresh one.
-    if (reused && attempt == 0 && closed_by_peer(ec)) continue;
-    return fail(ErrorCode::unavailable, fmt::format("{} {} on {}{}:{} failed: {}", method, target,
-                                                    impl.tls.enabled ? "https://" : "",
-                                                    impl.host, impl.port, ec.message()));
+    // A kept-alive connection the server closed while idle: retry once on a fresh one, unless
+    // part of the answer already went to the sink.
+    if (reused && attempt == 0 && closed_by_peer(ec) && !impl.sink_called) continue;
+    return fail(ErrorCode::unavailable,
+                fmt::format("{} {} on {}{}:{} failed: {}", request.method, request.target,
+                            impl.tls.enabled ? "https://" : "", impl.host, impl.port,
+                            ec.message()));
   }
 }
 

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -467,6 +468,78 @@ TEST_F(CliTest, WithdrawnMessagesLeaveTheInbox) {
   const std::string id = sent_id(ok({"send", "--to", "ada", "--subject", "Oops", "--body", "x"}));
   ok({"withdraw", id});
   EXPECT_EQ(ok({"inbox"}, "ada"), "no messages\n");
+}
+
+// Attachments: a 3 MiB file sent with --attach comes back byte for byte with `download`, which
+// never overwrites a file unless told to; someone who did not see the message gets not_found.
+TEST_F(CliTest, SendAttachThenDownloadGivesTheSameBytes) {
+  login_admin();
+  create_user("ada");
+  create_user("bob");
+  create_user("eve");
+  std::string data(3 << 20, '\0');
+  std::mt19937 random(7);
+  for (auto& c : data) c = static_cast<char>(random());
+  const fs::path file = dir_ / "photo.bin";
+  std::ofstream(file, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+
+  const CliRun sent = cli({"send", "--to", "bob", "--subject", "Data", "--body", "attached",
+                           "--attach", file.string()},
+                          "ada");
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  // stderr is not a terminal here: progress comes as percentage lines.
+  EXPECT_NE(sent.err.find("photo.bin: 100%"), std::string::npos) << sent.err;
+  const std::string id = sent_id(sent.out);
+
+  rapidjson::Document message;
+  message.Parse(ok({"show", id, "--json"}, "bob").c_str());
+  ASSERT_TRUE(message.IsObject() && message.HasMember("attachments"));
+  const auto& attachments = message["attachments"];
+  ASSERT_TRUE(attachments.IsArray());
+  ASSERT_EQ(attachments.Size(), 1u);
+  EXPECT_STREQ(attachments[0]["name"].GetString(), "photo.bin");
+  EXPECT_EQ(attachments[0]["size"].GetInt64(), 3 << 20);
+  const std::string upload = std::to_string(attachments[0]["id"].GetInt64());
+
+  const fs::path saved = dir_ / "saved.bin";
+  const std::string out = ok({"download", upload, "-o", saved.string(), "--quiet"}, "bob");
+  EXPECT_EQ(out, "saved attachment " + upload + " to " + saved.string() + " (3.0 MB)\n");
+  const auto read_all = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_TRUE(read_all(saved) == data) << "the downloaded bytes differ";
+
+  const CliRun again = cli({"download", upload, "-o", saved.string()}, "bob");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("exists: give --force"), std::string::npos) << again.err;
+  ok({"download", upload, "-o", saved.string(), "--force", "-q"}, "bob");
+  EXPECT_TRUE(read_all(saved) == data);
+
+  const fs::path stolen = dir_ / "stolen.bin";
+  const CliRun denied = cli({"download", upload, "-o", stolen.string()}, "eve");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_EQ(denied.out, "");
+  EXPECT_NE(denied.err.find("attachment " + upload + " not found, or you may not see it"),
+            std::string::npos)
+      << denied.err;
+  EXPECT_TRUE(denied.err.ends_with(" (not_found)\n")) << denied.err;
+  EXPECT_FALSE(fs::exists(stolen));
+  EXPECT_FALSE(fs::exists(dir_ / "stolen.bin.part"));
+}
+
+TEST_F(CliTest, UploadPrintsEachUpload) {
+  login_admin();
+  const fs::path notes = dir_ / "notes.txt";
+  std::ofstream(notes) << "meeting notes\n";
+  const std::string out = ok({"upload", notes.string(), "-q"});
+  EXPECT_TRUE(out.starts_with("upload ")) << out;
+  EXPECT_NE(out.find(": notes.txt (14 B, text/plain) sha256 "), std::string::npos) << out;
+  rapidjson::Document upload;
+  upload.Parse(ok({"upload", notes.string(), "-q", "--json"}).c_str());
+  ASSERT_TRUE(upload.IsObject());
+  EXPECT_STREQ(upload["state"].GetString(), "complete");
+  EXPECT_EQ(upload["size"].GetInt64(), 14);
 }
 
 TEST_F(CliTest, SearchPrintsHitsWithSnippets) {

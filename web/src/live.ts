@@ -2,7 +2,7 @@
 // an entry affects; they also hear about resets (the timeline could not be continued: reload
 // everything) and the connection state shown in the navigation bar.
 import { ApiError, Device, MissiveClient } from '../../sdk/js/src/index.ts';
-import type { DeviceState, SyncEntry } from '../../sdk/js/src/index.ts';
+import type { DeviceState, ExpiryEntry, StatusEntry, SyncEntry } from '../../sdk/js/src/index.ts';
 
 export interface Live {
   subscribe(fn: (entry: SyncEntry) => void): () => void;
@@ -80,6 +80,6 @@ export async function startLive(client: MissiveClient, userId: number): Promise<
 // An entry that changes what the sender's pages show about one of their messages: a recipient
 // received or read it (`status`), or it was withdrawn or expired (`expiry`). With `messageId`,
 // only entries about that message.
-export function changesSent(entry: SyncEntry, messageId?: number): boolean {
+export function changesSent(entry: SyncEntry, messageId?: number): entry is StatusEntry | ExpiryEntry {
   return (entry.kind === 'status' || entry.kind === 'expiry') && (messageId === undefined || entry.message_id === messageId);
 }

@@ -33,20 +33,24 @@ export async function startStack({ args = [], env = {} } = {}) {
   return { server, url: server.url };
 }
 
-export async function launchBrowser() {
+// `fakeMedia`: a fake microphone and camera (a beep and a test pattern) that the page may use
+// without asking, for the voice recorder's tests.
+export async function launchBrowser({ fakeMedia = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : [])],
   });
 }
 
 // What most test files share: a server, a browser and the admin's API client, opened in
 // before() as `({ stack, browser, admin } = await openStack())` and closed in after().
-export async function openStack(options) {
+// `browser` holds launchBrowser's options; the rest are startStack's.
+export async function openStack({ browser: browserOptions, ...options } = {}) {
   const stack = await startStack(options);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(browserOptions);
   const admin = await api(stack.server);
   return { stack, browser, admin };
 }

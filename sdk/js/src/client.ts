@@ -2,14 +2,15 @@
 // docs/api.md documents it (no unwrapping), or throws ApiError. Requests are built from ROUTES
 // only, so the route table the tests check against docs/openapi.yaml is the one in use.
 
-import { ApiError } from './errors.js';
+import { ApiError, parseAnswer } from './errors.js';
 import { ROUTES, fillPath, type RouteName } from './routes.js';
+import { tusUpload, type UploadData, type UploadOptions } from './upload.js';
 import type {
   ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, Group,
-  GroupList, GroupMembers, Health, InboxPage, Message, MessageSlot, PlanRemindersRequest, ReadHistory,
+  GroupList, GroupMembers, Health, InboxPage, MediaConfig, Message, MessageSlot, PlanRemindersRequest, ReadHistory,
   Policy, ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
   SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest, UpdateRemindersRequest,
-  UpdateUserRequest, User, UserPage,
+  UpdateUserRequest, Upload, User, UserPage,
 } from './types.js';
 
 export interface MissiveClientOptions {
@@ -42,6 +43,8 @@ export interface SearchParams {
   /** This message and every reply under it. */
   thread?: number;
   has_reminder?: boolean;
+  /** Only messages that carry attachments. */
+  has_attachment?: boolean;
   sort?: 'relevance' | 'date';
   /** The `next` of the previous page of the same search. */
   cursor?: string;
@@ -72,35 +75,37 @@ export class MissiveClient {
     this.#token = token;
   }
 
+  /**
+   * Sends a request with the client's credentials (the bearer token, else the same-origin
+   * cookie) and resolves to the raw Response, whatever its status. `path` starts with '/'.
+   * For what the JSON calls cannot express: file bodies, tus, downloads.
+   */
+  request(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit | null; signal?: AbortSignal | null } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    const request: RequestInit = { method, headers };
+    // Without a token the session cookie is the credential: same-origin only (the cookie is
+    // SameSite=Strict and the server checks Origin on writes anyway).
+    if (!this.#token) request.credentials = 'same-origin';
+    if (init.body !== undefined && init.body !== null) request.body = init.body;
+    if (init.signal) request.signal = init.signal;
+    return this.#fetch(this.baseUrl + path, request);
+  }
+
   /** Sends one request of ROUTES; resolves to the parsed body (undefined for 204). */
   async call<T>(name: RouteName, options: CallOptions = {}): Promise<T> {
     const route = ROUTES[name];
-    let url = this.baseUrl + fillPath(route.path, options.params);
+    let path = fillPath(route.path, options.params);
     const qs = encodeQuery(options.query);
-    if (qs) url += `?${qs}`;
+    if (qs) path += `?${qs}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
-    const init: RequestInit = { method: route.method, headers };
-    // Without a token the session cookie is the credential: same-origin only (the cookie is
-    // SameSite=Strict and the server checks Origin on writes anyway).
-    if (!this.#token) init.credentials = 'same-origin';
+    let body: string | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(options.body);
+      body = JSON.stringify(options.body);
     }
-    const response = await this.#fetch(url, init);
-    const text = await response.text();
-    let body: unknown;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        if (!response.ok) throw ApiError.from(response.status, null, text.slice(0, 200));
-        throw new ApiError(response.status, 'bad_response', `${route.method} ${route.path}: the answer is not JSON`);
-      }
-    }
-    if (!response.ok) throw ApiError.from(response.status, body, response.statusText);
-    return body as T;
+    const response = await this.request(route.method, path, { headers, body });
+    return parseAnswer<T>(response, `${route.method} ${route.path}`);
   }
 
   // --- sessions ---
@@ -325,6 +330,115 @@ export class MissiveClient {
     return this.call('planReminders', { body: req });
   }
 
+  // --- attachments (docs/attachments.md) ---
+
+  /** The upload limits, quota and tus chunk size. */
+  mediaConfig(): Promise<MediaConfig> {
+    return this.call('mediaConfig');
+  }
+
+  /**
+   * Uploads a file in one request (POST /v1/uploads): fine for small files; upload() resumes
+   * after a dropped connection. A retry with the same `clientUploadId` answers the first upload.
+   */
+  async createUpload(data: Blob | Uint8Array, opts: { name: string; type?: string; clientUploadId?: string; signal?: AbortSignal }): Promise<Upload> {
+    const query = encodeQuery({ name: opts.name, client_upload_id: opts.clientUploadId });
+    const blob = data instanceof Uint8Array ? new Blob([data as Uint8Array<ArrayBuffer>]) : data;
+    const type = opts.type || blob.type || 'application/octet-stream';
+    const response = await this.request('POST', `${ROUTES.createUpload.path}?${query}`, {
+      headers: { Accept: 'application/json', 'Content-Type': type }, body: blob, signal: opts.signal ?? null,
+    });
+    return parseAnswer<Upload>(response, 'POST /v1/uploads');
+  }
+
+  /**
+   * Uploads a file resumably with tus 1.0 (/v1/tus) and resolves to the complete upload, whose
+   * `id` goes into a send's `attachments`. A failed chunk (dropped connection, server restart)
+   * is retried with backoff from the offset the server reports (HEAD). See UploadOptions.
+   */
+  upload(data: UploadData, opts: UploadOptions = {}): Promise<Upload> {
+    return tusUpload(this, data, opts);
+  }
+
+  // The tus 1.0 steps upload() is made of (docs/attachments.md, "Resumable"), for a client that
+  // drives them itself. Each throws ApiError for an answer it does not expect.
+
+  /** tus creation: an upload of `length` bytes; resolves to its id (from Location). */
+  async tusCreate(opts: { length: number; metadata: Record<string, string>; signal?: AbortSignal }): Promise<number> {
+    const metadata = Object.entries(opts.metadata).map(([k, v]) => `${k} ${base64(v)}`).join(',');
+    const response = await this.request(ROUTES.tusCreate.method, ROUTES.tusCreate.path, {
+      headers: { 'Tus-Resumable': TUS_VERSION, 'Upload-Length': String(opts.length), 'Upload-Metadata': metadata },
+      signal: opts.signal ?? null,
+    });
+    if (response.status !== 201 && response.status !== 200) await unexpected(response, 'POST /v1/tus');
+    const location = response.headers.get('Location');
+    const m = location ? /\/(\d+)\/?$/.exec(location.split('?')[0]) : null;
+    if (!m) throw new ApiError(response.status, 'bad_response', `the tus creation answered no usable Location (${location ?? 'none'})`);
+    return Number(m[1]);
+  }
+
+  /** The offset the server has durably stored (tus HEAD). */
+  async tusOffset(id: number, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const path = fillPath(ROUTES.tusAppend.path, { id });
+    const response = await this.request('HEAD', path, { headers: { 'Tus-Resumable': TUS_VERSION }, signal: opts.signal ?? null });
+    if (!response.ok) await unexpected(response, `HEAD ${path}`);
+    return uploadOffset(response);
+  }
+
+  /** Sends `chunk` at `offset` (tus PATCH); resolves to the new offset. 409: another offset is stored. */
+  async tusAppend(id: number, offset: number, chunk: Blob, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const path = fillPath(ROUTES.tusAppend.path, { id });
+    const response = await this.request(ROUTES.tusAppend.method, path, {
+      headers: { 'Tus-Resumable': TUS_VERSION, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
+      body: chunk, signal: opts.signal ?? null,
+    });
+    if (response.status !== 204 && response.status !== 200) await unexpected(response, `PATCH ${path}`);
+    return uploadOffset(response);
+  }
+
+  /** Deletes an upload that has not completed (tus termination). */
+  async cancelUpload(id: number): Promise<void> {
+    const path = fillPath(ROUTES.cancelUpload.path, { id });
+    const response = await this.request(ROUTES.cancelUpload.method, path, { headers: { 'Tus-Resumable': TUS_VERSION } });
+    if (!response.ok) await unexpected(response, `DELETE ${path}`);
+  }
+
+  /** An upload: its state while receiving, then its type, sha256, media details and signed URLs. */
+  getUpload(id: number): Promise<Upload> {
+    return this.call('getUpload', { params: { id } });
+  }
+
+  /**
+   * The URL of an attachment's file (or thumbnail). It needs the caller's credentials: in the
+   * page the session cookie (same origin, so <img>/<video> work); elsewhere use attachment(),
+   * or the signed `url` of getUpload(), which works without credentials for 10 minutes.
+   */
+  attachmentUrl(id: number, opts: { thumbnail?: boolean } = {}): string {
+    const route = opts.thumbnail ? ROUTES.attachmentThumbnail : ROUTES.attachment;
+    return this.baseUrl + fillPath(route.path, { id });
+  }
+
+  /**
+   * Downloads an attachment: the Response, to read or stream (`response.body`). `range`:
+   * a Range header value ("bytes=0-99"). Throws ApiError (404 for anyone who may not see it).
+   */
+  async attachment(id: number, opts: { range?: string; signal?: AbortSignal } = {}): Promise<Response> {
+    return this.#download(fillPath(ROUTES.attachment.path, { id }), opts);
+  }
+
+  /** An attachment's thumbnail (image/webp): an image's, or a video's poster. */
+  async attachmentThumbnail(id: number, opts: { signal?: AbortSignal } = {}): Promise<Response> {
+    return this.#download(fillPath(ROUTES.attachmentThumbnail.path, { id }), opts);
+  }
+
+  async #download(path: string, opts: { range?: string; signal?: AbortSignal }): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (opts.range) headers.Range = opts.range;
+    const response = await this.request('GET', path, { headers, signal: opts.signal ?? null });
+    if (!response.ok) await parseAnswer(response, `GET ${path}`);
+    return response;
+  }
+
   // --- sync (docs/protocol.md; a Device does this for you) ---
 
   /** Timeline entries after `since`; pulled message entries become delivered. */
@@ -346,6 +460,26 @@ export class MissiveClient {
   async ack(up_to: number): Promise<void> {
     await this.call('ack', { body: { up_to } });
   }
+}
+
+const TUS_VERSION = '1.0.0';
+
+async function unexpected(response: Response, what: string): Promise<never> {
+  await parseAnswer(response, what);
+  throw new ApiError(response.status, 'bad_response', `${what}: unexpected status ${response.status}`);
+}
+
+function uploadOffset(response: Response): number {
+  const offset = Number(response.headers.get('Upload-Offset'));
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError(response.status, 'bad_response', 'the tus answer has no Upload-Offset');
+  return offset;
+}
+
+// tus metadata values are base64 of UTF-8.
+function base64(text: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary);
 }
 
 function encodeQuery(query: Query | undefined): string {

@@ -1,7 +1,7 @@
 // @missive/sdk: the HTTP API client, the sync Device, and a small timeline model.
 export { MissiveClient } from './client.js';
 export type { MissiveClientOptions, SearchParams } from './client.js';
-export { ApiError } from './errors.js';
+export { ApiError, parseAnswer } from './errors.js';
 export { slotMessage } from './slots.js';
 export { ROUTES, fillPath } from './routes.js';
 export type { Route, RouteName, HttpMethod } from './routes.js';
@@ -10,3 +10,4 @@ export type { DeviceOptions, DeviceState, WebSocketLike, WebSocketConstructor } 
 export { TimelineModel } from './timeline_model.js';
 export type { ConversationView, ModelConversation, ModelSlot, TimelineModelOptions } from './timeline_model.js';
 export type * from './types.js';
+export type { UploadData, UploadOptions } from './upload.js';

@@ -62,6 +62,15 @@ export const ROUTES = {
   dueReminders: { method: 'GET', path: '/v1/reminders/due' },
   planReminders: { method: 'POST', path: '/v1/reminders/plan' },
 
+  mediaConfig: { method: 'GET', path: '/v1/media/config' },
+  createUpload: { method: 'POST', path: '/v1/uploads' },
+  getUpload: { method: 'GET', path: '/v1/uploads/{id}' },
+  tusCreate: { method: 'POST', path: '/v1/tus' },
+  tusAppend: { method: 'PATCH', path: '/v1/tus/{id}' },
+  cancelUpload: { method: 'DELETE', path: '/v1/tus/{id}' },
+  attachment: { method: 'GET', path: '/v1/attachments/{id}' },
+  attachmentThumbnail: { method: 'GET', path: '/v1/attachments/{id}/thumbnail' },
+
   sync: { method: 'GET', path: '/v1/sync' },
   ack: { method: 'POST', path: '/v1/sync/ack' },
 } as const satisfies Record<string, Route>;

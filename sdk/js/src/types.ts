@@ -126,6 +126,8 @@ export interface Message {
   read_count?: number;
   read_percent?: number;
   reminders?: ReminderSchedule | null;
+  /** The files the message carries, as they were when it was sent (docs/attachments.md). */
+  attachments: Attachment[];
 }
 
 /** An item of GET /v1/inbox: a message in the recipient's view. */
@@ -148,6 +150,8 @@ export interface SendRequest {
   /** Idempotency key, unique per sender: reuse it on every retry of the same message. */
   client_msg_id?: string;
   reminders?: ReminderSettings | null;
+  /** Upload ids (the sender's own, complete), at most max_attachments of GET /v1/media/config. */
+  attachments?: number[];
 }
 
 export interface ReplyRequest {
@@ -160,6 +164,8 @@ export interface ReplyRequest {
   flags?: string[];
   client_msg_id?: string;
   reminders?: ReminderSettings | null;
+  /** Upload ids (the sender's own, complete), at most max_attachments of GET /v1/media/config. */
+  attachments?: number[];
 }
 
 export interface ThreadNode {
@@ -248,10 +254,23 @@ export interface ReminderEntry extends EntryBase {
 }
 
 /**
+ * A preview of an attachment of a message the user sees was made (or failed): read the
+ * upload again (GET /v1/uploads/{attachment}) for its media details.
+ */
+export interface AttachmentEntry extends EntryBase {
+  kind: 'attachment';
+  /** The message that carries it. */
+  conv_seq: number;
+  message_id: number;
+  /** The upload id. */
+  attachment: number;
+}
+
+/**
  * One timeline entry, discriminated on `kind`. A newer server may send kinds not listed here:
  * a Device still moves its cursor past them and hands them to onEntry unchanged.
  */
-export type SyncEntry = MessageEntry | ReadEntry | StatusEntry | ExpiryEntry | ReminderEntry;
+export type SyncEntry = MessageEntry | ReadEntry | StatusEntry | ExpiryEntry | ReminderEntry | AttachmentEntry;
 export type SyncEntryKind = SyncEntry['kind'];
 
 /** GET /v1/sync and the WebSocket `sync` answer. */
@@ -478,6 +497,80 @@ export interface DashboardPage {
 export interface ReminderPage {
   reminders: Reminder[];
   next: number | null;
+}
+
+// --- attachments (docs/attachments.md) ---
+
+/** How far the server got in decoding a file: none (not media), pending, ready, too_large, failed. */
+export type PreviewState = 'none' | 'pending' | 'ready' | 'too_large' | 'failed';
+
+/** What the server learnt by decoding a file (never taken from the client). */
+export interface MediaInfo {
+  preview: PreviewState;
+  /** Images and videos, orientation applied. */
+  width?: number;
+  height?: number;
+  /** Videos and audio. */
+  duration_ms?: number;
+  /** Audio: 64 peaks, 0..255. */
+  waveform?: number[];
+  /** "image/webp" when a thumbnail (or a video's poster) exists. */
+  thumbnail_type?: string;
+}
+
+/** A file as a message carries it: a snapshot of its upload, made when the message was sent. */
+export interface Attachment extends MediaInfo {
+  id: number;
+  name: string;
+  /** Sniffed from the content, never the declared type. */
+  type: string;
+  size: number;
+  /** Lowercase hex. */
+  sha256: string;
+}
+
+/** GET /v1/uploads/{id}: an upload, as its owner or anyone who may fetch it sees it. */
+export interface Upload extends MediaInfo {
+  id: number;
+  name: string;
+  declared_type: string;
+  /** Sniffed; once complete. */
+  type?: string;
+  size: number;
+  /** Bytes durably stored. */
+  offset: number;
+  state: 'receiving' | 'complete';
+  sha256?: string;
+  /** When the creation gave one. */
+  client_upload_id?: string;
+  created_at: Time;
+  /** Removed after this unless a message carries it by then; absent once one does. */
+  expires_at?: Time;
+  /** Signed for the caller, valid for 10 minutes, usable without credentials. */
+  url?: string;
+  thumbnail_url?: string;
+}
+
+/** GET /v1/media/config: the limits a client needs before it uploads. */
+export interface MediaConfig {
+  /** Bytes per file. */
+  upload_limit: number;
+  /** Bytes a user's uploads may hold. */
+  quota_bytes: number;
+  /** What the caller's uploads hold now. */
+  used_bytes: number;
+  uploads_per_minute: number;
+  /** Per message. */
+  max_attachments: number;
+  /** An upload no message carries is removed after this. */
+  upload_ttl_seconds: number;
+  tus: {
+    endpoint: string;
+    version: string;
+    extensions: string[];
+    /** The largest PATCH body the server takes. */
+    chunk_size: number;
+  };
 }
 
 /** The error body of every failed request. */

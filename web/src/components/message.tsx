@@ -5,6 +5,10 @@ import { useState } from 'preact/hooks';
 import type { Message, User } from '../../../sdk/js/src/index.ts';
 import type { MissiveClient } from '../../../sdk/js/src/index.ts';
 import { errorText, newClientMsgId, useUserName, when } from '../util.ts';
+import type { Live } from '../live.ts';
+import { useUploads } from '../uploads.ts';
+import { AttachField, useFileDrop } from './attach.tsx';
+import { Attachments } from './attachments.tsx';
 
 export function ReplyForm({ client, parent, all, onDone, onCancel }: {
   client: MissiveClient; parent: Message; all: boolean; onDone: (m: Message) => void; onCancel: () => void;
@@ -13,13 +17,18 @@ export function ReplyForm({ client, parent, all, onDone, onCancel }: {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [key] = useState(newClientMsgId);
+  const uploads = useUploads(client);
+  const drop = useFileDrop(uploads);
   const id = `reply-${parent.id}`;
+  const waiting = uploads.running || uploads.failed;
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (waiting) return;
     setBusy(true);
     setError('');
     try {
-      const m = await client.reply(parent.id, { body, reply_all: all, client_msg_id: key });
+      const attachments = uploads.ids();
+      const m = await client.reply(parent.id, { body, reply_all: all, client_msg_id: key, ...(attachments.length ? { attachments } : {}) });
       onDone(m);
     } catch (err) {
       setError(errorText(err));
@@ -27,20 +36,22 @@ export function ReplyForm({ client, parent, all, onDone, onCancel }: {
     }
   };
   return (
-    <form class="reply-form" onSubmit={submit}>
+    <form class={`reply-form${drop.dragging ? ' dropping' : ''}`} onSubmit={submit} {...drop.props}>
       <label for={id}>{all ? 'Reply to all' : 'Reply'} to “{parent.subject}”</label>
       <textarea id={id} value={body} required autoFocus onInput={(e) => setBody(e.currentTarget.value)} />
+      <AttachField uploads={uploads} id={id} />
       {error && <p class="error" role="alert">{error}</p>}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : 'Send reply'}</button>
+        <button type="submit" class="primary" disabled={busy || waiting}>{busy ? 'Sending…' : 'Send reply'}</button>
         <button type="button" onClick={onCancel}>Cancel</button>
+        {uploads.running && <span class="muted">Waiting for the uploads…</span>}
       </div>
     </form>
   );
 }
 
-export function MessageCard({ message, me, client, unread, onReplied, current, threadLink = true }: {
-  message: Message; me: User; client: MissiveClient; unread?: boolean;
+export function MessageCard({ message, me, client, live, unread, onReplied, current, threadLink = true }: {
+  message: Message; me: User; client: MissiveClient; live?: Live; unread?: boolean;
   onReplied?: (m: Message) => void; current?: boolean; threadLink?: boolean;
 }) {
   const own = message.creator_id === me.id;
@@ -57,6 +68,7 @@ export function MessageCard({ message, me, client, unread, onReplied, current, t
       </header>
       <h3 class="subject" id={headingId}>{message.subject}{unread && <span class="sr-only"> (unread)</span>}</h3>
       <div class="body">{message.body}</div>
+      <Attachments client={client} live={live} attachments={message.attachments ?? []} />
       {own && message.recipient_count !== undefined && (
         <p class="stats">
           <span>Delivered {message.delivered_count ?? 0} of {message.recipient_count}</span>

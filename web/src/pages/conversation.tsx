@@ -106,7 +106,7 @@ export function Conversation({ id, client, me, live }: PageProps & { id: number 
           return (
             <li key={s.seq}>
               {m
-                ? <MessageCard message={m} me={me} client={client}
+                ? <MessageCard message={m} me={me} client={client} live={live}
                     unread={m.creator_id !== me.id && !m.is_read && s.seq > readSeq}
                     onReplied={() => pullNewer().catch(() => {})} />
                 : <Placeholder seq={s.seq} />}

@@ -10,7 +10,7 @@ import { hrefWith, navigate } from '../router.ts';
 import { useTitle } from '../hooks.ts';
 import { allGroups, errorText, normaliseHandle, useUserName, when } from '../util.ts';
 
-const FIELDS = ['q', 'sender', 'group', 'from', 'to', 'unread', 'thread', 'has_reminder', 'sort'] as const;
+const FIELDS = ['q', 'sender', 'group', 'from', 'to', 'unread', 'thread', 'has_reminder', 'has_attachment', 'sort'] as const;
 type Form = Record<(typeof FIELDS)[number], string>;
 
 function formOf(params: URLSearchParams): Form {
@@ -28,6 +28,7 @@ function Hit({ hit, client, meId }: { hit: SearchResult; client: PageProps['clie
         <span class="row-title">{m.subject}</span>
         <span class="row-meta"><time dateTime={m.create_date}>{when(m.create_date)}</time></span>
         <span class="row-sub">{m.creator_id === meId ? `You → ${m.sent_to}` : sender}
+          {m.attachments?.length ? ` · ${m.attachments.length} ${m.attachments.length === 1 ? 'attachment' : 'attachments'}` : ''}
           {hit.thread.parent_id && hit.thread.root_subject ? ` · in “${hit.thread.root_subject}”` : ''}</span>
       </a>
       <p class="snippet">{highlight(hit.snippet)}</p>
@@ -63,6 +64,7 @@ export function Search({ client, me, params }: PageProps & { params: URLSearchPa
       ...(f.unread === 'true' ? { unread: true } : {}),
       ...(f.thread ? { thread: Number(f.thread) } : {}),
       ...(f.has_reminder === 'true' ? { has_reminder: true } : {}),
+      ...(f.has_attachment === 'true' ? { has_attachment: true } : {}),
       ...(f.sort ? { sort: f.sort as 'relevance' | 'date' } : {}),
       ...(cursor ? { cursor } : {}),
       limit: 20,
@@ -143,6 +145,10 @@ export function Search({ client, me, params }: PageProps & { params: URLSearchPa
         <label class="inline">
           <input type="checkbox" checked={form.has_reminder === 'true'} onChange={(e) => set('has_reminder', e.currentTarget.checked ? 'true' : '')} />
           With reminders
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={form.has_attachment === 'true'} onChange={(e) => set('has_attachment', e.currentTarget.checked ? 'true' : '')} />
+          With attachments
         </label>
         <div class="actions"><button type="submit" class="primary">Search</button></div>
       </form>

@@ -19,7 +19,7 @@ function Node({ node, depth, props, focus, onReplied }: {
 }) {
   return (
     <li data-depth={depth}>
-      <MessageCard message={node.message} me={props.me} client={props.client}
+      <MessageCard message={node.message} me={props.me} client={props.client} live={props.live}
         current={node.message.id === focus} threadLink={false} onReplied={onReplied} />
       {node.replies.length > 0 && (
         <ol aria-label={`Replies to “${node.message.subject}”`}>
