@@ -94,7 +94,12 @@ class WsStreamSession final : public WsSession {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "missive"); }));
     ws_.read_message_max(options.ws_frame_limit);
-    ws_.async_accept(request, beast::bind_front_handler(&WsStreamSession::on_accept, ptr()));
+    // The starting point of pushes is read before the handshake is answered: whatever commits
+    // after the client sees 101 is after it, so it is pushed (a client pulls what came
+    // before). Registered first, so no entry committed after that read can miss its notice.
+    context_.registry.add(caller_.id, shared_from_this());
+    upgrade_request_ = std::move(request);
+    net::post(context_.pool, [self = ptr()] { self->read_starting_point(); });
   }
 
   void notify() override {
@@ -130,11 +135,11 @@ class WsStreamSession final : public WsSession {
       spdlog::debug("websocket handshake failed: {}", ec.message());
       return;
     }
-    // Registered before the starting point is read, so no entry committed after that read
-    // can miss its notice.
-    context_.registry.add(caller_.id, shared_from_this());
-    net::post(context_.pool, [self = ptr()] { self->start_pushing(); });
+    if (!starting_point_read_) {
+      return close(kCloseServerError, "cannot read the timeline; reconnect later");
+    }
     do_read();
+    start_pushing();
   }
 
   // --- requests ---
@@ -247,25 +252,32 @@ class WsStreamSession final : public WsSession {
 
   // --- pushes ---
 
-  // On the pool: pushes start after the user's newest entry now.
-  void start_pushing() {
+  // On the pool: pushes start after the user's newest entry now; then the handshake.
+  void read_starting_point() {
     auto newest = context_.engine.newest_entry(caller_);
-    if (!newest) {
-      spdlog::warn("websocket: cannot read the timeline of user {}: {}", caller_.id.value,
-                   newest.error().message);
-      net::post(ws_.get_executor(), [self = ptr()] {
-        self->close(kCloseServerError, "cannot read the timeline; reconnect later");
-      });
-      return;
-    }
-    {
+    if (newest) {
       std::lock_guard lock(push_mutex_);
       pushed_ = *newest;
+    } else {
+      spdlog::warn("websocket: cannot read the timeline of user {}: {}", caller_.id.value,
+                   newest.error().message);
+    }
+    net::post(ws_.get_executor(), [self = ptr(), read = newest.has_value()] {
+      self->starting_point_read_ = read;
+      self->ws_.async_accept(self->upgrade_request_,
+                             beast::bind_front_handler(&WsStreamSession::on_accept, self));
+    });
+  }
+
+  // On the strand, once the handshake is done: what was noticed meanwhile is fetched.
+  void start_pushing() {
+    {
+      std::lock_guard lock(push_mutex_);
       ready_ = true;
       if (!dirty_) return;
       fetching_ = true;
     }
-    fetch();
+    net::post(context_.pool, [self = ptr()] { self->fetch(); });
   }
 
   // On the pool; one at a time per connection (fetching_). Notices during a fetch set dirty_,
@@ -448,7 +460,9 @@ class WsStreamSession final : public WsSession {
 
   std::mutex push_mutex_;
   SyncSeq pushed_ = 0;     // guarded by push_mutex_: the last entry pushed (or skipped)
-  bool ready_ = false;     // guarded by push_mutex_: pushed_ holds the starting point
+  bool ready_ = false;     // guarded by push_mutex_: the handshake is done, pushes may go
+  http::request<http::string_body> upgrade_request_;  // until the handshake is answered
+  bool starting_point_read_ = false;                  // on the strand
   bool fetching_ = false;  // guarded by push_mutex_: a fetch runs on the pool
   bool dirty_ = false;     // guarded by push_mutex_: a notice came since the fetch read pushed_
 };
