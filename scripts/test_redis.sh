@@ -18,23 +18,10 @@ if [ -z "$action" ] || [ -z "$dir" ]; then
   exit 2
 fi
 
-running() {
-  [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null
-}
-
-stop() {
-  if running; then
-    local pid
-    pid=$(cat "$dir/redis.pid")
-    kill "$pid"
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  fi
-  rm -f "$dir/redis.pid"
-}
+# shellcheck source=scripts/pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
+running() { pidfile_running "$dir/redis.pid"; }
+stop() { pidfile_stop "$dir/redis.pid"; }
 
 # Starts redis-server on $1; succeeds once it answers PING.
 try_start() {

@@ -18,23 +18,10 @@ if [ -z "$action" ] || [ -z "$dir" ]; then
 fi
 server_dir="$(cd "$(dirname "$0")/../tests/blob/s3rver" && pwd)"
 
-running() {
-  [ -f "$dir/s3rver.pid" ] && kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null
-}
-
-stop() {
-  if running; then
-    local pid
-    pid=$(cat "$dir/s3rver.pid")
-    kill "$pid"
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  fi
-  rm -f "$dir/s3rver.pid"
-}
+# shellcheck source=scripts/pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
+running() { pidfile_running "$dir/s3rver.pid"; }
+stop() { pidfile_stop "$dir/s3rver.pid"; }
 
 case "$action" in
   start)

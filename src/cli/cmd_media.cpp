@@ -78,7 +78,7 @@ std::string guess_type(const std::string& name) {
   return "application/octet-stream";
 }
 
-// 1536 -> "1.5 KB" (1024-based, as the server states its limits).
+// 1536 -> "1.5 KB" (1024-based, as file sizes usually are on a desktop).
 std::string format_bytes(std::int64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
   constexpr std::array kUnits = {"KB", "MB", "GB", "TB"};

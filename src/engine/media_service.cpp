@@ -43,12 +43,9 @@ std::string human_bytes(std::int64_t bytes) {
 }
 
 std::string to_hex(const unsigned char* bytes, std::size_t size) {
-  std::string out(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 15];
-  }
+  std::string out(size * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes, size);
+  out.pop_back();  // the terminating NUL
   return out;
 }
 

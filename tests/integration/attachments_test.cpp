@@ -17,6 +17,7 @@
 #include "core/time_format.h"
 #include "fixture.h"
 #include "media_http.h"
+#include "raw_connection.h"
 
 namespace missive::itest {
 namespace {
@@ -98,7 +99,7 @@ class AttachmentsTest : public IntegrationTest {
   }
 
   RawReply download(const std::string& token, std::int64_t id, const std::string& suffix = "",
-                    const Headers& more = {}) {
+                    const RawHeaders& more = {}) {
     return raw_request(port(), "GET", fmt::format("/v1/attachments/{}{}", id, suffix),
                        with(bearer(token), more));
   }
@@ -152,7 +153,7 @@ class AttachmentsTest : public IntegrationTest {
                                    {"Upload-Offset", std::to_string(offset)},
                                    {"Content-Type", "application/offset+octet-stream"},
                                    {"Content-Length", std::to_string(bytes.size())}}),
-        bytes.substr(0, sent), false);
+        bytes.substr(0, sent));
     RawConnection cut(port(), text);
     std::this_thread::sleep_for(20ms);
   }

@@ -328,7 +328,7 @@ TEST(MultiNodeAttachments, AnUploadBegunOnOneNodeResumesOnTheOther) {
 
   std::string bytes(2'500'000, '\0');
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 997);
-  const Headers tus = with(bearer(admin_a.token()), {{"Tus-Resumable", "1.0.0"}});
+  const RawHeaders tus = with(bearer(admin_a.token()), {{"Tus-Resumable", "1.0.0"}});
   RawReply created = raw_request(node_a.port(), "POST", "/v1/tus",
                                  with(tus, {{"Upload-Length", std::to_string(bytes.size())}}));
   ASSERT_EQ(created.status, 201) << created.body;

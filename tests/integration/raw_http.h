@@ -28,6 +28,6 @@ using RawHeaders = std::vector<std::pair<std::string, std::string>>;
 // when the server cannot be reached, or closes before the answer is complete (its
 // Content-Length), or says nothing for 30 s.
 RawReply raw_request(std::uint16_t port, std::string_view method, std::string_view target,
-                     const RawHeaders& headers, std::string_view body = {});
+                     const RawHeaders& headers = {}, std::string_view body = {});
 
 }  // namespace missive::itest
