@@ -222,6 +222,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (ec) return on_read(ec, 0);
     HttpRequest head = request_headers(parser_->get());
     if (!shared_.api.takes_file_body(head)) {
+      head_ = std::move(head);  // on_read adds the body
       const auto length = parser_->content_length();
       if (length && *length > shared_.options.body_limit) {
         return on_read(http::error::body_limit, 0);
@@ -367,7 +368,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       version_ = request.version();
       return upgrade(std::move(request));
     }
-    HttpRequest r = request_headers(request);
+    HttpRequest r = std::exchange(head_, HttpRequest());
     r.body = std::move(request.body());
     method_ = r.method;
     target_ = loggable_target(r.target);
@@ -657,7 +658,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::optional<http::request_parser<http::string_body>> parser_;
   // An upload: its body goes to body_file_ (removed unless the handler takes it).
   std::optional<http::request_parser<http::file_body>> file_parser_;
-  HttpRequest head_;
+  HttpRequest head_;  // the request being read, from its headers
   std::string body_file_;
   http::response<http::empty_body> continue_;
   http::response<http::string_body> response_;  // alive until its write completes
