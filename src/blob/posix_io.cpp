@@ -47,20 +47,36 @@ Status fsync_dir(const std::filesystem::path& dir) {
 }
 
 Status create_dirs_durably(const std::filesystem::path& base, const std::filesystem::path& dir) {
-  // Walk down from base: each directory made here is only durable once its parent is synced.
-  std::filesystem::path current = base;
   const std::filesystem::path relative = dir.lexically_relative(base);
-  for (const auto& part : relative) {
-    if (part == ".") continue;
-    std::filesystem::path next = current / part;
-    if (::mkdir(next.c_str(), 0755) == 0) {
-      MISSIVE_TRY_STATUS(fsync_dir(current));
-    } else if (errno != EEXIST) {
-      return io_error("mkdir", next);
+  // A concurrent remove prunes directories it leaves empty, so a parent made (or found) a moment
+  // ago may be gone when its child is made (ENOENT): walk down again. Each round needs another
+  // remove of the last sibling, so a few rounds are plenty.
+  for (int round = 0;; ++round) {
+    // Walk down from base: each directory made here is only durable once its parent is synced.
+    std::filesystem::path current = base;
+    bool pruned = false;
+    for (const auto& part : relative) {
+      if (part == ".") continue;
+      std::filesystem::path next = current / part;
+      if (::mkdir(next.c_str(), 0755) == 0) {
+        Status synced = fsync_dir(current);
+        if (!synced) {
+          if (round < 8 && ::access(next.c_str(), F_OK) != 0) {
+            pruned = true;
+            break;
+          }
+          return synced;
+        }
+      } else if (errno == ENOENT && round < 8) {
+        pruned = true;
+        break;
+      } else if (errno != EEXIST) {
+        return io_error("mkdir", next);
+      }
+      current = std::move(next);
     }
-    current = std::move(next);
+    if (!pruned) return {};
   }
-  return {};
 }
 
 Status write_all(int fd, const char* data, std::size_t size, const std::filesystem::path& path) {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -117,6 +118,30 @@ TEST_F(FileBlobStoreTest, RemovePrunesEmptyDirectories) {
   EXPECT_TRUE(std::filesystem::is_directory(store_->root()));
   put("staging/42/00000000000000000000", "again");
   EXPECT_EQ(read_file(store_->root() / "staging/42/00000000000000000000"), "again");
+}
+
+// Puts under sibling directories race with removes that prune their shared parent: a put that
+// finds "staging" and then has it pruned before making "staging/N" must make both again, not
+// fail (a sweep pruning while an upload stores its part, as in a busy server).
+TEST_F(FileBlobStoreTest, PutsRaceRemovesPruningTheSharedParent) {
+  constexpr int kThreads = 6;
+  constexpr int kRounds = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        const std::string key = "staging/" + std::to_string(t) + "/part";
+        const auto file = store_->temp_dir() / ("part-" + std::to_string(t));
+        write_file(file, "x");
+        if (!store_->put_file(key, file)) ++failures;
+        if (!store_->remove(key)) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_TRUE(files_under_root().empty());
 }
 
 TEST_F(FileBlobStoreTest, LocalPathIsTheBlobsOwnFile) {
