@@ -23,6 +23,9 @@ using MessageId = Id<struct MessageTag>;
 using ConversationId = Id<struct ConversationTag>;
 // An uploaded file; once a message carries it, the same id names the attachment.
 using UploadId = Id<struct UploadTag>;
+using WebhookId = Id<struct WebhookTag>;
+// A row of the notification outbox (docs/notifications.md).
+using NotificationId = Id<struct NotificationTag>;
 
 // Position of a message in its conversation: gap-free, starts at 1, assigned at commit.
 using Seq = std::int64_t;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/notification.h"
 #include "core/reminder_schedule.h"
 #include "core/search_query.h"
 #include "core/sync.h"
@@ -152,6 +153,101 @@ struct UploadSweep {
   std::vector<UploadId> removed_receiving;  // incomplete uploads removed: their staged parts
   std::vector<std::string> dead_blobs;      // blob keys no upload references, now "deleting"
   std::int64_t removed_uploads = 0;
+};
+
+// --- notifications: email, webhooks and the outbox (docs/notifications.md) ---
+
+// A user asks for a new email address (set by the user or an admin). It stays pending until
+// confirm_email with the token; the confirmation email is queued in the same transaction
+// (an email_confirmation notification to the pending address, payload {"address","token"}).
+struct EmailChange {
+  UserId user;
+  std::string address;     // validated by the engine
+  std::string token;       // for the email's link; only its hash is kept on the user
+  std::string token_hash;
+  Timestamp expires_at = 0;
+  Timestamp now = 0;
+};
+
+// Fields left empty are unchanged.
+struct EmailPreferences {
+  std::optional<bool> reminders;
+  std::optional<bool> digest;
+};
+
+struct NewWebhook {
+  std::string url;
+  std::string secret;
+  std::uint32_t events = 0;
+  std::string description;
+  Timestamp created_at = 0;
+};
+
+// Fields left empty are unchanged. enabled = true also clears disabled_reason and
+// failing_since (an admin turning a disabled endpoint back on).
+struct WebhookUpdate {
+  std::optional<std::string> url;
+  std::optional<std::string> secret;
+  std::optional<std::uint32_t> events;
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+};
+
+// Claims due notifications for one delivery attempt: queued rows with next_attempt_at <= now
+// and no live claim (claimed_until <= now or none), earliest due first. Each claimed row is
+// held by `holder` until now + lease_ms; no other claim takes it before then (on PostgreSQL
+// across nodes: FOR UPDATE SKIP LOCKED).
+struct NotificationClaim {
+  std::string holder;
+  Timestamp now = 0;
+  std::int64_t lease_ms = 60'000;
+  int limit = 100;
+};
+
+// What an attempt came to. Applied only while `holder` still holds the claim (conflict
+// otherwise: the lease ran out and another attempt may have taken it).
+struct NotificationResult {
+  NotificationId id;
+  std::string holder;
+  Timestamp now = 0;
+  NotificationState state = NotificationState::sent;  // queued: retry at next_attempt_at
+  Timestamp next_attempt_at = 0;
+  std::optional<std::string> error;  // the attempt's error (kept as last_error)
+  // Webhooks: the endpoint's health. A success clears failing_since; a failure sets it if
+  // unset. disable_endpoint disables the endpoint with this reason and fails its queued rows.
+  std::optional<std::string> disable_endpoint;
+};
+
+struct NotificationQuery {
+  std::optional<NotificationChannel> channel;
+  std::optional<NotificationState> state;
+  std::optional<WebhookId> endpoint;
+  std::optional<UserId> user;
+  std::optional<NotificationId> before;  // cursor: smaller ids (newest first)
+  int limit = 50;
+};
+
+// How many rows of the outbox are in each state (the admin's overview, metrics).
+struct OutboxCounts {
+  std::int64_t queued = 0;
+  std::int64_t sent = 0;
+  std::int64_t failed = 0;
+  std::int64_t cancelled = 0;
+  std::optional<Timestamp> oldest_queued_at;  // created_at of the oldest queued row
+};
+
+// One digest pass (queue_digests). A user is due a digest when they have a confirmed address
+// and digests on, their last digest is at or before now - interval_ms (or they had none), and
+// they received messages after their digest cursor that are unread, undelivered to every
+// device, created at or before unseen_before and not expired at now. Each due user gets one
+// digest notification (payload {"messages":[ids, newest first, at most max_messages],
+// "count": all of them}) and their cursor moves past those messages, in one transaction.
+struct DigestPass {
+  Timestamp now = 0;
+  Timestamp unseen_before = 0;
+  std::int64_t interval_ms = 0;
+  int max_messages = 20;
+  int limit = 500;  // users per pass
 };
 
 struct SendOutcome {
@@ -505,6 +601,44 @@ class Store {
   virtual Status forget_blobs(const std::vector<std::string>& keys) = 0;
   // Every key a blob or thumbnail row names, in any state: what the orphan sweep keeps.
   virtual Result<std::vector<std::string>> blob_keys() = 0;
+
+  // --- notifications (docs/notifications.md) ---
+  // Besides the writes below, these writes queue notifications in their own transaction:
+  //   send_message: a message_sent webhook row per enabled endpoint subscribed to it;
+  //   mark_message_read / mark_conversation_read: a message_read webhook row per endpoint
+  //     and message that became read for the user;
+  //   write_reminders: per reminded user, a reminder (or final_reminder) email row if they
+  //     have a confirmed address with reminders on, and a webhook row per endpoint; per user
+  //     deactivated, a user_deactivated webhook row per endpoint.
+  // New rows are queued with next_attempt_at = the event's time.
+  // not_found for an unknown user.
+  virtual Result<EmailSettings> email_settings(UserId user) = 0;
+  virtual Result<EmailSettings> request_email_change(const EmailChange& change) = 0;
+  // Removes the address and any pending one (queued emails to the user are cancelled).
+  virtual Result<EmailSettings> clear_email(UserId user) = 0;
+  // The pending address whose token hashes to `token_hash` becomes the address. not_found
+  // for an unknown, used or expired (at now) token. Answers the user whose address it is.
+  virtual Result<UserId> confirm_email(const std::string& token_hash, Timestamp now) = 0;
+  virtual Result<EmailSettings> set_email_preferences(UserId user,
+                                                      const EmailPreferences& preferences) = 0;
+
+  virtual Result<WebhookEndpoint> create_webhook(const NewWebhook& webhook) = 0;
+  virtual Result<WebhookEndpoint> get_webhook(WebhookId id) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> list_webhooks() = 0;
+  virtual Result<WebhookEndpoint> update_webhook(WebhookId id, const WebhookUpdate& update) = 0;
+  // Removes the endpoint; its queued deliveries are cancelled, its log kept.
+  virtual Status delete_webhook(WebhookId id) = 0;
+
+  virtual Result<std::vector<Notification>> claim_notifications(const NotificationClaim& claim) = 0;
+  virtual Status finish_notification(const NotificationResult& result) = 0;
+  virtual Result<Notification> get_notification(NotificationId id) = 0;
+  virtual Result<std::vector<Notification>> list_notifications(const NotificationQuery& query) = 0;
+  // Queues the notification again for an attempt at `now` (whatever its state; the same id,
+  // so a receiver that has it drops the repeat), with a new day of retries.
+  virtual Result<Notification> replay_notification(NotificationId id, Timestamp now) = 0;
+  virtual Result<OutboxCounts> outbox_counts() = 0;
+  // Returns how many digests were queued.
+  virtual Result<std::int64_t> queue_digests(const DigestPass& pass) = 0;
 
   // --- node leases: work exactly one server node does at a time (reminder passes, pruning) ---
   // Takes the lease `name` for `holder` until now + ttl_ms, or renews it if `holder` already
