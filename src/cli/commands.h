@@ -23,6 +23,7 @@ void register_reminder_commands(CLI::App& app, Context& context);  // cmd_remind
 void register_sync_commands(CLI::App& app, Context& context);      // cmd_sync.cpp
 void register_policy_commands(CLI::App& app, Context& context);    // cmd_policy.cpp
 void register_media_commands(CLI::App& app, Context& context);     // cmd_media.cpp
+void register_notify_commands(CLI::App& app, Context& context);    // cmd_notify.cpp
 
 // Writes "frequency" (or "every_days") for "daily", "weekly" or "every:N"; `option` names the
 // command line option in errors (cmd_reminders.cpp).

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   register_sync_commands(app, context);
   register_policy_commands(app, context);
   register_media_commands(app, context);
+  register_notify_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -18,6 +18,7 @@
 #include "bus/redis_bus.h"
 #include "cli/commands.h"
 #include "cli/serve_media.h"
+#include "cli/serve_notify.h"
 #include "cli/store_choice.h"
 #include "core/clock.h"
 #include "core/reminder_schedule.h"
@@ -68,6 +69,7 @@ struct ServeOptions {
   std::string tls_key;
   std::string web_dir;  // empty: the page embedded in the binary
   MediaFlags media;
+  NotifyFlags notify;
 };
 
 struct ListenAddress {
@@ -223,6 +225,11 @@ Status serve(const ServeOptions& options) {
   engine_options.max_attachments = options.media.max_attachments;
   Engine engine(**store, clock, engine_options);
   MISSIVE_TRY(MediaSetup media, open_media(options.media, **store, clock, options.data));
+  // One name per process: its reminder lease, its outbox claims.
+  const std::string node = node_name();
+  MISSIVE_TRY(NotifySetup notifications,
+              open_notifications(options.notify, **store, clock, media.service->options().url_key,
+                                 node, options.listen));
 
   MISSIVE_TRY(const auto admin, engine.bootstrap_admin(options.admin_password));
   if (admin && options.admin_password.empty()) {
@@ -247,6 +254,7 @@ Status serve(const ServeOptions& options) {
   server_options.limits.upload = {.per_second = options.media.uploads_per_minute / 60,
                                   .burst = std::max(1.0, options.media.uploads_per_minute / 3)};
   server_options.media = media.service.get();
+  server_options.notifications = notifications.service.get();
   server_options.limits.login = {.account_failures = options.login_failures_per_account,
                                  .address_failures = options.login_failures_per_address,
                                  .window_ms = options.login_window_seconds * 1000};
@@ -275,9 +283,10 @@ Status serve(const ServeOptions& options) {
                     }
                   },
                   // On a shared PostgreSQL database one node at a time sends reminders.
-                  .lease_holder = options.store.empty() ? std::string() : node_name()});
+                  .lease_holder = options.store.empty() ? std::string() : node});
   reminders.start();
   media.service->start(options.media.sweep_interval_seconds * 1000LL);
+  notifications.service->start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned; the search index is merged in small steps.
   const std::int64_t prune_every_ms =
@@ -303,6 +312,7 @@ Status serve(const ServeOptions& options) {
   // No request runs once the server has stopped; then the background workers.
   server.stop();
   media.service->stop();
+  notifications.service->stop();
   sync_worker.stop();
   reminders.stop();
   spdlog::info("stopped");
@@ -523,6 +533,7 @@ void register_serve(CLI::App& app, Context& context) {
       ->envname("MISSIVE_WEB_DIR")
       ->check(CLI::ExistingDirectory);
   add_media_flags(cmd, options->media);
+  add_notify_flags(cmd, options->notify);
   cmd->callback([&context, options] { context.action = [options] { return serve(*options); }; });
 }
 

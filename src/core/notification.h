@@ -85,6 +85,7 @@ struct Notification {
   std::int64_t attempts = 0;
   Timestamp created_at = 0;
   Timestamp next_attempt_at = 0;
+  Timestamp deadline = 0;  // attempts stop after this (a day after it was queued or replayed)
   std::optional<Timestamp> sent_at;
   std::optional<std::string> last_error;
   std::optional<std::string> destination;  // email address or endpoint URL, when known

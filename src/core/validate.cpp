@@ -289,4 +289,32 @@ Status validate_attributes(const Attributes& attributes) {
   return {};
 }
 
+Status validate_email_address(std::string_view address) {
+  if (address.empty()) return fail(ErrorCode::invalid, "email is empty");
+  if (address.size() > 254) return too_long(ErrorCode::invalid, "email", address.size(), 254);
+  const auto at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == address.size() ||
+      address.find('@') != at) {
+    return fail(ErrorCode::invalid, "email must look like name@example.org");
+  }
+  for (std::size_t i = 0; i < address.size(); ++i) {
+    const auto c = static_cast<unsigned char>(address[i]);
+    if (c <= 0x20 || c >= 0x7F || std::string_view("\"<>(),;:[]\\").find(static_cast<char>(c)) !=
+                                      std::string_view::npos) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("email contains a character not allowed at position {}", i + 1));
+    }
+  }
+  const std::string_view domain = address.substr(at + 1);
+  for (char c : domain) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.';
+    if (!ok) return fail(ErrorCode::invalid, "the email's domain may hold letters, digits, '-' and '.'");
+  }
+  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+    return fail(ErrorCode::invalid, "the email's domain is not well formed");
+  }
+  return {};
+}
+
 }  // namespace missive

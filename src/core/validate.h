@@ -50,5 +50,9 @@ Status validate_client_msg_id(std::string_view id);
 // Attribute names are identifiers ([A-Za-z_][A-Za-z0-9_]*, <= kAttributeNameMax); string
 // values valid UTF-8 and <= kAttributeValueMax; at most kAttributesMax entries.
 Status validate_attributes(const Attributes& attributes);
+// An email address as users type it: local@domain, at most 254 bytes, printable ASCII
+// without spaces, quotes, angle brackets, commas or semicolons (nothing that could change a
+// mail header), a domain of letters, digits, '-' and dots. invalid otherwise, saying why.
+Status validate_email_address(std::string_view address);
 
 }  // namespace missive

@@ -18,6 +18,7 @@
 
 #include "blob/blob_store.h"
 #include "core/validate.h"
+#include "engine/password.h"
 #include "media/preview.h"
 #include "media/sniff.h"
 
@@ -425,14 +426,7 @@ std::string MediaService::sign(UserId viewer, UploadId id, bool thumbnail,
   const std::string message =
       fmt::format("attachment:{}:{}:{}:{}", id.value, thumbnail ? "thumbnail" : "file",
                   viewer.value, expires);
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(options_.url_key.data()),
-                              options_.url_key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  crypto_auth_hmacsha256_final(&state, mac.data());
-  return to_hex(mac.data(), mac.size());
+  return hmac_sha256_hex(options_.url_key, message);
 }
 
 std::string MediaService::signed_url(UserId viewer, UploadId id, bool thumbnail) const {
@@ -444,9 +438,7 @@ std::string MediaService::signed_url(UserId viewer, UploadId id, bool thumbnail)
 
 Result<UserId> MediaService::check_signed(UploadId id, bool thumbnail, const SignedUrl& url) {
   const std::string expected = sign(url.user, id, thumbnail, url.expires);
-  const bool valid = url.signature.size() == expected.size() &&
-                     sodium_memcmp(url.signature.data(), expected.data(), expected.size()) == 0;
-  if (!valid) return fail(ErrorCode::unauthenticated, "the link's signature is not valid");
+  if (!equal_in_constant_time(url.signature, expected)) return fail(ErrorCode::unauthenticated, "the link's signature is not valid");
   if (url.expires <= clock_.now()) {
     return fail(ErrorCode::unauthenticated, "the link has expired: ask for a new one");
   }

@@ -67,4 +67,21 @@ std::string new_password() {
   return base64url(bytes.data(), bytes.size());
 }
 
+std::string hmac_sha256_hex(const std::string& key, const std::string& message) {
+  ensure_sodium();
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  std::array<char, 2 * crypto_auth_hmacsha256_BYTES + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
+  return std::string(hex.data());
+}
+
+bool equal_in_constant_time(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace missive

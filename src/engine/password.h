@@ -1,5 +1,5 @@
 #pragma once
-// Password hashing (Argon2id) and bearer tokens, on libsodium.
+// Password hashing (Argon2id), bearer tokens and signed links, on libsodium.
 // Thread-safety: all functions are safe to call concurrently (sodium_init runs once).
 
 #include <string>
@@ -21,5 +21,10 @@ std::string new_token();
 std::string token_hash(const std::string& token);
 // A readable random password for the first admin account.
 std::string new_password();
+// Hex HMAC-SHA256 of `message` under `key`: what signed links (attachment URLs, unsubscribe
+// links) carry.
+std::string hmac_sha256_hex(const std::string& key, const std::string& message);
+// Compares two strings in time that does not depend on where they differ.
+bool equal_in_constant_time(const std::string& a, const std::string& b);
 
 }  // namespace missive

@@ -19,7 +19,7 @@ const std::vector<RouteDef>& route_table() {
     for (auto part :
          {session_routes(), user_routes(), group_routes(), message_routes(), reading_routes(),
           search_routes(), dashboard_routes(), reminder_routes(), sync_routes(), policy_routes(),
-          media_routes()}) {
+          media_routes(), notification_routes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;
@@ -83,10 +83,11 @@ Result<std::string> HandlerContext::path_text(std::string_view name, std::string
 }
 
 Api::Api(Engine& engine, RateLimits limits, std::shared_ptr<const WebAssets> web,
-         MediaService* media)
+         MediaService* media, NotificationService* notifications)
     : engine_(engine),
       web_(std::move(web)),
       media_(media),
+      notifications_(notifications),
       sends_(limits.send),
       uploads_(limits.upload),
       uploads_per_minute_(static_cast<std::int64_t>(limits.upload.per_second * 60)),
@@ -172,8 +173,9 @@ HttpResponse Api::dispatch(const HttpRequest& request) const {
     }
   }
 
-  const HandlerContext context{engine_, request, match.params, *query, caller,
-                               token,   logins_, media_,       uploads_per_minute_};
+  const HandlerContext context{engine_, request, match.params, *query,
+                               caller,  token,   logins_,      media_,
+                               uploads_per_minute_, notifications_};
   auto response = route.handler(context);
   HttpResponse answer = response ? std::move(*response) : error_response(response.error());
   answer.user = caller.id.value;

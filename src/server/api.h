@@ -12,6 +12,10 @@
 #include "core/error.h"
 #include "engine/engine.h"
 #include "engine/media_service.h"
+
+namespace missive {
+class NotificationService;
+}
 #include "server/http_types.h"
 #include "server/rate_limit.h"
 #include "server/router.h"
@@ -35,7 +39,8 @@ class Api {
   // The limits measure time with engine.clock(). With `web`, GET / and /assets/* serve the
   // web page.
   explicit Api(Engine& engine, RateLimits limits = {},
-               std::shared_ptr<const WebAssets> web = nullptr, MediaService* media = nullptr);
+               std::shared_ptr<const WebAssets> web = nullptr, MediaService* media = nullptr,
+               NotificationService* notifications = nullptr);
 
   // Never throws: an exception escaping a handler answers 500 internal.
   HttpResponse handle(const HttpRequest& request) const;
@@ -59,6 +64,7 @@ class Api {
   const std::shared_ptr<const WebAssets> web_;
   // Thread-safe themselves; mutable because handle() is const.
   MediaService* const media_;
+  NotificationService* const notifications_;
   mutable SendLimiter sends_;
   mutable SendLimiter uploads_;
   const std::int64_t uploads_per_minute_;

@@ -12,6 +12,10 @@
 #include "core/error.h"
 #include "engine/engine.h"
 #include "engine/media_service.h"
+
+namespace missive {
+class NotificationService;
+}
 #include "server/http_types.h"
 #include "server/json_codec.h"
 #include "server/rate_limit.h"
@@ -31,6 +35,7 @@ struct HandlerContext {
   LoginThrottle& logins;   // failed logins per account and address (the login route)
   MediaService* media = nullptr;  // uploads and attachments; null when not enabled
   std::int64_t uploads_per_minute = 0;
+  NotificationService* notifications = nullptr;  // email and webhooks; null when not enabled
 
   Timestamp now() const { return engine.clock().now(); }
 
@@ -93,6 +98,8 @@ std::vector<RouteDef> dashboard_routes();  // handlers_dashboard.cpp
 std::vector<RouteDef> reminder_routes();   // handlers_reminders.cpp
 std::vector<RouteDef> sync_routes();       // handlers_sync.cpp: sync, ack, conversation messages
 std::vector<RouteDef> policy_routes();     // handlers_policy.cpp: the organisation's policy
+// handlers_notifications.cpp: email settings, confirmation, unsubscribe, webhooks, the outbox
+std::vector<RouteDef> notification_routes();
 
 // The "reminders" object of a send or reply (handlers_reminders.cpp); nullopt when absent.
 Result<std::optional<ReminderSettings>> parse_reminder_settings(const JsonFields& body);

@@ -95,7 +95,7 @@ class Connection {
 // What the listener and every session share. Outlives the io_context and the worker pool.
 struct Shared {
   Shared(Engine& e, Bus& bus, const ServerOptions& opts, net::thread_pool& pool)
-      : api(e, opts.limits, opts.web, opts.media),
+      : api(e, opts.limits, opts.web, opts.media, opts.notifications),
         engine(e),
         options(opts),
         output(opts.output),

@@ -25,6 +25,8 @@ namespace missive::server {
 struct ServerOptions {
   // Uploads and attachments (docs/attachments.md); null: their routes answer 503.
   MediaService* media = nullptr;
+  // Email and webhooks (docs/notifications.md); null: their routes answer 503.
+  NotificationService* notifications = nullptr;
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;          // 0: pick a free port (see Server::start)
   int io_threads = 2;
