@@ -6,11 +6,12 @@ import { ApiError, parseAnswer } from './errors.js';
 import { ROUTES, fillPath, type RouteName } from './routes.js';
 import { tusUpload, type UploadData, type UploadOptions } from './upload.js';
 import type {
-  ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, Group,
-  GroupList, GroupMembers, Health, InboxPage, MediaConfig, Message, MessageSlot, PlanRemindersRequest, ReadHistory,
-  Policy, ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest, RulePreview, SearchPage,
-  SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest, UpdateRemindersRequest,
-  UpdateUserRequest, Upload, User, UserPage,
+  ConversationList, CreateGroupRequest, CreateUserRequest, DashboardPage, DueReminders, EmailConfirmation,
+  EmailPreferences, EmailSettings, Group, GroupList, GroupMembers, Health, InboxPage, MediaConfig, Message,
+  MessageSlot, Notification, NotificationChannel, NotificationPage, NotificationState, OutboxSummary,
+  PlanRemindersRequest, ReadHistory, Policy, ReadOutcome, ReadReport, ReminderPage, ReminderPlan, ReplyRequest,
+  RulePreview, SearchPage, SendRequest, Session, SlotPage, SyncPage, Thread, UpdateGroupRequest,
+  UpdateRemindersRequest, UpdateUserRequest, Upload, User, UserPage, Webhook, WebhookList, WebhookRequest,
 } from './types.js';
 
 export interface MissiveClientOptions {
@@ -50,6 +51,17 @@ export interface SearchParams {
   cursor?: string;
   limit?: number;
   include_expired?: boolean;
+}
+
+/** Filters of the outbox (GET /v1/notifications); a webhook's deliveries take the same but `webhook`. */
+export interface OutboxParams {
+  /** The previous page's `next_before`. */
+  before?: number;
+  limit?: number;
+  state?: NotificationState;
+  channel?: NotificationChannel;
+  user?: number;
+  webhook?: number;
 }
 
 export class MissiveClient {
@@ -437,6 +449,100 @@ export class MissiveClient {
     const response = await this.request('GET', path, { headers, signal: opts.signal ?? null });
     if (!response.ok) await parseAnswer(response, `GET ${path}`);
     return response;
+  }
+
+  // --- email (docs/notifications.md; the user, or an admin for anyone) ---
+
+  emailSettings(userId: number): Promise<EmailSettings> {
+    return this.call('emailSettings', { params: { id: userId } });
+  }
+
+  /**
+   * Asks for a new address: it stays `pending` until someone opens the link emailed to it,
+   * which replaces any pending one. 422 when the server sends no email (no --smtp-url).
+   */
+  setEmail(userId: number, address: string): Promise<EmailSettings> {
+    return this.call('setEmail', { params: { id: userId }, body: { address } });
+  }
+
+  /** Turns reminder or digest emails on or off; fields left out keep their value. */
+  setEmailPreferences(userId: number, preferences: EmailPreferences): Promise<EmailSettings> {
+    return this.call('setEmailPreferences', { params: { id: userId }, body: preferences });
+  }
+
+  /** Removes the address and any pending one; what was queued for it is cancelled. */
+  removeEmail(userId: number): Promise<EmailSettings> {
+    return this.call('removeEmail', { params: { id: userId } });
+  }
+
+  /** The token of a confirmation link; needs no login. 404: unknown, used or expired. */
+  confirmEmail(token: string): Promise<EmailConfirmation> {
+    return this.call('confirmEmail', { body: { token } });
+  }
+
+  /** The HTML page an email's unsubscribe link opens (a button; following it changes nothing). */
+  unsubscribePage(token: string): Promise<string> {
+    return this.#html('unsubscribePage', token);
+  }
+
+  /** RFC 8058 one-click unsubscribe with an email's link token; resolves to the server's HTML answer. */
+  unsubscribe(token: string): Promise<string> {
+    return this.#html('unsubscribe', token);
+  }
+
+  async #html(name: 'unsubscribePage' | 'unsubscribe', token: string): Promise<string> {
+    const route = ROUTES[name];
+    const response = await this.request(route.method, `${route.path}?${encodeQuery({ token })}`, { headers: { Accept: 'text/html' } });
+    if (!response.ok) await unexpected(response, `${route.method} ${route.path}`);
+    return response.text();
+  }
+
+  // --- webhooks and the outbox (admins) ---
+
+  listWebhooks(): Promise<WebhookList> {
+    return this.call('listWebhooks');
+  }
+
+  /** Registers an endpoint (`url` and `events` needed); the answer carries its secret. 422: URL refused. */
+  createWebhook(req: WebhookRequest): Promise<Webhook> {
+    return this.call('createWebhook', { body: req });
+  }
+
+  getWebhook(id: number): Promise<Webhook> {
+    return this.call('getWebhook', { params: { id } });
+  }
+
+  /** `{enabled: true}` turns a disabled endpoint back on; `{new_secret: true}` rotates its secret. */
+  updateWebhook(id: number, patch: WebhookRequest): Promise<Webhook> {
+    return this.call('updateWebhook', { params: { id }, body: patch });
+  }
+
+  /** Removes an endpoint; its queued deliveries are cancelled, its log kept. */
+  async deleteWebhook(id: number): Promise<void> {
+    await this.call('deleteWebhook', { params: { id } });
+  }
+
+  /** An endpoint's delivery log, newest first. */
+  webhookDeliveries(id: number, params: Omit<OutboxParams, 'webhook' | 'channel' | 'user'> = {}): Promise<NotificationPage> {
+    return this.call('webhookDeliveries', { params: { id }, query: { ...params } });
+  }
+
+  /** The outbox, newest first. */
+  notifications(params: OutboxParams = {}): Promise<NotificationPage> {
+    return this.call('notifications', { query: { ...params } });
+  }
+
+  outboxSummary(): Promise<OutboxSummary> {
+    return this.call('outboxSummary');
+  }
+
+  getNotification(id: number): Promise<Notification> {
+    return this.call('getNotification', { params: { id } });
+  }
+
+  /** Queues a row again now, with the same id (receivers drop repeats) and a new day of retries. */
+  replayNotification(id: number): Promise<Notification> {
+    return this.call('replayNotification', { params: { id } });
   }
 
   // --- sync (docs/protocol.md; a Device does this for you) ---

@@ -71,6 +71,25 @@ export const ROUTES = {
   attachment: { method: 'GET', path: '/v1/attachments/{id}' },
   attachmentThumbnail: { method: 'GET', path: '/v1/attachments/{id}/thumbnail' },
 
+  emailSettings: { method: 'GET', path: '/v1/users/{id}/email' },
+  setEmail: { method: 'PUT', path: '/v1/users/{id}/email' },
+  setEmailPreferences: { method: 'PATCH', path: '/v1/users/{id}/email' },
+  removeEmail: { method: 'DELETE', path: '/v1/users/{id}/email' },
+  confirmEmail: { method: 'POST', path: '/v1/email/confirm' },
+  unsubscribePage: { method: 'GET', path: '/v1/unsubscribe' },
+  unsubscribe: { method: 'POST', path: '/v1/unsubscribe' },
+
+  listWebhooks: { method: 'GET', path: '/v1/webhooks' },
+  createWebhook: { method: 'POST', path: '/v1/webhooks' },
+  getWebhook: { method: 'GET', path: '/v1/webhooks/{id}' },
+  updateWebhook: { method: 'PATCH', path: '/v1/webhooks/{id}' },
+  deleteWebhook: { method: 'DELETE', path: '/v1/webhooks/{id}' },
+  webhookDeliveries: { method: 'GET', path: '/v1/webhooks/{id}/deliveries' },
+  notifications: { method: 'GET', path: '/v1/notifications' },
+  outboxSummary: { method: 'GET', path: '/v1/notifications/summary' },
+  getNotification: { method: 'GET', path: '/v1/notifications/{id}' },
+  replayNotification: { method: 'POST', path: '/v1/notifications/{id}/replay' },
+
   sync: { method: 'GET', path: '/v1/sync' },
   ack: { method: 'POST', path: '/v1/sync/ack' },
 } as const satisfies Record<string, Route>;

@@ -573,6 +573,108 @@ export interface MediaConfig {
   };
 }
 
+// --- notifications: email and webhooks (docs/notifications.md) ---
+
+/** GET/PUT/PATCH/DELETE /v1/users/{id}/email: a user's address and email preferences. */
+export interface EmailSettings {
+  /** The confirmed address email goes to; null: none. */
+  address: string | null;
+  /** An address waiting for someone to open its confirmation link (48 hours). */
+  pending: string | null;
+  /** Reminder rounds by email. */
+  reminders: boolean;
+  /** A digest of messages left unfetched while offline. */
+  digest: boolean;
+}
+
+/** PATCH /v1/users/{id}/email: fields left out keep their value. */
+export interface EmailPreferences {
+  reminders?: boolean;
+  digest?: boolean;
+}
+
+/** POST /v1/email/confirm: whose address the token confirmed. */
+export interface EmailConfirmation {
+  user_id: number;
+}
+
+/** What a webhook endpoint may subscribe to (its deliveries' `type`). */
+export type WebhookEvent = 'message.sent' | 'message.read' | 'reminder.sent' | 'reminder.final' | 'user.deactivated';
+
+/** POST /v1/webhooks and PATCH /v1/webhooks/{id} (admins); fields left out keep their value. */
+export interface WebhookRequest {
+  url?: string;
+  events?: WebhookEvent[];
+  description?: string;
+  /** true turns a disabled endpoint back on. */
+  enabled?: boolean;
+  /** true replaces the signing secret. */
+  new_secret?: boolean;
+}
+
+/** A webhook endpoint (admins). */
+export interface Webhook {
+  id: number;
+  url: string;
+  /** "whsec_" + base64 key: what the receiver verifies signatures with (verifyWebhook). */
+  secret: string;
+  events: WebhookEvent[];
+  description: string;
+  enabled: boolean;
+  /** Why the server turned it off (a day of failures), or null. */
+  disabled_reason: string | null;
+  /** Since when its deliveries fail without a success, or null. */
+  failing_since: Time | null;
+  created_at: Time;
+}
+
+export interface WebhookList {
+  webhooks: Webhook[];
+}
+
+export type NotificationChannel = 'email' | 'webhook';
+export type NotificationState = 'queued' | 'sent' | 'failed' | 'cancelled';
+/** The webhook events, and the emails that have no webhook twin. */
+export type NotificationEvent = WebhookEvent | 'digest' | 'email.confirmation';
+
+/** A row of the outbox: one email or one webhook delivery (admins). */
+export interface Notification {
+  /** Also the email's Message-ID (<notification-ID@host>) or the webhook-id (ntf_ID). */
+  id: number;
+  channel: NotificationChannel;
+  event: NotificationEvent;
+  state: NotificationState;
+  user_id: number | null;
+  message_id: number | null;
+  webhook_id: number | null;
+  /** Reminders only: the round. */
+  round?: number;
+  /** The address or URL it goes to. */
+  destination: string | null;
+  attempts: number;
+  created_at: Time;
+  /** Queued rows only. */
+  next_attempt_at: Time | null;
+  sent_at: Time | null;
+  last_error: string | null;
+}
+
+/** GET /v1/notifications and /v1/webhooks/{id}/deliveries: newest first. */
+export interface NotificationPage {
+  notifications: Notification[];
+  /** Pass as `before`; null on the last page. */
+  next_before: number | null;
+}
+
+/** GET /v1/notifications/summary: rows per state. */
+export interface OutboxSummary {
+  queued: number;
+  sent: number;
+  failed: number;
+  cancelled: number;
+  oldest_queued_at: Time | null;
+}
+
 /** The error body of every failed request. */
 export interface ErrorBody {
   error: {

@@ -140,6 +140,15 @@ const MAPPING = {
   MediaConfig: () => schema('MediaConfig'),
   'MediaConfig.tus': () => prop(schema('MediaConfig'), 'tus'),
   'ReadHistory.rounds': () => items(prop(response('/v1/dashboard/{message_id}/history', 'get', '200'), 'rounds')),
+  EmailSettings: () => schema('EmailSettings'),
+  EmailPreferences: () => request('/v1/users/{id}/email', 'patch'),
+  EmailConfirmation: () => response('/v1/email/confirm', 'post', '200'),
+  WebhookRequest: () => schema('WebhookRequest'),
+  Webhook: () => schema('Webhook'),
+  WebhookList: () => response('/v1/webhooks', 'get', '200'),
+  Notification: () => schema('Notification'),
+  NotificationPage: () => response('/v1/notifications', 'get', '200'),
+  OutboxSummary: () => response('/v1/notifications/summary', 'get', '200'),
 };
 
 // Fields the SDK sends that the contract leaves out on purpose: none today. (An entry here
