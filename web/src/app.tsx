@@ -17,7 +17,9 @@ import { Thread } from './pages/thread.tsx';
 import { Compose } from './pages/compose.tsx';
 import { Sent } from './pages/sent.tsx';
 import { Search } from './pages/search.tsx';
-import { AdminUsers, AdminGroups, AdminReminders, AdminPolicy } from './admin/index.tsx';
+import { AdminUsers, AdminGroups, AdminReminders, AdminPolicy, AdminWebhooks, AdminOutbox, AdminTabs } from './admin/index.tsx';
+import { Settings } from './pages/settings.tsx';
+import { ConfirmEmail } from './pages/confirm-email.tsx';
 import { Dashboard, DashboardMessage } from './dashboard/index.tsx';
 
 // Any 401 outside logging in (a wrong password is a 401 too) means the session ended (logged
@@ -51,18 +53,30 @@ function Page({ route, props }: { route: Route; props: PageProps }) {
     case 'search': return <Search key={route.params.toString()} params={route.params} {...props} />;
     case 'dashboard': return <Dashboard {...props} />;
     case 'dashboard-message': return <DashboardMessage key={route.id} id={route.id} {...props} />;
+    case 'settings': return <Settings {...props} />;
+    case 'confirm-email': return <ConfirmEmail client={props.client} token={route.token} loggedIn />;
     case 'admin-users':
     case 'admin-groups':
     case 'admin-reminders':
     case 'admin-policy':
+    case 'admin-webhooks':
+    case 'admin-outbox':
       // The one check of who may see the admin pages; a user demoted while logged in still
       // passes it, and the pages then show the server's refusal (403).
       if (!props.me.is_admin) return <Missing text="This page is for administrators." />;
-      if (route.page === 'admin-users') return <AdminUsers {...props} />;
-      if (route.page === 'admin-groups') return <AdminGroups {...props} />;
-      if (route.page === 'admin-policy') return <AdminPolicy {...props} />;
-      return <AdminReminders {...props} />;
+      return <><AdminTabs current={route.page} /><AdminPage route={route} props={props} /></>;
     case 'not-found': return <Missing text={`There is no page “${route.path}”.`} />;
+  }
+}
+
+function AdminPage({ route, props }: { route: Route; props: PageProps }) {
+  switch (route.page) {
+    case 'admin-groups': return <AdminGroups {...props} />;
+    case 'admin-reminders': return <AdminReminders {...props} />;
+    case 'admin-policy': return <AdminPolicy {...props} />;
+    case 'admin-webhooks': return <AdminWebhooks {...props} />;
+    case 'admin-outbox': return <AdminOutbox {...props} />;
+    default: return <AdminUsers {...props} />;
   }
 }
 
@@ -112,7 +126,17 @@ export function App() {
   };
 
   if (session.state === 'loading') return <p class="loading" role="status">Loading…</p>;
-  if (session.state === 'out') return <Login client={client} onLogin={enter} />;
+  if (session.state === 'out') {
+    // The confirmation link works without logging in: whoever holds the token may use it.
+    if (route.page === 'confirm-email') {
+      return (
+        <main class="login" id="main">
+          <div class="card login-card"><ConfirmEmail client={client} token={route.token} loggedIn={false} /></div>
+        </main>
+      );
+    }
+    return <Login client={client} onLogin={enter} />;
+  }
   const props: PageProps = { client, me: session.me, live: session.live };
   return (
     <div class="shell">

@@ -13,6 +13,10 @@ export type Route =
   | { page: 'admin-groups' }
   | { page: 'admin-reminders' }
   | { page: 'admin-policy' }
+  | { page: 'admin-webhooks' }
+  | { page: 'admin-outbox' }
+  | { page: 'settings' }
+  | { page: 'confirm-email'; token: string }
   | { page: 'dashboard' }
   | { page: 'dashboard-message'; id: number }
   | { page: 'not-found'; path: string };
@@ -34,6 +38,9 @@ export function parseHash(hash: string): Route {
     case 'compose': return { page: 'compose', to: params.get('to') ?? undefined };
     case 'sent': return { page: 'sent' };
     case 'search': return { page: 'search', params };
+    case 'settings': return { page: 'settings' };
+    // The link the server emails to a new address (docs/notifications.md).
+    case 'confirm-email': if (arg && /^[A-Za-z0-9._~-]{1,128}$/.test(arg)) return { page: 'confirm-email', token: arg }; break;
     case 'c': { const id = positiveId(arg); if (id) return { page: 'conversation', id }; break; }
     case 'm': { const id = positiveId(arg); if (id) return { page: 'thread', id }; break; }
     case 'admin':
@@ -41,6 +48,8 @@ export function parseHash(hash: string): Route {
       if (arg === 'groups') return { page: 'admin-groups' };
       if (arg === 'reminders') return { page: 'admin-reminders' };
       if (arg === 'policy') return { page: 'admin-policy' };
+      if (arg === 'webhooks') return { page: 'admin-webhooks' };
+      if (arg === 'outbox') return { page: 'admin-outbox' };
       break;
     case 'dashboard': {
       if (arg === undefined) return { page: 'dashboard' };

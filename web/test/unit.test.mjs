@@ -19,13 +19,17 @@ test('hash routes', () => {
   assert.deepEqual(parseHash('#/admin/users'), { page: 'admin-users' });
   assert.deepEqual(parseHash('#/admin/groups'), { page: 'admin-groups' });
   assert.deepEqual(parseHash('#/admin/reminders'), { page: 'admin-reminders' });
+  assert.deepEqual(parseHash('#/admin/webhooks'), { page: 'admin-webhooks' });
+  assert.deepEqual(parseHash('#/admin/outbox'), { page: 'admin-outbox' });
+  assert.deepEqual(parseHash('#/settings'), { page: 'settings' });
+  assert.deepEqual(parseHash('#/confirm-email/9f86d081884c7d65'), { page: 'confirm-email', token: '9f86d081884c7d65' });
   assert.deepEqual(parseHash('#/dashboard'), { page: 'dashboard' });
   assert.deepEqual(parseHash('#/dashboard/5'), { page: 'dashboard-message', id: 5 });
   const s = parseHash('#/search?q=%E6%9D%B1%E4%BA%AC&sender=ada');
   assert.equal(s.page, 'search');
   assert.equal(s.params.get('q'), '東京');
   assert.equal(s.params.get('sender'), 'ada');
-  for (const bad of ['#/c/0', '#/c/abc', '#/m/-1', '#/c/12x', '#/nowhere', '#/dashboard/x']) {
+  for (const bad of ['#/c/0', '#/c/abc', '#/m/-1', '#/c/12x', '#/nowhere', '#/dashboard/x', '#/confirm-email', '#/confirm-email/a%20b']) {
     assert.equal(parseHash(bad).page, 'not-found', bad);
   }
   assert.equal(hrefWith('/search', { q: 'a b&c', sender: '', unread: 'true' }), '#/search?q=a+b%26c&unread=true');

@@ -37,6 +37,7 @@ export function Nav({ client, me, live, route, onLogout }: PageProps & { route: 
           {link('sent', '#/sent', 'Sent')}
           {link('search', '#/search', 'Search')}
           {link('dashboard', '#/dashboard', 'Dashboard')}
+          {link('settings', '#/settings', 'Settings')}
           {me.is_admin && link('admin', '#/admin/users', 'Admin')}
         </ul>
       </nav>
