@@ -27,6 +27,7 @@ const pages = () => [
   ['sent', '#/sent', 'Sent', 'Sent'],
   ['search', '#/search?q=message', 'Search', 'Search: message'],
   ['dashboard', '#/dashboard', 'Read dashboard', 'Read dashboard'],
+  ['settings', '#/settings', 'Settings', 'Settings'],
   ['not found', '#/admin/users', 'Not found', 'Not found'],
 ];
 
