@@ -12,7 +12,7 @@ import {
   closeStack, openStack, startStack, newUserPage, api, createUser, withScreenshot, axeScan, waitFor,
   waitForText, sdk,
 } from './helpers.mjs';
-import { startSmtp } from './smtp.mjs';
+import { startSmtp } from '../../sdk/js/testing/smtp.mjs';
 
 let stack, browser, admin, smtp;
 before(async () => {

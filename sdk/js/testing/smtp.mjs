@@ -1,14 +1,15 @@
-// The SMTP server the notification tests point `missive serve --smtp-url` at: smtp_server.py
-// (aiosmtpd) on a free port of 127.0.0.1, saving each message it accepts as a JSON file.
+// The SMTP server the notification tests (the SDK's and the web page's) point `missive serve
+// --smtp-url` at: smtp_server.py (aiosmtpd) on a free port of 127.0.0.1, saving each message
+// it accepts as a JSON file.
 //
-//   const smtp = await startSmtp();       // {url, port, messages(), waitForMessage(to), stop()}
+//   const smtp = await startSmtp();   // {url, port, messages(), waitForMessages(to, count), stop()}
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../sdk/js/testing/util.mjs';
+import { waitFor } from './util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Debian's python3, which has python3-aiosmtpd (scripts/setup.sh); another python3 first on

@@ -1,4 +1,4 @@
-# A real SMTP server for the web page's notification tests (aiosmtpd, Debian's
+# A real SMTP server for the notification tests of the SDK and the web page (aiosmtpd, Debian's
 # python3-aiosmtpd): listens on 127.0.0.1:PORT and saves every message it accepts as
 # DIR/<n>.json ({mail_from, rcpt_tos, subject, headers, text, html}, the parts decoded), so a
 # test reads a link out of an email without a MIME parser of its own.
