@@ -63,6 +63,11 @@ int DestinationLimiter::in_flight(const std::string& key) const {
   return it == buckets_.end() ? 0 : it->second.in_flight;
 }
 
+std::size_t DestinationLimiter::tracked_keys() const {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
 std::string email_destination(std::string_view address) {
   return lowercase(address.substr(address.rfind('@') + 1));
 }

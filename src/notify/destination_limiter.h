@@ -35,8 +35,9 @@ class DestinationLimiter {
   // Gives back the slot a successful try_acquire took.
   void release(const std::string& key);
 
-  // Deliveries now running to `key` (tests and metrics).
+  // Deliveries now running to `key`, and the keys remembered (tests and metrics).
   int in_flight(const std::string& key) const;
+  std::size_t tracked_keys() const;
 
  private:
   struct Bucket {

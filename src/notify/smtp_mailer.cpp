@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -78,15 +80,21 @@ bool starts_with_word(std::string_view line, std::string_view word) {
 
 // The SMTP dialogue as libcurl's debug callback shows it: the last command sent and the
 // server's last reply to it, for error messages. Credentials never enter it: of AUTH only the
-// mechanism is kept, and the lines that follow AUTH (base64) are not commands it knows.
+// mechanism is kept, and the lines that follow AUTH (base64) are not commands it knows. It
+// stops at QUIT, which libcurl sends after a failure too: the failure is what matters.
 struct Dialogue {
   std::string command;
   std::string reply;
   bool reply_complete = true;  // the last reply line was the final one ("250 ..." not "250-...")
   bool data_sent = false;
+  bool quit = false;
 
   void sent_command(std::string_view line) {
-    static constexpr std::string_view kKnown[] = {"EHLO", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "QUIT", "RSET"};
+    static constexpr std::string_view kKnown[] = {"EHLO", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "RSET"};
+    if (quit || starts_with_word(line, "QUIT")) {
+      quit = true;
+      return;
+    }
     if (starts_with_word(line, "AUTH")) {
       const std::size_t mechanism_end = line.find(' ', 5);
       command = std::string(line.substr(0, mechanism_end));
@@ -102,6 +110,7 @@ struct Dialogue {
   }
 
   void received_line(std::string_view line) {
+    if (quit) return;
     if (reply_complete) reply.clear();
     if (!reply.empty()) reply += ' ';
     if (reply.size() + line.size() <= kMaxReply) reply += line;
@@ -110,6 +119,12 @@ struct Dialogue {
 
   // What the last reply answered: the message data once it was sent.
   std::string answered() const { return data_sent && command == "DATA" ? "the message data" : command; }
+
+  // The last reply's code, 0 when there is none.
+  int reply_code() const {
+    if (reply.size() < 3 || !std::isdigit(static_cast<unsigned char>(reply[0]))) return 0;
+    return std::atoi(reply.substr(0, 3).c_str());
+  }
 };
 
 void for_each_line(std::string_view data, auto&& fn) {
@@ -260,8 +275,7 @@ Status SmtpMailer::send(const Email& email) const {
 
   const CURLcode code = curl_easy_perform(h);
   if (code == CURLE_OK) return {};
-  long reply_code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply_code);
+  const int reply_code = dialogue.reply_code();
   const std::string answered = dialogue.answered();
   const bool about_this_message =
       starts_with_word(answered, "RCPT") || starts_with_word(answered, "DATA") || answered == "the message data";
