@@ -99,6 +99,9 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
 INSTANTIATE_TEST_SUITE_P(Postgres, Uploads,
                          ::testing::Values(StoreBackend{"Postgres", open_in}),
                          [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Postgres, Notifications,
+                         ::testing::Values(StoreBackend{"Postgres", open_in}),
+                         [](const auto& param_info) { return param_info.param.name; });
 // Search with the automatic plan choice and with each statement forced.
 Result<std::unique_ptr<Store>> open_with_plan(const std::filesystem::path& dir,
                                               PostgresSearchPlan plan) {

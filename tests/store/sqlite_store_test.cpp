@@ -40,6 +40,14 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, Uploads,
                              }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(Sqlite, Notifications,
+                         ::testing::Values(StoreBackend{
+                             "Sqlite",
+                             [](const std::filesystem::path& dir) {
+                               return open_sqlite_store(SqliteOptions{db_path(dir)});
+                             }}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, SearchConformance,
     ::testing::Values(

@@ -91,7 +91,8 @@ Result<Notification> load_notification(Db& db, NotificationId id) {
 // Deleted endpoints are gone for every operation but the log.
 Result<WebhookEndpoint> load_webhook(Db& db, WebhookId id) {
   MISSIVE_SQL(stmt, db,
-              "SELECT " MISSIVE_WEBHOOK_COLUMNS " FROM webhook_endpoint WHERE id = ? AND deleted = 0");
+              "SELECT " MISSIVE_WEBHOOK_COLUMNS
+              " FROM webhook_endpoint WHERE id = ? AND deleted = 0");
   stmt.bind(id);
   MISSIVE_TRY(bool row, stmt.step());
   if (!row) return no_webhook(id);
@@ -491,7 +492,8 @@ Result<Notification> SqliteStore::replay_notification(NotificationId id, Timesta
 
 Result<OutboxCounts> SqliteStore::outbox_counts() {
   return read([&](Db& db) -> Result<OutboxCounts> {
-    MISSIVE_SQL(stmt, db, "SELECT state, count(*), min(created_at) FROM notification GROUP BY state");
+    MISSIVE_SQL(stmt, db,
+                "SELECT state, count(*), min(created_at) FROM notification GROUP BY state");
     OutboxCounts counts;
     for (;;) {
       MISSIVE_TRY(bool row, stmt.step());
@@ -555,8 +557,9 @@ Result<std::int64_t> SqliteStore::queue_digests(const DigestPass& pass) {
       }
       if (messages.empty()) continue;
       const MessageId newest = messages.front();
-      messages.resize(std::min<std::size_t>(messages.size(),
-                                            static_cast<std::size_t>(std::max(0, pass.max_messages))));
+      if (static_cast<int>(messages.size()) > pass.max_messages) {
+        messages.resize(static_cast<std::size_t>(std::max(0, pass.max_messages)));
+      }
       {
         MISSIVE_SQL(stmt, db,
                     MISSIVE_QUEUE_NOTIFICATIONS
