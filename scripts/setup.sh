@@ -21,6 +21,9 @@ packages=(
   # The S3 BlobStore backend: HTTP through libcurl (OpenSSL flavour, the same OpenSSL that
   # signs its requests).
   libcurl4-openssl-dev
+  # The notify tests' SMTP server (tests/notify/smtp_server.py): a real SMTP implementation
+  # with AUTH and STARTTLS, so the mailer is tested against a server it did not write.
+  python3-aiosmtpd
   # The web page's browser tests: Debian's Chromium driven by playwright-core (no browser is
   # ever downloaded), with fonts for Chinese, Japanese and Korean text.
   chromium fonts-noto-cjk

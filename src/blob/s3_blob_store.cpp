@@ -17,6 +17,7 @@
 #include "blob/posix_io.h"
 #include "blob/s3_xml.h"
 #include "blob/sigv4.h"
+#include "net/curl_handle.h"
 
 namespace missive::blob {
 
@@ -148,11 +149,6 @@ std::string endpoint_host(std::string_view endpoint) {
   return std::string(rest);
 }
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 Result<S3Config> parse_s3_spec(std::string_view spec) {
@@ -227,7 +223,7 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(S3Config config) {
                 fmt::format("cannot create directory {}: {}", config.temp_dir.string(), ec.message()));
   }
   MISSIVE_TRY(auto cache, BlobCache::open(config.cache_dir, config.cache_bytes));
-  init_curl_once();
+  net::init_curl();
   return std::unique_ptr<S3BlobStore>(new S3BlobStore(std::move(config), std::move(host), std::move(cache)));
 }
 
@@ -288,13 +284,12 @@ Result<S3BlobStore::Response> S3BlobStore::perform(const Call& call) {
     url += (i == 0 ? '?' : '&') + query[i].first + '=' + query[i].second;
   }
 
-  curl_slist* headers = nullptr;
+  net::Slist headers;
   for (const std::string& header :
        {"Host: " + host_, "x-amz-content-sha256: " + call.payload_hash, "x-amz-date: " + date,
         "Authorization: " + signature.authorization, std::string("Expect:")}) {
-    headers = curl_slist_append(headers, header.c_str());
+    if (!net::append(headers, header)) return fail(ErrorCode::unavailable, "out of memory for S3 request headers");
   }
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, curl_slist_free_all);
 
   CURL* handle = take_handle();
   if (handle == nullptr) return fail(ErrorCode::unavailable, "cannot create a curl handle");
@@ -305,7 +300,7 @@ Result<S3BlobStore::Response> S3BlobStore::perform(const Call& call) {
   transfer.download_name = call.download_name;
   char curl_error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_write);
@@ -334,8 +329,7 @@ Result<S3BlobStore::Response> S3BlobStore::perform(const Call& call) {
   if (!transfer.failure) return std::unexpected(transfer.failure.error());
   if (code != CURLE_OK) {
     return fail(ErrorCode::unavailable,
-                fmt::format("S3 {} {}: {}{}{}", call.what, url, curl_easy_strerror(code),
-                            curl_error[0] ? ": " : "", curl_error));
+                fmt::format("S3 {} {}: {}", call.what, url, net::error_text(code, curl_error)));
   }
   response.body = std::move(transfer.body);
   return response;

@@ -1,8 +1,6 @@
 #include "cli/serve_notify.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -61,22 +59,6 @@ void add_notify_flags(CLI::App* cmd, NotifyFlags& flags) {
 
 namespace {
 
-Result<std::string> smtp_password(const NotifyFlags& flags) {
-  if (!flags.smtp_password_file.empty()) {
-    std::ifstream in(flags.smtp_password_file);
-    if (!in) {
-      return fail(ErrorCode::invalid,
-                  fmt::format("cannot read --smtp-password-file {}", flags.smtp_password_file));
-    }
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  }
-  const char* env = std::getenv("MISSIVE_SMTP_PASSWORD");
-  return std::string(env ? env : "");
-}
-
 // The host part of --mail-from (Message-IDs are made under it).
 std::string mail_domain(const std::string& from) {
   const auto at = from.rfind('@');
@@ -108,16 +90,16 @@ Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, c
     if (flags.mail_from.empty()) {
       return fail(ErrorCode::invalid, "--smtp-url needs --mail-from (the sender of every email)");
     }
-    notify::SmtpConfig smtp;
+    notify::SmtpFlags smtp;
     smtp.url = flags.smtp_url;
-    smtp.username = flags.smtp_user;
-    MISSIVE_TRY(smtp.password, smtp_password(flags));
-    smtp.from = flags.mail_from;
-    smtp.starttls = flags.smtp_starttls == "required" ? notify::SmtpConfig::StartTls::required
-                    : flags.smtp_starttls == "off"    ? notify::SmtpConfig::StartTls::off
-                                                      : notify::SmtpConfig::StartTls::try_;
-    MISSIVE_TRY_STATUS(notify::check_smtp_config(smtp));
-    setup.mailer = std::make_unique<notify::SmtpMailer>(std::move(smtp));
+    smtp.user = flags.smtp_user;
+    smtp.password_file = flags.smtp_password_file;
+    if (const char* env = std::getenv("MISSIVE_SMTP_PASSWORD")) smtp.password_env = env;
+    smtp.mail_from = flags.mail_from;
+    smtp.starttls = flags.smtp_starttls;
+    MISSIVE_TRY(notify::SmtpConfig config, notify::parse_smtp_config(smtp));
+    MISSIVE_TRY(notify::SmtpMailer mailer, notify::SmtpMailer::create(std::move(config)));
+    setup.mailer = std::make_unique<notify::SmtpMailer>(std::move(mailer));
     options.email_configured = true;
     options.message_id_host = mail_domain(flags.mail_from);
   }

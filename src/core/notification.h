@@ -85,7 +85,8 @@ struct Notification {
   std::int64_t attempts = 0;
   Timestamp created_at = 0;
   Timestamp next_attempt_at = 0;
-  Timestamp deadline = 0;  // attempts stop after this (a day after it was queued or replayed)
+  // When retrying stops being worth it: a day after it was queued, or after its last replay.
+  Timestamp deadline = 0;
   std::optional<Timestamp> sent_at;
   std::optional<std::string> last_error;
   std::optional<std::string> destination;  // email address or endpoint URL, when known

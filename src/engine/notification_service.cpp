@@ -12,6 +12,7 @@
 #include "engine/password.h"
 #include "notify/destination_limiter.h"
 #include "notify/webhook.h"
+#include "notify/webhook_url.h"
 
 namespace missive {
 
@@ -41,9 +42,20 @@ Result<std::uint32_t> event_bits(const std::vector<std::string>& names) {
   return bits;
 }
 
+// The URL's form, and where its host resolves to now: an endpoint on a private address is
+// refused when registered, not only when delivered to. A name that does not resolve at the
+// moment is accepted (DNS may be down); every delivery checks again.
 Status check_url(const std::string& url, bool allow_private) {
   auto checked = notify::check_webhook_url(url, allow_private);
   if (!checked) return fail(ErrorCode::unprocessable, checked.error().message);
+  MISSIVE_TRY(const notify::WebhookUrl parts, notify::parse_webhook_url(url));
+  if (parts.ip_literal) return {};
+  auto resolved = notify::resolve_allowed(parts.host, parts.port, allow_private);
+  if (!resolved && resolved.error().code == ErrorCode::forbidden) {
+    return fail(ErrorCode::unprocessable,
+                resolved.error().message + " (a server for tests may allow it with "
+                                           "--allow-private-webhooks)");
+  }
   return {};
 }
 
@@ -63,7 +75,7 @@ NotificationService::NotificationService(Store& store, const Clock& clock,
       options_(std::move(options)),
       mailer_(mailer),
       webhooks_(webhooks),
-      limiter_(std::make_unique<notify::DestinationLimiter>()) {}
+      limiter_(std::make_unique<notify::DestinationLimiter>(notify::DestinationLimits{})) {}
 
 NotificationService::~NotificationService() { stop(); }
 

@@ -46,16 +46,11 @@ void write_string(JsonWriter& w, const char* key, const std::string& value) {
   w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-// The domain of an address, or the host of a URL: what per-destination limits count.
-std::string destination_key(const std::string& destination) {
-  const auto at = destination.rfind('@');
-  if (at != std::string::npos && destination.find("://") == std::string::npos) {
-    return "mail:" + destination.substr(at + 1);
-  }
-  const auto start = destination.find("://");
-  const auto host_start = start == std::string::npos ? 0 : start + 3;
-  const auto host_end = destination.find_first_of("/?#", host_start);
-  return "web:" + destination.substr(host_start, host_end - host_start);
+// What per-destination limits count: a mail domain, or a webhook host.
+std::string destination_key(const Notification& row) {
+  const std::string& destination = row.destination.value_or("");
+  return row.channel == NotificationChannel::email ? "mail:" + notify::email_destination(destination)
+                                                   : "web:" + notify::webhook_destination(destination);
 }
 
 // Digest payload: {"messages": [ids], "count": n}.
@@ -393,8 +388,8 @@ void NotificationService::delivery_loop() {
     lock.unlock();
     // A destination already busy (a slow endpoint, a mail host) gets its row back for later,
     // so it cannot hold every delivery thread.
-    const std::string key = destination_key(row.destination.value_or(""));
-    if (limiter_->try_acquire(key)) {
+    const std::string key = destination_key(row);
+    if (limiter_->try_acquire(key, clock_.now())) {
       if (auto delivered = deliver(row); !delivered) {
         spdlog::warn("notification {}: {}", row.id.value, delivered.error().message);
       }

@@ -184,7 +184,8 @@ struct NewWebhook {
 };
 
 // Fields left empty are unchanged. enabled = true also clears disabled_reason and
-// failing_since (an admin turning a disabled endpoint back on).
+// failing_since (an admin turning a disabled endpoint back on); enabled = false fails its
+// queued rows, as disable_endpoint does. A new url becomes its queued rows' destination.
 struct WebhookUpdate {
   std::optional<std::string> url;
   std::optional<std::string> secret;
@@ -205,14 +206,15 @@ struct NotificationClaim {
 };
 
 // What an attempt came to. Applied only while `holder` still holds the claim (conflict
-// otherwise: the lease ran out and another attempt may have taken it).
+// otherwise: the lease ran out and another attempt may have taken it). A row cancelled or
+// failed during the attempt keeps that state unless the result is sent.
 struct NotificationResult {
   NotificationId id;
   std::string holder;
   Timestamp now = 0;
   NotificationState state = NotificationState::sent;  // queued: retry at next_attempt_at
   Timestamp next_attempt_at = 0;
-  std::optional<std::string> error;  // the attempt's error (kept as last_error)
+  std::optional<std::string> error;  // the attempt's error (kept as last_error; none keeps it)
   // Webhooks: the endpoint's health. A success clears failing_since; a failure sets it if
   // unset. disable_endpoint disables the endpoint with this reason and fails its queued rows.
   std::optional<std::string> disable_endpoint;
@@ -236,12 +238,13 @@ struct OutboxCounts {
   std::optional<Timestamp> oldest_queued_at;  // created_at of the oldest queued row
 };
 
-// One digest pass (queue_digests). A user is due a digest when they have a confirmed address
-// and digests on, their last digest is at or before now - interval_ms (or they had none), and
-// they received messages after their digest cursor that are unread, undelivered to every
-// device, created at or before unseen_before and not expired at now. Each due user gets one
-// digest notification (payload {"messages":[ids, newest first, at most max_messages],
-// "count": all of them}) and their cursor moves past those messages, in one transaction.
+// One digest pass (queue_digests). A user is due a digest when they are active, have a
+// confirmed address and digests on, their last digest is at or before now - interval_ms (or
+// they had none), and they received messages after their digest cursor that are unread,
+// undelivered to every device, created at or before unseen_before and not expired at now.
+// Each due user gets one digest notification (payload {"messages":[ids, newest first, at most
+// max_messages], "count": all of them}) and their cursor moves past those messages, in one
+// transaction.
 struct DigestPass {
   Timestamp now = 0;
   Timestamp unseen_before = 0;
@@ -605,8 +608,9 @@ class Store {
   // --- notifications (docs/notifications.md) ---
   // Besides the writes below, these writes queue notifications in their own transaction:
   //   send_message: a message_sent webhook row per enabled endpoint subscribed to it;
-  //   mark_message_read / mark_conversation_read: a message_read webhook row per endpoint
-  //     and message that became read for the user;
+  //   mark_message_read / mark_conversation_read (and the sender's watermark moving on
+  //     send): a message_read webhook row per endpoint and message that became read for the
+  //     user;
   //   write_reminders: per reminded user, a reminder (or final_reminder) email row if they
   //     have a confirmed address with reminders on, and a webhook row per endpoint; per user
   //     deactivated, a user_deactivated webhook row per endpoint.

@@ -99,6 +99,9 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
 INSTANTIATE_TEST_SUITE_P(Postgres, Uploads,
                          ::testing::Values(StoreBackend{"Postgres", open_in}),
                          [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Postgres, Notifications,
+                         ::testing::Values(StoreBackend{"Postgres", open_in}),
+                         [](const auto& param_info) { return param_info.param.name; });
 // Search with the automatic plan choice and with each statement forced.
 Result<std::unique_ptr<Store>> open_with_plan(const std::filesystem::path& dir,
                                               PostgresSearchPlan plan) {
@@ -448,6 +451,100 @@ TEST_F(PostgresStoreTest, ACompletionRacingASweepNeverKeepsAClaimedBlob) {
                                       done->blob_key)),
               1)
         << "round " << round << ": " << done->blob_key;
+  }
+}
+
+// --- the notification outbox on several nodes ---
+
+// A direct message ada -> bob at `now`.
+NewMessage direct_at(UserId from, UserId to, Timestamp now) {
+  NewMessage nm;
+  nm.creator = from;
+  nm.subject = "s";
+  nm.body = "b";
+  nm.create_date = now;
+  nm.conversation.kind = ConversationKind::direct;
+  nm.conversation.low = std::min(from, to);
+  nm.conversation.high = std::max(from, to);
+  nm.recipients = {RecipientRef{to, GroupId()}};
+  return nm;
+}
+
+TEST_F(PostgresStoreTest, ClaimsOnTwoNodesNeverShareARow) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  const UserId bob = must(one->create_user(new_user("bob"))).id;
+  must(one->create_webhook(NewWebhook{"https://hooks.example/", "whsec_eA==",
+                                      event_bit(NotificationEvent::message_sent), "", 1}));
+  constexpr int kRows = 60;
+  for (int i = 0; i < kRows; ++i) must(one->send_message(direct_at(ada, bob, 1 + i)));
+  std::vector<std::int64_t> a, b;
+  auto drain = [](Store& store, const char* holder, std::vector<std::int64_t>& out) {
+    for (;;) {
+      auto claimed = store.claim_notifications(NotificationClaim{holder, 1000, 60'000, 7});
+      ASSERT_TRUE(claimed) << claimed.error().message;
+      if (claimed->empty()) return;
+      for (const Notification& n : *claimed) out.push_back(n.id.value);
+    }
+  };
+  std::thread ta([&] { drain(*one, "node-one", a); });
+  std::thread tb([&] { drain(*two, "node-two", b); });
+  ta.join();
+  tb.join();
+  std::vector<std::int64_t> all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a row was claimed twice";
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kRows));
+  EXPECT_EQ(count(url_, "SELECT count(*) FROM notification WHERE claimed_by = 'node-one'"),
+            static_cast<std::int64_t>(a.size()));
+}
+
+TEST_F(PostgresStoreTest, DigestPassesOnTwoNodesDigestEachUserOnce) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  const UserId ada = must(one->create_user(new_user("ada"))).id;
+  constexpr int kUsers = 30;
+  for (int i = 0; i < kUsers; ++i) {
+    const UserId u = must(one->create_user(new_user(fmt::format("u{}", i)))).id;
+    const std::string hash = fmt::format("hash-{}", i);
+    must(one->request_email_change(
+        EmailChange{u, fmt::format("u{}@example.com", i), "t", hash, 100, 1}));
+    must(one->confirm_email(hash, 1));
+    must(one->send_message(direct_at(ada, u, 1)));
+  }
+  Result<std::int64_t> a = fail(ErrorCode::internal, "not run"), b = a;
+  const DigestPass pass{.now = 10, .unseen_before = 10, .interval_ms = 1000, .limit = 20};
+  std::thread ta([&] { a = one->queue_digests(pass); });
+  std::thread tb([&] { b = two->queue_digests(pass); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_TRUE(b) << b.error().message;
+  // Between them (and a pass to finish what the limit left), every user once.
+  const std::int64_t rest = must(one->queue_digests(pass));
+  EXPECT_EQ(*a + *b + rest, kUsers);
+  EXPECT_EQ(count(url_, "SELECT count(*) FROM notification WHERE event = 'digest'"), kUsers);
+  EXPECT_EQ(count(url_, "SELECT count(DISTINCT user_id) FROM notification "
+                        "WHERE event = 'digest'"),
+            kUsers);
+}
+
+TEST_F(PostgresStoreTest, ATokenConfirmedOnTwoNodesAtOnceConfirmsOnce) {
+  auto one = must(open_postgres_store(PostgresOptions{url_, 4}));
+  auto two = must(open_postgres_store(PostgresOptions{url_, 4}));
+  for (int round = 0; round < 10; ++round) {
+    const UserId u = must(one->create_user(new_user(fmt::format("u{}", round)))).id;
+    const std::string hash = fmt::format("hash-{}", round);
+    must(one->request_email_change(EmailChange{u, "a@example.com", "t", hash, 100, 1}));
+    Result<UserId> a = fail(ErrorCode::internal, "not run"), b = a;
+    std::thread ta([&] { a = one->confirm_email(hash, 2); });
+    std::thread tb([&] { b = two->confirm_email(hash, 2); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(static_cast<int>(a.has_value()) + static_cast<int>(b.has_value()), 1);
+    EXPECT_EQ(must(one->email_settings(u)).address, std::optional<std::string>("a@example.com"));
   }
 }
 

@@ -40,6 +40,14 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, Uploads,
                              }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(Sqlite, Notifications,
+                         ::testing::Values(StoreBackend{
+                             "Sqlite",
+                             [](const std::filesystem::path& dir) {
+                               return open_sqlite_store(SqliteOptions{db_path(dir)});
+                             }}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, SearchConformance,
     ::testing::Values(
@@ -152,6 +160,37 @@ TEST_F(SqliteStoreTest, UpgradeToVersion5CountsExistingMembers) {
   must(store->set_user_active(UserId(3), true));
   must(store->add_member(GroupId(1), UserId(4)));
   EXPECT_EQ(must(store->get_group(GroupId(1))).member_count, 3);
+}
+
+// Version 8 adds email settings to existing users: no address, every kind of email on, no
+// digest yet; the outbox starts empty and events queue into it.
+TEST_F(SqliteStoreTest, UpgradeToVersion8GivesExistingUsersDefaultEmailSettings) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  {
+    auto db = must(sqlite::Db::open(path_, sqlite::OpenMode::read_write_create));
+    must(sqlite::migrate(*db, 7));
+    must(db->exec(
+        "INSERT INTO user (id, handle, first_name, last_name, password_hash, created_at) "
+        "VALUES (1, 'ada', 'A', 'L', 'x', 1), (2, 'bob', 'B', 'L', 'x', 1);"));
+  }
+  auto store = must(open_sqlite_store(SqliteOptions{path_}));
+  EmailSettings settings = must(store->email_settings(UserId(2)));
+  EXPECT_EQ(settings.address, std::nullopt);
+  EXPECT_EQ(settings.pending, std::nullopt);
+  EXPECT_TRUE(settings.reminders);
+  EXPECT_TRUE(settings.digest);
+  EXPECT_TRUE(must(store->list_webhooks()).empty());
+  EXPECT_EQ(must(store->outbox_counts()).queued, 0);
+  must(store->create_webhook(NewWebhook{"https://hooks.example/", "whsec_eA==",
+                                        event_bit(NotificationEvent::message_sent), "", 1}));
+  NewMessage nm;
+  nm.creator = UserId(1);
+  nm.create_date = 2;
+  nm.conversation.low = UserId(1);
+  nm.conversation.high = UserId(2);
+  nm.recipients = {RecipientRef{UserId(2), GroupId()}};
+  must(store->send_message(nm));
+  EXPECT_EQ(must(store->outbox_counts()).queued, 1);
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

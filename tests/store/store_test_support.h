@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -146,6 +147,41 @@ class Uploads : public StoreConformance {
     NewMessage m = direct(from, to, "see attached");
     m.attachments = std::move(uploads);
     return m;
+  }
+};
+
+// The notification tests (notifications_test.cpp): endpoints, confirmed addresses, and the
+// outbox read back oldest first.
+class Notifications : public StoreConformance {
+ protected:
+  WebhookEndpoint endpoint(std::uint32_t events = kWebhookEvents,
+                           std::string url = "https://hooks.example/in") {
+    return must(store().create_webhook(NewWebhook{std::move(url), "whsec_c2VjcmV0", events,
+                                                  "test endpoint", now_}));
+  }
+
+  // `user`'s address becomes `address` (requested and confirmed at now_).
+  void confirm_address(UserId user, const std::string& address) {
+    const std::string hash = "hash-" + address;
+    must(store().request_email_change(
+        EmailChange{user, address, "token-" + address, hash, now_ + 3'600'000, now_}));
+    EXPECT_EQ(must(store().confirm_email(hash, now_)), user);
+  }
+
+  // A user with the confirmed address "<handle>@example.com".
+  User with_address(const std::string& handle) {
+    User u = user(handle);
+    confirm_address(u.id, handle + "@example.com");
+    return u;
+  }
+
+  // Every outbox row (of `event`, when given), oldest first.
+  std::vector<Notification> outbox(std::optional<NotificationEvent> event = std::nullopt) {
+    std::vector<Notification> rows =
+        must(store().list_notifications(NotificationQuery{.limit = 1000}));
+    std::reverse(rows.begin(), rows.end());
+    if (event) std::erase_if(rows, [&](const Notification& n) { return n.event != *event; });
+    return rows;
   }
 };
 

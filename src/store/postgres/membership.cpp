@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "store/postgres/notifications.h"
 #include "store/postgres/timeline.h"
 
 namespace missive::postgres {
@@ -96,6 +97,8 @@ Result<std::int64_t> mark_range_read(Tx& tx, ConversationId conversation, UserId
                        "AND NOT r.is_read) AND NOT EXISTS (SELECT 1 FROM message_fanout f "
                        "WHERE f.message_id = m.id) ORDER BY m.seq",
                        conversation, user, after, up_to, now));
+  // Webhooks hear of every read, deferred fan-outs included.
+  MISSIVE_TRY_STATUS(queue_range_read_webhooks(tx, conversation, user, after, up_to, now));
   MISSIVE_TRY(Rows stats,
               tx.query("UPDATE message_group_stat SET reads = reads + 1 "
                        "WHERE (message_id, group_id) IN ("

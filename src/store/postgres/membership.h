@@ -27,7 +27,8 @@ Status advance_sender(Tx& tx, ConversationId conv, Seq seq, UserId creator, Time
 // Marks read, at `now`, every unread recipient record of `user` for the messages of
 // `conversation` with seq in (after, up_to], counts each such message once in
 // message.read_count and once per group in message_group_stat.reads, and queues a status
-// (read) entry for each creator unless the fan-out was deferred. Returns how many messages
+// (read) entry for each creator unless the fan-out was deferred, and a message_read webhook
+// row per subscribed endpoint for each such message. Returns how many messages
 // went from unread to read. The caller queues the read entry when it raises the watermark.
 Result<std::int64_t> mark_range_read(Tx& tx, ConversationId conversation, UserId user,
                                      Seq after, Seq up_to, Timestamp now);

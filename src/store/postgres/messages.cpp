@@ -8,6 +8,7 @@
 #include "core/attachment_json.h"
 #include "core/json_values.h"
 #include "store/postgres/membership.h"
+#include "store/postgres/notifications.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/timeline.h"
@@ -246,6 +247,8 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
       MISSIVE_TRY_STATUS(join_recipients(tx, conv, id, seq, UserId(0), UserId(kNoCursor)));
     }
     MISSIVE_TRY_STATUS(advance_sender(tx, conv, seq, nm.creator, nm.create_date));
+    // Deferred or not, the message is sent now: one row per endpoint, not per recipient.
+    MISSIVE_TRY_STATUS(queue_sent_webhooks(tx, id, nm.creator, nm.create_date));
     if (nm.reminders) {
       ReminderSchedule schedule = *nm.reminders;
       schedule.message = id;

@@ -1,7 +1,8 @@
 #pragma once
 // PostgresStore: the Store over a Pool. The operations live one file per area, as in the
 // SQLite store: users_groups.cpp (users, sessions, groups), messages.cpp, reads.cpp,
-// dashboard.cpp, reminders.cpp, search.cpp, sync.cpp, fanout.cpp and uploads.cpp.
+// dashboard.cpp, reminders.cpp, search.cpp, sync.cpp, fanout.cpp, uploads.cpp and
+// notifications.cpp.
 
 #include <algorithm>
 #include <mutex>
@@ -100,6 +101,25 @@ class PostgresStore final : public Store {
   Result<UploadSweep> sweep_uploads(Timestamp now, Timestamp expired_before, int limit) override;
   Status forget_blobs(const std::vector<std::string>& keys) override;
   Result<std::vector<std::string>> blob_keys() override;
+
+  Result<EmailSettings> email_settings(UserId user) override;
+  Result<EmailSettings> request_email_change(const EmailChange& change) override;
+  Result<EmailSettings> clear_email(UserId user) override;
+  Result<UserId> confirm_email(const std::string& token_hash, Timestamp now) override;
+  Result<EmailSettings> set_email_preferences(UserId user,
+                                              const EmailPreferences& preferences) override;
+  Result<WebhookEndpoint> create_webhook(const NewWebhook& webhook) override;
+  Result<WebhookEndpoint> get_webhook(WebhookId id) override;
+  Result<std::vector<WebhookEndpoint>> list_webhooks() override;
+  Result<WebhookEndpoint> update_webhook(WebhookId id, const WebhookUpdate& update) override;
+  Status delete_webhook(WebhookId id) override;
+  Result<std::vector<Notification>> claim_notifications(const NotificationClaim& claim) override;
+  Status finish_notification(const NotificationResult& result) override;
+  Result<Notification> get_notification(NotificationId id) override;
+  Result<std::vector<Notification>> list_notifications(const NotificationQuery& query) override;
+  Result<Notification> replay_notification(NotificationId id, Timestamp now) override;
+  Result<OutboxCounts> outbox_counts() override;
+  Result<std::int64_t> queue_digests(const DigestPass& pass) override;
 
   Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
                              std::int64_t ttl_ms) override;

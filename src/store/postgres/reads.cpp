@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "store/postgres/membership.h"
+#include "store/postgres/notifications.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/timeline.h"
@@ -121,6 +122,7 @@ Result<ReadOutcome> PostgresStore::mark_message_read(MessageId id, UserId user, 
                            "AND NOT EXISTS (SELECT 1 FROM message_fanout f "
                            "WHERE f.message_id = m.id)",
                            id, user, now));
+      MISSIVE_TRY_STATUS(queue_read_webhooks(tx, id, user, now));
     }
     if (!member) return outcome;
     outcome.read_seq = member->read_seq;

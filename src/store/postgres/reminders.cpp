@@ -1,5 +1,5 @@
-// Reminders in the PostgreSQL store: schedules, batched rounds, deactivation at expiry, and the
-// recipients' reminder timeline.
+// Reminders in the PostgreSQL store: schedules, batched rounds, deactivation at expiry, the
+// recipients' reminder timeline, and the emails and webhooks a round or a deactivation queues.
 //
 // Concurrency: write_reminders is optimistic, as in SQLite: its UPDATE names the version it
 // replaces, and in PostgreSQL a concurrent writer of the same schedule makes the second
@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "store/postgres/notifications.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/timeline.h"
@@ -72,13 +73,15 @@ Result<std::int64_t> insert_round(Tx& tx, MessageId id, MessageId root, std::int
                        "ON CONFLICT (message_id, recipient_id, number) DO NOTHING RETURNING id",
                        id, number, is_final, now, root));
   if (added.empty()) return 0;
+  const std::vector<std::int64_t> reminders = first_column(added);
   MISSIVE_TRY(Rows entries,
               tx.query(MISSIVE_PG_QUEUE_ENTRIES
                        "SELECT x.recipient_id, 'reminder', m.conversation_id, m.seq, m.id, NULL, "
                        "NULL, x.number, x.is_final, NULL, x.sent_at FROM reminder x "
                        "JOIN message m ON m.id = x.message_id WHERE x.id = ANY($1::bigint[]) "
                        "ORDER BY x.id",
-                       first_column(added)));
+                       reminders));
+  MISSIVE_TRY_STATUS(queue_reminder_notifications(tx, reminders, is_final, now));
   return added.size();
 }
 
@@ -99,6 +102,7 @@ Result<std::int64_t> deactivate_non_responders(Tx& tx, MessageId id, MessageId r
                        id, now, root));
   if (added.empty()) return 0;
   const std::vector<std::int64_t> users = first_column(added);
+  MISSIVE_TRY_STATUS(queue_deactivation_webhooks(tx, id, users, now));
   MISSIVE_TRY(Rows off, tx.query("UPDATE users SET is_active = false WHERE id = ANY($1::bigint[])",
                                  users));
   MISSIVE_TRY(Rows revoked, tx.query("UPDATE session SET revoked = true WHERE NOT revoked "

@@ -10,6 +10,7 @@
 #include "store/search_text.h"
 #include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/membership.h"
+#include "store/sqlite/notifications.h"
 #include "store/sqlite/reminders.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/search_text.h"
@@ -234,6 +235,8 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
                                          UserId(std::numeric_limits<std::int64_t>::max())));
     }
     MISSIVE_TRY_STATUS(advance_sender(db, conv.id, seq, nm.creator, nm.create_date));
+    // Deferred or not, the message is sent now: one row per endpoint, not per recipient.
+    MISSIVE_TRY_STATUS(queue_sent_webhooks(db, id, nm.creator, nm.create_date));
     if (nm.reminders) {
       ReminderSchedule schedule = *nm.reminders;
       schedule.message = id;

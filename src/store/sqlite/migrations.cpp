@@ -351,9 +351,71 @@ ALTER TABLE sync_timeline_v7 RENAME TO sync_timeline;
 CREATE INDEX sync_timeline_by_at ON sync_timeline(at);
 )sql";
 
+// Version 8: notifications (docs/notifications.md). A user's email address (confirmed, and
+// one pending with its token's hash and expiry), which kinds of email they want, and where
+// their digests stand (digest_cursor: the last message id a digest covered). Webhook
+// endpoints are deleted softly, so the delivery log keeps naming them. notification is the
+// outbox: one row per email or webhook delivery, queued in the transaction of its event;
+// destination is the address or URL at queue time. notification_due serves claims, the
+// other indexes the log by endpoint and by user (and cancelling a user's queued rows).
+constexpr const char* kV8 = R"sql(
+ALTER TABLE user ADD COLUMN email TEXT;
+ALTER TABLE user ADD COLUMN email_pending TEXT;
+ALTER TABLE user ADD COLUMN email_token_hash TEXT;
+ALTER TABLE user ADD COLUMN email_token_expires INTEGER;
+ALTER TABLE user ADD COLUMN email_reminders INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE user ADD COLUMN email_digest INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE user ADD COLUMN digest_cursor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE user ADD COLUMN digest_at INTEGER;
+CREATE INDEX user_email_token ON user(email_token_hash) WHERE email_token_hash IS NOT NULL;
+CREATE INDEX user_digest ON user(id) WHERE email IS NOT NULL AND email_digest = 1;
+
+CREATE TABLE webhook_endpoint (
+  id              INTEGER PRIMARY KEY,
+  url             TEXT    NOT NULL,
+  secret          TEXT    NOT NULL,
+  events          INTEGER NOT NULL,
+  description     TEXT    NOT NULL DEFAULT '',
+  enabled         INTEGER NOT NULL DEFAULT 1,
+  disabled_reason TEXT,
+  failing_since   INTEGER,
+  created_at      INTEGER NOT NULL,
+  deleted         INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE notification (
+  id              INTEGER PRIMARY KEY,
+  channel         TEXT    NOT NULL CHECK (channel IN ('email', 'webhook')),
+  event           TEXT    NOT NULL
+                  CHECK (event IN ('message.sent', 'message.read', 'reminder.sent',
+                                   'reminder.final', 'user.deactivated', 'digest',
+                                   'email.confirmation')),
+  user_id         INTEGER,
+  message_id      INTEGER,
+  number          INTEGER NOT NULL DEFAULT 0,
+  endpoint_id     INTEGER,
+  payload         TEXT    NOT NULL DEFAULT '{}',
+  state           TEXT    NOT NULL DEFAULT 'queued'
+                  CHECK (state IN ('queued', 'sent', 'failed', 'cancelled')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  deadline        INTEGER NOT NULL,
+  claimed_by      TEXT,
+  claimed_until   INTEGER,
+  sent_at         INTEGER,
+  last_error      TEXT,
+  destination     TEXT
+) STRICT;
+CREATE INDEX notification_due ON notification(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX notification_by_endpoint ON notification(endpoint_id, id)
+  WHERE endpoint_id IS NOT NULL;
+CREATE INDEX notification_by_user ON notification(user_id, id) WHERE user_id IS NOT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1}, {2, kV2, index_existing_messages}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
-    {7, kV7},
+    {7, kV7}, {8, kV8},
 };
 
 }  // namespace

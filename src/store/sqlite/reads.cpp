@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/notifications.h"
 #include "store/sqlite/read_marks.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
@@ -116,6 +117,8 @@ Result<std::int64_t> mark_range_read(Db& db, ConversationId conversation, UserId
     stmt.bind(conversation, user, after, up_to, now);
     MISSIVE_TRY_STATUS(stmt.run());
   }
+  // Webhooks hear of every read, deferred fan-outs included.
+  MISSIVE_TRY_STATUS(queue_range_read_webhooks(db, conversation, user, after, up_to, now));
   {
     MISSIVE_SQL(stmt, db,
                 "UPDATE message_group_stat SET reads = reads + 1 "
@@ -186,6 +189,7 @@ Result<ReadOutcome> SqliteStore::mark_message_read(MessageId id, UserId user, Ti
                   "AND NOT EXISTS (SELECT 1 FROM message_fanout f WHERE f.message_id = m.id)");
       entry.bind(id, user, now);
       MISSIVE_TRY_STATUS(entry.run());
+      MISSIVE_TRY_STATUS(queue_read_webhooks(db, id, user, now));
     }
     MISSIVE_TRY(auto member, load_membership(db, conv, user));
     if (!member) return outcome;

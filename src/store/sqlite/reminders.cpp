@@ -1,5 +1,5 @@
-// Reminders in the SQLite store: schedules, batched rounds, deactivation at expiry, and the
-// recipients' reminder timeline.
+// Reminders in the SQLite store: schedules, batched rounds, deactivation at expiry, the
+// recipients' reminder timeline, and the emails and webhooks a round or a deactivation queues.
 
 #include "store/sqlite/reminders.h"
 
@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/notifications.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/sqlite/timeline.h"
@@ -76,6 +77,7 @@ Result<std::int64_t> insert_round(Db& db, MessageId id, MessageId root, std::int
               "JOIN message m ON m.id = x.message_id WHERE x.id > ? ORDER BY x.id");
   entries.bind(before);
   MISSIVE_TRY_STATUS(entries.run());
+  MISSIVE_TRY_STATUS(queue_reminder_notifications(db, before, is_final, now));
   return added;
 }
 
@@ -97,6 +99,7 @@ Result<std::int64_t> deactivate_non_responders(Db& db, MessageId id, MessageId r
     count = db.changes();
   }
   if (count == 0) return 0;
+  MISSIVE_TRY_STATUS(queue_deactivation_webhooks(db, id, now));
   {
     MISSIVE_SQL(stmt, db,
                 "UPDATE user SET is_active = 0 WHERE id IN (SELECT user_id FROM "

@@ -305,6 +305,77 @@ class FaultyStore final : public Store {
     MISSIVE_FAULT_POINT();
     return inner_.blob_keys();
   }
+  Result<EmailSettings> email_settings(UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.email_settings(user);
+  }
+  Result<EmailSettings> request_email_change(const EmailChange& change) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.request_email_change(change);
+  }
+  Result<EmailSettings> clear_email(UserId user) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.clear_email(user);
+  }
+  Result<UserId> confirm_email(const std::string& token_hash, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.confirm_email(token_hash, now);
+  }
+  Result<EmailSettings> set_email_preferences(UserId user,
+                                              const EmailPreferences& preferences) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.set_email_preferences(user, preferences);
+  }
+  Result<WebhookEndpoint> create_webhook(const NewWebhook& webhook) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.create_webhook(webhook);
+  }
+  Result<WebhookEndpoint> get_webhook(WebhookId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_webhook(id);
+  }
+  Result<std::vector<WebhookEndpoint>> list_webhooks() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_webhooks();
+  }
+  Result<WebhookEndpoint> update_webhook(WebhookId id, const WebhookUpdate& update) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.update_webhook(id, update);
+  }
+  Status delete_webhook(WebhookId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.delete_webhook(id);
+  }
+  Result<std::vector<Notification>> claim_notifications(
+      const NotificationClaim& claim) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.claim_notifications(claim);
+  }
+  Status finish_notification(const NotificationResult& result) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.finish_notification(result);
+  }
+  Result<Notification> get_notification(NotificationId id) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.get_notification(id);
+  }
+  Result<std::vector<Notification>> list_notifications(
+      const NotificationQuery& query) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.list_notifications(query);
+  }
+  Result<Notification> replay_notification(NotificationId id, Timestamp now) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.replay_notification(id, now);
+  }
+  Result<OutboxCounts> outbox_counts() override {
+    MISSIVE_FAULT_POINT();
+    return inner_.outbox_counts();
+  }
+  Result<std::int64_t> queue_digests(const DigestPass& pass) override {
+    MISSIVE_FAULT_POINT();
+    return inner_.queue_digests(pass);
+  }
   Result<bool> acquire_lease(const std::string& name, const std::string& holder, Timestamp now,
                              std::int64_t ttl_ms) override {
     MISSIVE_FAULT_POINT();
