@@ -209,8 +209,8 @@ test('admin: a webhook is added (secret shown once), its delivery verifies, it i
       await page.getByRole('button', { name: 'Enable Test receiver' }).click();
       await waitForText(row, 'Enabled');
 
-      await page.getByRole('button', { name: 'Rotate the secret of Test receiver' }).click();
-      await page.getByRole('group', { name: 'Rotate the secret of Test receiver' }).getByRole('button', { name: 'Rotate secret' }).click();
+      await page.getByRole('button', { name: 'Rotate secret of Test receiver' }).click();
+      await page.getByRole('group', { name: 'Rotate secret of Test receiver' }).getByRole('button', { name: 'Rotate secret' }).click();
       const rotated = await waitForText(page.locator('[data-secret]'), /^whsec_/);
       assert.notEqual(rotated, secret);
       await page.getByRole('button', { name: 'Done' }).click();
@@ -248,9 +248,9 @@ test('admin: the outbox lists the confirmation email as sent, filters, and repla
     await noSidewaysScroll(page, 'outbox');
 
     // Filtering by state: a sent row is not among the failed.
-    await page.getByLabel('State').selectOption('failed');
+    await page.getByLabel('State', { exact: true }).selectOption('failed');
     await waitFor('the failed rows', async () => (await row.count()) === 0);
-    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('State', { exact: true }).selectOption('');
 
     // Replay: the same email once more (the address is still waiting for confirmation).
     const id = await row.getAttribute('data-notification');

@@ -47,7 +47,7 @@ export function AdminOutbox({ client }: PageProps) {
       <p class="admin-status" role="status" aria-live="polite">{status}</p>
       <ErrorNote error={changeError ?? summary.error ?? list.error} />
       {counts && (
-        <dl class="outbox-summary" aria-label="Rows per state">
+        <dl class="outbox-summary" aria-label="Outbox counts">
           {STATES.map((s) => (
             <div key={s} data-summary={s}><dt>{s[0].toUpperCase() + s.slice(1)}</dt><dd>{counts[s]}</dd></div>
           ))}

@@ -31,7 +31,7 @@ function Confirm({ action, name, onYes, onNo }: { action: Risky; name: string; o
   const yes = useRef<HTMLButtonElement>(null);
   useEffect(() => { yes.current?.focus(); }, []);
   return (
-    <div class="webhook-confirm" role="group" aria-label={`${action === 'delete' ? 'Delete' : 'Rotate the secret of'} ${name}`}>
+    <div class="webhook-confirm" role="group" aria-label={`${action === 'delete' ? 'Delete' : 'Rotate secret of'} ${name}`}>
       <span>{QUESTION[action]}</span>
       <button type="button" ref={yes} class={action === 'delete' ? 'danger' : 'admin-secondary'} onClick={onYes}>
         {action === 'delete' ? 'Delete' : 'Rotate secret'}
@@ -117,7 +117,7 @@ export function AdminWebhooks({ client }: PageProps) {
                           <button type="button" class="admin-secondary" onClick={() => toggle(w)}
                             aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${name}`}>{w.enabled ? 'Disable' : 'Enable'}</button>
                           <button type="button" class="admin-secondary" onClick={() => setAsking({ id: w.id, action: 'rotate' })}
-                            aria-label={`Rotate the secret of ${name}`}>Rotate secret</button>
+                            aria-label={`Rotate secret of ${name}`}>Rotate secret</button>
                           <button type="button" class="admin-secondary danger" onClick={() => setAsking({ id: w.id, action: 'delete' })}
                             aria-label={`Delete ${name}`}>Delete</button>
                         </div>
