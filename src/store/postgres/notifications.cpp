@@ -428,11 +428,11 @@ Status PostgresStore::finish_notification(const NotificationResult& r) {
     // ran stays so, unless it went out.
     Params p;
     p.add(r.id).add(state_name(r.state)).add(r.error).add(r.now).add(r.next_attempt_at)
-        .add(r.holder);
+        .add(r.holder).add(std::int64_t{r.attempted ? 1 : 0});
     MISSIVE_TRY(Rows updated,
                 tx.exec("UPDATE notification SET "
                         "state = CASE WHEN state = 'queued' OR $2::text = 'sent' THEN $2::text "
-                        "ELSE state END, attempts = attempts + 1, "
+                        "ELSE state END, attempts = attempts + $7::bigint, "
                         "last_error = coalesce($3::text, last_error), "
                         "sent_at = CASE WHEN $2::text = 'sent' THEN $4::bigint ELSE sent_at END, "
                         "next_attempt_at = CASE WHEN $2::text = 'queued' THEN $5::bigint "
@@ -440,7 +440,7 @@ Status PostgresStore::finish_notification(const NotificationResult& r) {
                         "WHERE id = $1 AND claimed_by = $6",
                         p));
     if (updated.affected() == 0) return claim_lost(r.id, r.holder);
-    if (!endpoint.valid()) return {};
+    if (!endpoint.valid() || !r.attempted) return {};
     if (r.state == NotificationState::sent) {
       MISSIVE_TRY(Rows healthy, tx.query("UPDATE webhook_endpoint SET failing_since = NULL "
                                          "WHERE id = $1",

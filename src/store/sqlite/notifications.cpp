@@ -420,14 +420,14 @@ Status SqliteStore::finish_notification(const NotificationResult& r) {
       MISSIVE_SQL(stmt, db,
                   "UPDATE notification SET "
                   "state = CASE WHEN state = 'queued' OR ?2 = 'sent' THEN ?2 ELSE state END, "
-                  "attempts = attempts + 1, last_error = coalesce(?3, last_error), "
+                  "attempts = attempts + ?6, last_error = coalesce(?3, last_error), "
                   "sent_at = CASE WHEN ?2 = 'sent' THEN ?4 ELSE sent_at END, "
                   "next_attempt_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE next_attempt_at END, "
                   "claimed_by = NULL, claimed_until = NULL WHERE id = ?1");
-      stmt.bind(r.id, state_name(r.state), r.error, r.now, r.next_attempt_at);
+      stmt.bind(r.id, state_name(r.state), r.error, r.now, r.next_attempt_at, r.attempted ? 1 : 0);
       MISSIVE_TRY_STATUS(stmt.run());
     }
-    if (!endpoint.valid()) return {};
+    if (!endpoint.valid() || !r.attempted) return {};
     if (r.state == NotificationState::sent) {
       MISSIVE_SQL(stmt, db, "UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ?");
       stmt.bind(endpoint);
