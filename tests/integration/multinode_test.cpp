@@ -292,8 +292,8 @@ TEST(PostgresMigrateTest, ServeWithNoMigrateWaitsForMissiveMigrate) {
     if (pipe != nullptr) ::pclose(pipe);
     return out;
   };
-  EXPECT_NE(migrate().find("schema version 3 (was 0)"), std::string::npos);
-  EXPECT_NE(migrate().find("schema version 3 (up to date)"), std::string::npos);
+  EXPECT_NE(migrate().find("schema version 4 (was 0)"), std::string::npos);
+  EXPECT_NE(migrate().find("schema version 4 (up to date)"), std::string::npos);
   node.start();
   TestApi admin(node.port());
   admin.login("admin", kAdminPassword);
