@@ -4,7 +4,8 @@
 #
 #   test_smtp.sh start DIR    makes a self-signed certificate for 127.0.0.1 and localhost
 #                             (DIR/ca.pem), starts the server and waits until it listens:
-#                             DIR/url (plain), DIR/auth_url (AUTH required), DIR/starttls_url
+#                             DIR/url (plain text, nothing offered or required), DIR/auth_url
+#                             (AUTH required, no TLS), DIR/starttls_url
 #                             (STARTTLS and AUTH required), DIR/smtps_url (TLS, AUTH
 #                             required); the AUTH user and password in DIR/user, DIR/password
 #   test_smtp.sh stop DIR     stops it (DIR is kept)

@@ -1,5 +1,6 @@
 #include "cli/serve_notify.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -50,6 +51,12 @@ void add_notify_flags(CLI::App* cmd, NotifyFlags& flags) {
       ->envname("MISSIVE_DIGEST_INTERVAL")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{366} * 24 * 3600))
       ->capture_default_str();
+  cmd->add_option("--notify-lease", flags.lease_seconds,
+                  "seconds a node holds a notification it is delivering; after a crash, another "
+                  "attempt waits this long (each delivery times out within a third of it)")
+      ->envname("MISSIVE_NOTIFY_LEASE")
+      ->check(CLI::Range(std::int64_t{3}, std::int64_t{3600}))
+      ->capture_default_str();
   cmd->add_option("--notify-threads", flags.delivery_threads,
                   "emails and webhook deliveries in flight at once")
       ->envname("MISSIVE_NOTIFY_THREADS")
@@ -84,6 +91,9 @@ Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, c
   options.digest_after_ms = flags.digest_after_seconds * 1000;
   options.digest_interval_ms = flags.digest_interval_seconds * 1000;
   options.delivery_threads = flags.delivery_threads;
+  options.claim_lease_ms = flags.lease_seconds * 1000;
+  // A delivery must end well inside its claim, or a second attempt could start meanwhile.
+  const long delivery_timeout_ms = static_cast<long>(options.claim_lease_ms / 3);
 
   NotifySetup setup;
   if (!flags.smtp_url.empty()) {
@@ -98,6 +108,7 @@ Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, c
     smtp.mail_from = flags.mail_from;
     smtp.starttls = flags.smtp_starttls;
     MISSIVE_TRY(notify::SmtpConfig config, notify::parse_smtp_config(smtp));
+    config.timeout_ms = std::min(config.timeout_ms, delivery_timeout_ms);
     MISSIVE_TRY(notify::SmtpMailer mailer, notify::SmtpMailer::create(std::move(config)));
     setup.mailer = std::make_unique<notify::SmtpMailer>(std::move(mailer));
     options.email_configured = true;
@@ -106,6 +117,8 @@ Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, c
   notify::WebhookConfig webhooks;
   webhooks.allow_private = flags.allow_private_webhooks;
   webhooks.user_agent = "Missive-Webhooks/1";
+  webhooks.timeout_ms = std::min(webhooks.timeout_ms, delivery_timeout_ms);
+  webhooks.connect_timeout_ms = std::min(webhooks.connect_timeout_ms, delivery_timeout_ms);
   setup.webhooks = std::make_unique<notify::WebhookSender>(webhooks);
   setup.service = std::make_unique<NotificationService>(store, clock, std::move(options),
                                                         setup.mailer.get(), *setup.webhooks);

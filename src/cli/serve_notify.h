@@ -29,6 +29,7 @@ struct NotifyFlags {
   std::int64_t digest_after_seconds = NotificationOptions{}.digest_after_ms / 1000;
   std::int64_t digest_interval_seconds = NotificationOptions{}.digest_interval_ms / 1000;
   int delivery_threads = NotificationOptions{}.delivery_threads;
+  std::int64_t lease_seconds = NotificationOptions{}.claim_lease_ms / 1000;
 };
 
 void add_notify_flags(CLI::App* cmd, NotifyFlags& flags);

@@ -401,7 +401,8 @@ void NotificationService::delivery_loop() {
       later.now = clock_.now();
       later.state = NotificationState::queued;
       later.next_attempt_at = later.now + 1000;
-      (void)store_.finish_notification(later);  // no error: not an attempt
+      later.attempted = false;
+      (void)store_.finish_notification(later);
     }
     lock.lock();
     --in_flight_;

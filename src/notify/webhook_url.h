@@ -1,5 +1,7 @@
 #pragma once
-// Internal to notify/: a webhook URL taken apart by libcurl's parser, for the sender.
+// A webhook URL taken apart by libcurl's parser (the one that then connects), for the sender,
+// the destination limiter's keys and the engine's endpoint checks.
+// Thread-safety: a pure function.
 
 #include <string>
 

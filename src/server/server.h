@@ -20,6 +20,10 @@
 #include "server/rate_limit.h"
 #include "server/web_assets.h"
 
+namespace missive {
+class NotificationService;
+}
+
 namespace missive::server {
 
 struct ServerOptions {

@@ -1,9 +1,8 @@
 #include "store/notification_rules.h"
 
+#include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <fmt/format.h>
 
 namespace missive {
 namespace {

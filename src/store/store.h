@@ -218,6 +218,9 @@ struct NotificationResult {
   // Webhooks: the endpoint's health. A success clears failing_since; a failure sets it if
   // unset. disable_endpoint disables the endpoint with this reason and fails its queued rows.
   std::optional<std::string> disable_endpoint;
+  // false: the row is handed back unattempted (its destination was busy), queued again at
+  // next_attempt_at; attempts and the endpoint's health stay as they were.
+  bool attempted = true;
 };
 
 struct NotificationQuery {

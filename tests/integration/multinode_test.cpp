@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "media_http.h"
+#include "notify_sinks.h"
 #include "test_postgres.h"
 
 namespace missive::itest {
@@ -292,8 +293,8 @@ TEST(PostgresMigrateTest, ServeWithNoMigrateWaitsForMissiveMigrate) {
     if (pipe != nullptr) ::pclose(pipe);
     return out;
   };
-  EXPECT_NE(migrate().find("schema version 3 (was 0)"), std::string::npos);
-  EXPECT_NE(migrate().find("schema version 3 (up to date)"), std::string::npos);
+  EXPECT_NE(migrate().find("schema version 4 (was 0)"), std::string::npos);
+  EXPECT_NE(migrate().find("schema version 4 (up to date)"), std::string::npos);
   node.start();
   TestApi admin(node.port());
   admin.login("admin", kAdminPassword);
@@ -363,6 +364,47 @@ TEST(MultiNodeAttachments, AnUploadBegunOnOneNodeResumesOnTheOther) {
   RawReply on_a = raw_request(node_a.port(), "GET", link);
   EXPECT_EQ(on_a.status, 200);
   EXPECT_TRUE(on_a.body == bytes);
+}
+
+// Two nodes on one PostgreSQL, both delivering the outbox: every webhook goes out once, from
+// one node or the other, never from both (claims with FOR UPDATE SKIP LOCKED).
+TEST_F(MultiNodeTest, EachWebhookIsDeliveredByOneNodeOnly) {
+  const auto hooks_dir = missive::testing::fixture_dir("MISSIVE_TEST_WEBHOOK_DIR");
+  if (hooks_dir.empty()) GTEST_SKIP() << "needs the webhooks fixture (MISSIVE_TEST_WEBHOOK_DIR)";
+  for (auto* node : {node_a_.get(), node_b_.get()}) {
+    node->stop();
+    node->set_extra_args({"--allow-private-webhooks"});
+    node->start();
+  }
+  admin_a_ = std::make_unique<TestApi>(node_a_->port());
+  admin_a_->login("admin", kAdminPassword);
+  const std::string name = fmt::format("multinode-{}", ::getpid());
+  const std::string url = missive::testing::first_line(hooks_dir / "url") + "/" + name;
+  ASSERT_EQ(admin_a_->post("/v1/webhooks", R"({"url":")" + url + R"(","events":["message.sent"]})").outcome(),
+            "201");
+  Person bob = person("bob", *node_b_);
+  TestApi admin_b(node_b_->port());
+  admin_b.login("admin", kAdminPassword);
+  constexpr int kMessages = 30;
+  for (int i = 0; i < kMessages; ++i) {
+    TestApi& through = i % 2 == 0 ? *admin_a_ : admin_b;
+    ASSERT_EQ(through.send_to_users({bob.id}, "m" + std::to_string(i)).outcome(), "201");
+  }
+  std::map<std::string, int> by_id;
+  const auto count = [&] {
+    by_id.clear();
+    for (const auto& r : missive::testing::webhooks_at(hooks_dir, "/" + name)) {
+      ++by_id[r.headers.at("webhook-id")];
+    }
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (count(); by_id.size() < kMessages && std::chrono::steady_clock::now() < until; count()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a second delivery would come now
+  count();
+  EXPECT_EQ(by_id.size(), static_cast<std::size_t>(kMessages));
+  for (const auto& [id, n] : by_id) EXPECT_EQ(n, 1) << id;
 }
 
 }  // namespace

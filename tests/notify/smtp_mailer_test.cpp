@@ -75,7 +75,7 @@ void expect_well_formed(const testing::ReceivedMail& mail, const Email& sent) {
   EXPECT_FALSE(mail.bare_lf);
   EXPECT_EQ(mail.mail_from, "missive@example.com");
   EXPECT_EQ(mail.subject, sent.subject);
-  EXPECT_EQ(mail.plain, sent.text);
+  EXPECT_EQ(mail.text, sent.text);
   EXPECT_EQ(mail.html, sent.html);
   EXPECT_EQ(mail.content_type, "multipart/alternative");
   EXPECT_NE(mail.to.find(sent.to), std::string::npos) << mail.to;
@@ -108,7 +108,7 @@ TEST_F(SmtpMailerTest, NonAsciiArrivesDecodable) {
   expect_well_formed(*mail, sent);
   EXPECT_EQ(mail->to, "Zoë Ødegaard <" + sent.to + ">");
   EXPECT_NE(mail->raw.find("Subject: =?UTF-8?B?"), std::string::npos);
-  EXPECT_EQ(mail->plain_encoding, "base64");
+  EXPECT_EQ(mail->text_encoding, "base64");
 }
 
 TEST_F(SmtpMailerTest, AuthDelivers) {
@@ -152,13 +152,23 @@ TEST_F(SmtpMailerTest, StartTlsRequired) {
 }
 
 TEST_F(SmtpMailerTest, StartTlsTriedWhenOffered) {
-  SmtpConfig tls = config("url");
+  SmtpConfig tls = config("starttls_url", true);
   tls.starttls = SmtpConfig::StartTls::try_;
   const Email sent = email();
   ASSERT_TRUE(mailer(tls).send(sent));
   auto mail = wait_for_mail(dir_, sent.to);
   ASSERT_TRUE(mail);
   EXPECT_TRUE(mail->tls);
+}
+
+TEST_F(SmtpMailerTest, StartTlsTriedAndNotOfferedSendsPlain) {
+  SmtpConfig plain = config("url");
+  plain.starttls = SmtpConfig::StartTls::try_;
+  const Email sent = email();
+  ASSERT_TRUE(mailer(plain).send(sent));
+  auto mail = wait_for_mail(dir_, sent.to);
+  ASSERT_TRUE(mail);
+  EXPECT_FALSE(mail->tls);
 }
 
 TEST_F(SmtpMailerTest, StartTlsRequiredButNotOfferedIsUnavailable) {

@@ -2,16 +2,20 @@
 """A real SMTP server (aiosmtpd, from Debian's python3-aiosmtpd) for the notify tests.
 
 Listens on 127.0.0.1 on free ports and writes their URLs into DIR once all listen:
-  DIR/url           smtp://  nothing required (STARTTLS offered when a certificate is given)
+  DIR/url           smtp://  plain text: no STARTTLS offered, no AUTH required
   DIR/auth_url      smtp://  AUTH PLAIN/LOGIN required, allowed without TLS (with --user)
   DIR/starttls_url  smtp://  STARTTLS required, then AUTH when --user is given (with --cert)
   DIR/smtps_url     smtps:// TLS from the first byte, then AUTH when --user is given (with --cert)
 
 Each accepted message is saved as DIR/mail/N.eml (the bytes received) and DIR/mail/N.json
-(written after it, so a reader that sees the .json finds the .eml complete): the envelope
-(mail_from, rcpt_tos), the listener, whether the session was TLS, the AUTH login, and what
-Python's email package reads from the message (headers decoded, subject, the text and html
-parts with "\n" line ends, parser defects, the longest line).
+(written after it, so a reader that sees the .json finds the .eml complete), N counting up
+from 1 in the order received (across restarts on the same DIR). The .json holds: "listener"
+(plain, auth, starttls, smtps), "mail_from", "rcpt_tos", "tls", "auth_login", "file" (the
+.eml's name), and what Python's email package reads from the message: "headers" ([name,
+decoded value] pairs), "subject", "from", "to", "message_id", "content_type", "text" and
+"html" (the parts' content, "\n" line ends) with "text_encoding" and "html_encoding",
+"defects" (what the parser found wrong), "max_line_length", "bare_lf"; "parse_error" if it
+could not read the message at all.
 
 Recipients whose address matches --reject get "550 5.1.1 ... unknown user". While the file
 DIR/down exists, every command is answered "451 4.3.0 ..." (an outage).
@@ -28,7 +32,6 @@ import os
 import re
 import ssl
 import sys
-import time
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -77,20 +80,26 @@ def describe(content):
     }
     for part in message.walk():
         facts["defects"] += [repr(d) for d in part.defects]
-    for kind in ("plain", "html"):
+    for kind, key in (("plain", "text"), ("html", "html")):
         body = message.get_body(preferencelist=(kind,))
         if body is not None and body.get_content_type() == "text/" + kind:
-            facts[kind] = body.get_content().replace("\r\n", "\n")
-            facts[kind + "_encoding"] = str(body.get("Content-Transfer-Encoding", ""))
+            facts[key] = body.get_content().replace("\r\n", "\n")
+            facts[key + "_encoding"] = str(body.get("Content-Transfer-Encoding", ""))
     return facts
 
 
+def message_counter(mail_dir):
+    """1, 2, 3, ...: after the highest N already in mail_dir, so a restart does not overwrite."""
+    numbers = [int(name[:-5]) for name in os.listdir(mail_dir) if name.endswith(".json") and name[:-5].isdigit()]
+    return itertools.count(max(numbers, default=0) + 1)
+
+
 class Handler:
-    def __init__(self, directory, listener, reject):
+    def __init__(self, directory, listener, reject, counter):
         self.mail_dir = os.path.join(directory, "mail")
         self.listener = listener
         self.reject = reject
-        self.counter = itertools.count()
+        self.counter = counter
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if self.reject and re.search(self.reject, address):
@@ -100,7 +109,7 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
-        name = f"{time.time_ns()}-{next(self.counter)}"
+        name = str(next(self.counter))
         base = os.path.join(self.mail_dir, name)
         with open(base + ".eml", "wb") as out:
             out.write(content)
@@ -140,6 +149,7 @@ async def serve(args):
     outage = Outage(args.dir)
     smtp_class = with_outage(SMTP, outage)
     os.makedirs(os.path.join(args.dir, "mail"), exist_ok=True)
+    counter = message_counter(os.path.join(args.dir, "mail"))  # shared by the listeners
     tls = None
     if args.cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -147,12 +157,14 @@ async def serve(args):
     auth = authenticator(args.user, args.password) if args.user else None
 
     def listener(name, **options):
-        handler = Handler(args.dir, name, args.reject)
+        handler = Handler(args.dir, name, args.reject, counter)
         options.setdefault("authenticator", auth)
         return lambda: smtp_class(handler, hostname="missive-test-smtp", loop=loop, **options)
 
     # (URL file, scheme, protocol factory, ssl for create_server)
-    plan = [("url", "smtp", listener("plain", tls_context=tls, auth_require_tls=False), None)]
+    # No STARTTLS on the plain listener: a client that tries it (libcurl's default) would then
+    # have to trust the test certificate.
+    plan = [("url", "smtp", listener("plain", auth_require_tls=False), None)]
     if args.user:
         plan.append(("auth_url", "smtp", listener("auth", auth_required=True, auth_require_tls=False), None))
     if tls:

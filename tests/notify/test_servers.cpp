@@ -88,9 +88,9 @@ std::optional<ReceivedMail> read_mail(const std::filesystem::path& json_file, co
   mail.to = string_of(doc, "to");
   mail.message_id = string_of(doc, "message_id");
   mail.content_type = string_of(doc, "content_type");
-  mail.plain = string_of(doc, "plain");
+  mail.text = string_of(doc, "text");
   mail.html = string_of(doc, "html");
-  mail.plain_encoding = string_of(doc, "plain_encoding");
+  mail.text_encoding = string_of(doc, "text_encoding");
   mail.html_encoding = string_of(doc, "html_encoding");
   mail.defects = strings_of(doc, "defects");
   mail.parse_error = string_of(doc, "parse_error");

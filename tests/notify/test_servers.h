@@ -50,8 +50,8 @@ struct ReceivedMail {
   std::vector<std::string> rcpt_tos;
   std::vector<std::pair<std::string, std::string>> headers;  // decoded by Python's email
   std::string subject, from, to, message_id, content_type;
-  std::string plain, html;                    // the parts' decoded text, "\n" line ends
-  std::string plain_encoding, html_encoding;  // Content-Transfer-Encoding
+  std::string text, html;                     // the parts' decoded text, "\n" line ends
+  std::string text_encoding, html_encoding;   // Content-Transfer-Encoding
   std::vector<std::string> defects;           // what Python's parser found wrong
   int max_line_length = 0;
   bool bare_lf = false;

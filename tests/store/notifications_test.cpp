@@ -2,9 +2,9 @@
 // transaction (sends, reads, reminder rounds, deactivations), users' email addresses and
 // preferences, webhook endpoints, the outbox's claims, results, log and replays, and digests.
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 #include "store_test_support.h"
 
@@ -218,9 +218,9 @@ TEST_P(Notifications, AReminderRoundQueuesAWebhookRowPerRemindedUserAndEndpoint)
   User ada = user("ada");
   auto members = users("m", 3);
   WebhookEndpoint one = endpoint(event_bit(NotificationEvent::reminder), "https://one.example/");
-  WebhookEndpoint two = endpoint(event_bit(NotificationEvent::reminder) |
-                                     event_bit(NotificationEvent::final_reminder),
-                                 "https://two.example/");
+  WebhookEndpoint two = endpoint(
+      event_bit(NotificationEvent::reminder) | event_bit(NotificationEvent::final_reminder),
+      "https://two.example/");
   endpoint(event_bit(NotificationEvent::message_read), "https://reads.example/");
   NewMessage nm = to_group(ada.id, group("team", ada.id, members).id, members);
   nm.reminders = daily_schedule(now_);
@@ -385,8 +385,7 @@ TEST_P(Notifications, TurningAKindOffCancelsItsQueuedEmails) {
   EXPECT_FALSE(neither.reminders);
   EXPECT_FALSE(neither.digest);
   EXPECT_EQ(outbox(NotificationEvent::digest).at(0).state, NotificationState::cancelled);
-  EXPECT_EQ(status(store().set_email_preferences(UserId(999), EmailPreferences{})),
-            "not_found");
+  EXPECT_EQ(status(store().set_email_preferences(UserId(999), EmailPreferences{})), "not_found");
 
   // Turned back on, they apply to what comes next.
   must(store().set_email_preferences(bob.id, EmailPreferences{.reminders = true}));
@@ -408,8 +407,8 @@ TEST_P(Notifications, WebhookEndpointsAreCreatedUpdatedAndDeleted) {
   WebhookEndpoint b = endpoint(kWebhookEvents, "https://b.example/");
 
   WebhookEndpoint changed = must(store().update_webhook(
-      a.id, WebhookUpdate{.url = "https://a2.example/", .events = kWebhookEvents,
-                          .description = "renamed"}));
+      a.id, WebhookUpdate{
+                .url = "https://a2.example/", .events = kWebhookEvents, .description = "renamed"}));
   EXPECT_EQ(changed.url, "https://a2.example/");
   EXPECT_EQ(changed.secret, "whsec_c2VjcmV0");
   EXPECT_EQ(changed.events, kWebhookEvents);
@@ -438,8 +437,8 @@ TEST_P(Notifications, DeletingAnEndpointCancelsItsQueuedRowsAndKeepsItsLog) {
   send(direct(ada.id, bob.id));
   auto claimed = must(store().claim_notifications(NotificationClaim{"n1", now_, 60'000, 1}));
   ASSERT_EQ(claimed.size(), 1u);
-  must(store().finish_notification(NotificationResult{.id = claimed[0].id, .holder = "n1",
-                                                      .now = now_}));
+  must(store().finish_notification(
+      NotificationResult{.id = claimed[0].id, .holder = "n1", .now = now_}));
   send(direct(ada.id, bob.id));
   must(store().delete_webhook(gone.id));
   for (const Notification& n : outbox()) {
@@ -500,7 +499,8 @@ TEST_P(Notifications, ClaimsAreExclusiveUntilTheirLeaseRunsOut) {
   auto b = must(store().claim_notifications(NotificationClaim{"node-b", at, 60'000, 10}));
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].created_at, now_ + 2);
-  EXPECT_TRUE(must(store().claim_notifications(NotificationClaim{"node-c", at, 60'000, 10})).empty());
+  EXPECT_TRUE(
+      must(store().claim_notifications(NotificationClaim{"node-c", at, 60'000, 10})).empty());
 
   // The leases run out: C may take the rows, and A's late result no longer applies.
   auto c = must(store().claim_notifications(NotificationClaim{"node-c", at + 60'000, 60'000, 2}));
@@ -543,8 +543,8 @@ TEST_P(Notifications, ARetryWaitsForItsNextAttempt) {
   EXPECT_EQ(must(store().get_webhook(hook.id)).failing_since, std::optional<Timestamp>(now_ + 1));
   EXPECT_EQ(must(store().outbox_counts()).queued, 1);
 
-  EXPECT_TRUE(must(store().claim_notifications(NotificationClaim{"n", now_ + 4999, 60'000, 10}))
-                  .empty());
+  EXPECT_TRUE(
+      must(store().claim_notifications(NotificationClaim{"n", now_ + 4999, 60'000, 10})).empty());
   auto second = must(store().claim_notifications(NotificationClaim{"n", now_ + 5000, 60'000, 10}));
   ASSERT_EQ(second.size(), 1u);
   must(store().finish_notification(NotificationResult{.id = second[0].id,
@@ -661,9 +661,8 @@ TEST_P(Notifications, AReplayQueuesTheSameRowForANewDay) {
   EXPECT_EQ(status(store().finish_notification(
                 NotificationResult{.id = claimed[0].id, .holder = "n2", .now = later + 2})),
             "conflict");
-  EXPECT_EQ(must(store().claim_notifications(NotificationClaim{"n3", later + 1, 60'000, 10}))
-                .size(),
-            1u);
+  EXPECT_EQ(
+      must(store().claim_notifications(NotificationClaim{"n3", later + 1, 60'000, 10})).size(), 1u);
 }
 
 TEST_P(Notifications, TheLogFiltersAndPagesNewestFirst) {
@@ -677,15 +676,15 @@ TEST_P(Notifications, TheLogFiltersAndPagesNewestFirst) {
   for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i - 1].id, all[i].id);
 
   auto page = must(store().list_notifications(NotificationQuery{.limit = 3}));
-  EXPECT_EQ(ids_of(page), std::vector<std::int64_t>(
-                              {all[0].id.value, all[1].id.value, all[2].id.value}));
-  auto next = must(store().list_notifications(NotificationQuery{.before = page.back().id,
-                                                                .limit = 3}));
-  EXPECT_EQ(ids_of(next), std::vector<std::int64_t>(
-                              {all[3].id.value, all[4].id.value, all[5].id.value}));
+  EXPECT_EQ(ids_of(page),
+            std::vector<std::int64_t>({all[0].id.value, all[1].id.value, all[2].id.value}));
+  auto next =
+      must(store().list_notifications(NotificationQuery{.before = page.back().id, .limit = 3}));
+  EXPECT_EQ(ids_of(next),
+            std::vector<std::int64_t>({all[3].id.value, all[4].id.value, all[5].id.value}));
 
-  auto emails = must(store().list_notifications(
-      NotificationQuery{.channel = NotificationChannel::email}));
+  auto emails =
+      must(store().list_notifications(NotificationQuery{.channel = NotificationChannel::email}));
   ASSERT_EQ(emails.size(), 1u);
   EXPECT_EQ(emails[0].event, NotificationEvent::email_confirmation);
   auto of_one = must(store().list_notifications(NotificationQuery{.endpoint = one.id}));
@@ -725,10 +724,8 @@ TEST_P(Notifications, CountsAreByState) {
   ASSERT_EQ(claimed.size(), 2u);
   must(store().finish_notification(
       NotificationResult{.id = claimed[0].id, .holder = "n", .now = now_ + 10}));
-  must(store().finish_notification(NotificationResult{.id = claimed[1].id,
-                                                      .holder = "n",
-                                                      .now = now_ + 10,
-                                                      .state = NotificationState::failed}));
+  must(store().finish_notification(NotificationResult{
+      .id = claimed[1].id, .holder = "n", .now = now_ + 10, .state = NotificationState::failed}));
   OutboxCounts counts = must(store().outbox_counts());
   EXPECT_EQ(counts.queued, 2);
   EXPECT_EQ(counts.sent, 1);
@@ -779,9 +776,8 @@ TEST_P(Notifications, ADigestListsMessagesLeftUnseenAndMovesTheCursor) {
 
   // Within the interval nothing more, even with news.
   Message news = sent_at(now_ + 10);
-  EXPECT_EQ(must(store().queue_digests(DigestPass{.now = now_ + 1000,
-                                                  .unseen_before = now_ + 500,
-                                                  .interval_ms = 3'600'000})),
+  EXPECT_EQ(must(store().queue_digests(DigestPass{
+                .now = now_ + 1000, .unseen_before = now_ + 500, .interval_ms = 3'600'000})),
             0);
   // After it, only what came after the cursor: the recent message, now old enough, and news.
   const Timestamp later = now_ + 3'600'000;
@@ -838,11 +834,9 @@ TEST_P(Notifications, APassDigestsAtMostItsLimitOfUsers) {
   std::vector<UserId> members;
   for (int i = 0; i < 3; ++i) members.push_back(with_address("u" + std::to_string(i)).id);
   send(to_group(ada.id, group("team", ada.id, members).id, members));
-  EXPECT_EQ(must(store().queue_digests(
-                DigestPass{.now = now_, .unseen_before = now_, .limit = 2})),
+  EXPECT_EQ(must(store().queue_digests(DigestPass{.now = now_, .unseen_before = now_, .limit = 2})),
             2);
-  EXPECT_EQ(must(store().queue_digests(
-                DigestPass{.now = now_, .unseen_before = now_, .limit = 2})),
+  EXPECT_EQ(must(store().queue_digests(DigestPass{.now = now_, .unseen_before = now_, .limit = 2})),
             1);
   EXPECT_EQ(users_of(outbox(NotificationEvent::digest)),
             (std::set<std::int64_t>{members[0].value, members[1].value, members[2].value}));

@@ -27,8 +27,8 @@ namespace {
 // Prefix of a statement queueing outbox rows (state queued, no attempts yet): follow it with
 // a SELECT of (channel, event, user_id, message_id, number, endpoint_id, payload, created_at,
 // next_attempt_at, deadline, destination), parameters cast to their columns' types.
-#define MISSIVE_PG_QUEUE_NOTIFICATIONS                                                      \
-  "INSERT INTO notification (channel, event, user_id, message_id, number, endpoint_id, "    \
+#define MISSIVE_PG_QUEUE_NOTIFICATIONS                                                   \
+  "INSERT INTO notification (channel, event, user_id, message_id, number, endpoint_id, " \
   "payload, created_at, next_attempt_at, deadline, destination) "
 
 // An endpoint `e` subscribed to the event whose bit is $4.
@@ -39,7 +39,7 @@ namespace {
   "n.state, n.attempts, n.created_at, n.next_attempt_at, n.deadline, n.sent_at, "           \
   "n.last_error, n.destination"
 
-#define MISSIVE_PG_WEBHOOK_COLUMNS                                                          \
+#define MISSIVE_PG_WEBHOOK_COLUMNS \
   "id, url, secret, events, description, enabled, disabled_reason, failing_since, created_at"
 
 std::int64_t bit(NotificationEvent event) { return event_bit(event); }
@@ -149,27 +149,27 @@ Status fail_endpoint_rows(Tx& tx, WebhookId endpoint, std::string_view reason) {
 // A webhook row about one message per endpoint subscribed to `event`.
 Status queue_message_webhooks(Tx& tx, NotificationEvent event, MessageId message, UserId user,
                               Timestamp now) {
-  MISSIVE_TRY(Rows rows,
-              tx.query(MISSIVE_PG_QUEUE_NOTIFICATIONS
-                       "SELECT 'webhook', $1::text, $5::bigint, $6::bigint, 0, e.id, '{}', "
-                       "$2::bigint, $2::bigint, $3::bigint, e.url FROM webhook_endpoint e "
-                       "WHERE " MISSIVE_PG_SUBSCRIBED,
-                       event_name(event), now, notification_deadline(now), bit(event), user,
-                       message));
+  MISSIVE_TRY(
+      Rows rows,
+      tx.query(MISSIVE_PG_QUEUE_NOTIFICATIONS
+               "SELECT 'webhook', $1::text, $5::bigint, $6::bigint, 0, e.id, '{}', "
+               "$2::bigint, $2::bigint, $3::bigint, e.url FROM webhook_endpoint e "
+               "WHERE " MISSIVE_PG_SUBSCRIBED,
+               event_name(event), now, notification_deadline(now), bit(event), user, message));
   return {};
 }
 
 // The filters of list_notifications after its index condition; $1 channel, $2 state,
 // $3 endpoint, $4 user, $5 before, $6 limit.
-#define MISSIVE_PG_LIST_FILTERS                                                              \
-  "($1::text IS NULL OR n.channel = $1) AND ($2::text IS NULL OR n.state = $2) "             \
+#define MISSIVE_PG_LIST_FILTERS                                                                \
+  "($1::text IS NULL OR n.channel = $1) AND ($2::text IS NULL OR n.state = $2) "               \
   "AND ($3::bigint IS NULL OR n.endpoint_id = $3) AND ($4::bigint IS NULL OR n.user_id = $4) " \
   "AND n.id < $5 ORDER BY n.id DESC LIMIT $6"
 
 // A message counts for a digest when the user's record is unread and undelivered, and it was
 // created at or before $3 and has not expired at $4 (columns of r and m).
-#define MISSIVE_PG_DIGEST_UNSEEN                                                             \
-  "NOT r.is_read AND r.delivered_at IS NULL AND m.create_date <= $3::bigint "                \
+#define MISSIVE_PG_DIGEST_UNSEEN                                              \
+  "NOT r.is_read AND r.delivered_at IS NULL AND m.create_date <= $3::bigint " \
   "AND (m.expiry_date IS NULL OR m.expiry_date > $4::bigint)"
 
 }  // namespace
@@ -193,22 +193,21 @@ Status queue_reminder_notifications(Tx& tx, const std::vector<std::int64_t>& rem
                        "FROM webhook_endpoint e CROSS JOIN reminder x "
                        "WHERE " MISSIVE_PG_SUBSCRIBED " AND x.id = ANY($5::bigint[]) "
                        "ORDER BY x.id, e.id",
-                       event_name(event), now, notification_deadline(now), bit(event),
-                       reminders));
+                       event_name(event), now, notification_deadline(now), bit(event), reminders));
   return {};
 }
 
 Status queue_deactivation_webhooks(Tx& tx, MessageId message,
                                    const std::vector<std::int64_t>& users, Timestamp now) {
   const NotificationEvent event = NotificationEvent::user_deactivated;
-  MISSIVE_TRY(Rows rows,
-              tx.query(MISSIVE_PG_QUEUE_NOTIFICATIONS
-                       "SELECT 'webhook', $1::text, d.u, $5::bigint, 0, e.id, '{}', $2::bigint, "
-                       "$2::bigint, $3::bigint, e.url "
-                       "FROM webhook_endpoint e CROSS JOIN unnest($6::bigint[]) AS d(u) "
-                       "WHERE " MISSIVE_PG_SUBSCRIBED " ORDER BY d.u, e.id",
-                       event_name(event), now, notification_deadline(now), bit(event), message,
-                       users));
+  MISSIVE_TRY(
+      Rows rows,
+      tx.query(MISSIVE_PG_QUEUE_NOTIFICATIONS
+               "SELECT 'webhook', $1::text, d.u, $5::bigint, 0, e.id, '{}', $2::bigint, "
+               "$2::bigint, $3::bigint, e.url "
+               "FROM webhook_endpoint e CROSS JOIN unnest($6::bigint[]) AS d(u) "
+               "WHERE " MISSIVE_PG_SUBSCRIBED " ORDER BY d.u, e.id",
+               event_name(event), now, notification_deadline(now), bit(event), message, users));
   return {};
 }
 
@@ -224,8 +223,14 @@ Status queue_range_read_webhooks(Tx& tx, ConversationId conversation, UserId rea
                                  Seq up_to, Timestamp now) {
   const NotificationEvent event = NotificationEvent::message_read;
   Params p;
-  p.add(event_name(event)).add(now).add(notification_deadline(now)).add(bit(event)).add(reader)
-      .add(conversation).add(after).add(up_to);
+  p.add(event_name(event))
+      .add(now)
+      .add(notification_deadline(now))
+      .add(bit(event))
+      .add(reader)
+      .add(conversation)
+      .add(after)
+      .add(up_to);
   MISSIVE_TRY(Rows rows,
               tx.exec(MISSIVE_PG_QUEUE_NOTIFICATIONS
                       "SELECT 'webhook', $1::text, $5::bigint, m.id, 0, e.id, '{}', $2::bigint, "
@@ -247,18 +252,21 @@ Result<EmailSettings> PostgresStore::email_settings(UserId user) {
 
 Result<EmailSettings> PostgresStore::request_email_change(const EmailChange& change) {
   return write([&](Tx& tx) -> Result<EmailSettings> {
-    MISSIVE_TRY(Rows updated, tx.query("UPDATE users SET email_pending = $1, "
-                                       "email_token_hash = $2, email_token_expires = $3 "
-                                       "WHERE id = $4",
-                                       change.address, change.token_hash, change.expires_at,
-                                       change.user));
+    MISSIVE_TRY(Rows updated,
+                tx.query("UPDATE users SET email_pending = $1, "
+                         "email_token_hash = $2, email_token_expires = $3 "
+                         "WHERE id = $4",
+                         change.address, change.token_hash, change.expires_at, change.user));
     if (updated.affected() == 0) return no_user(change.user);
     // The earlier request's link no longer works: its email need not go out.
     MISSIVE_TRY_STATUS(cancel_emails(tx, change.user, NotificationEvent::email_confirmation));
     Params p;
-    p.add(event_name(NotificationEvent::email_confirmation)).add(change.user)
-        .add(confirmation_payload(change.address, change.token)).add(change.now)
-        .add(notification_deadline(change.now)).add(change.address);
+    p.add(event_name(NotificationEvent::email_confirmation))
+        .add(change.user)
+        .add(confirmation_payload(change.address, change.token))
+        .add(change.now)
+        .add(notification_deadline(change.now))
+        .add(change.address);
     MISSIVE_TRY(Rows queued, tx.exec(MISSIVE_PG_QUEUE_NOTIFICATIONS
                                      "VALUES ('email', $1, $2, NULL, 0, NULL, $3, $4, $4, $5, $6)",
                                      p));
@@ -304,8 +312,8 @@ Result<EmailSettings> PostgresStore::set_email_preferences(UserId user,
     if (updated.affected() == 0) return no_user(user);
     // What the user no longer wants is not sent, even if it was queued before.
     if (preferences.reminders == false) {
-      MISSIVE_TRY_STATUS(cancel_emails(tx, user, NotificationEvent::reminder,
-                                       NotificationEvent::final_reminder));
+      MISSIVE_TRY_STATUS(
+          cancel_emails(tx, user, NotificationEvent::reminder, NotificationEvent::final_reminder));
     }
     if (preferences.digest == false) {
       MISSIVE_TRY_STATUS(cancel_emails(tx, user, NotificationEvent::digest));
@@ -318,12 +326,12 @@ Result<EmailSettings> PostgresStore::set_email_preferences(UserId user,
 
 Result<WebhookEndpoint> PostgresStore::create_webhook(const NewWebhook& webhook) {
   return write([&](Tx& tx) -> Result<WebhookEndpoint> {
-    MISSIVE_TRY(Rows rows, tx.query("INSERT INTO webhook_endpoint (url, secret, events, "
-                                    "description, created_at) VALUES ($1, $2, $3, $4, $5) "
-                                    "RETURNING " MISSIVE_PG_WEBHOOK_COLUMNS,
-                                    webhook.url, webhook.secret,
-                                    static_cast<std::int64_t>(webhook.events),
-                                    webhook.description, webhook.created_at));
+    MISSIVE_TRY(Rows rows,
+                tx.query("INSERT INTO webhook_endpoint (url, secret, events, "
+                         "description, created_at) VALUES ($1, $2, $3, $4, $5) "
+                         "RETURNING " MISSIVE_PG_WEBHOOK_COLUMNS,
+                         webhook.url, webhook.secret, static_cast<std::int64_t>(webhook.events),
+                         webhook.description, webhook.created_at));
     if (rows.empty()) return fail(ErrorCode::unavailable, "database error: webhook not created");
     return webhook_from_row(rows, 0);
   });
@@ -349,7 +357,11 @@ Result<WebhookEndpoint> PostgresStore::update_webhook(WebhookId id, const Webhoo
     std::optional<std::int64_t> events;
     if (update.events) events = *update.events;
     Params p;
-    p.add(update.url).add(update.secret).add(events).add(update.description).add(update.enabled)
+    p.add(update.url)
+        .add(update.secret)
+        .add(events)
+        .add(update.description)
+        .add(update.enabled)
         .add(id);
     MISSIVE_TRY(Rows updated,
                 tx.exec("UPDATE webhook_endpoint SET url = coalesce($1::text, url), "
@@ -428,11 +440,11 @@ Status PostgresStore::finish_notification(const NotificationResult& r) {
     // ran stays so, unless it went out.
     Params p;
     p.add(r.id).add(state_name(r.state)).add(r.error).add(r.now).add(r.next_attempt_at)
-        .add(r.holder);
+        .add(r.holder).add(std::int64_t{r.attempted ? 1 : 0});
     MISSIVE_TRY(Rows updated,
                 tx.exec("UPDATE notification SET "
                         "state = CASE WHEN state = 'queued' OR $2::text = 'sent' THEN $2::text "
-                        "ELSE state END, attempts = attempts + 1, "
+                        "ELSE state END, attempts = attempts + $7::bigint, "
                         "last_error = coalesce($3::text, last_error), "
                         "sent_at = CASE WHEN $2::text = 'sent' THEN $4::bigint ELSE sent_at END, "
                         "next_attempt_at = CASE WHEN $2::text = 'queued' THEN $5::bigint "
@@ -440,7 +452,7 @@ Status PostgresStore::finish_notification(const NotificationResult& r) {
                         "WHERE id = $1 AND claimed_by = $6",
                         p));
     if (updated.affected() == 0) return claim_lost(r.id, r.holder);
-    if (!endpoint.valid()) return {};
+    if (!endpoint.valid() || !r.attempted) return {};
     if (r.state == NotificationState::sent) {
       MISSIVE_TRY(Rows healthy, tx.query("UPDATE webhook_endpoint SET failing_since = NULL "
                                          "WHERE id = $1",
@@ -479,7 +491,10 @@ Result<std::vector<Notification>> PostgresStore::list_notifications(const Notifi
     if (q.channel) channel = channel_name(*q.channel);
     if (q.state) state = state_name(*q.state);
     Params p;
-    p.add(channel).add(state).add(q.endpoint).add(q.user)
+    p.add(channel)
+        .add(state)
+        .add(q.endpoint)
+        .add(q.user)
         .add(q.before ? q.before->value : std::numeric_limits<std::int64_t>::max())
         .add(clamp_limit(q.limit));
     MISSIVE_TRY(Rows rows, tx.exec(sql, p));
@@ -512,9 +527,15 @@ Result<OutboxCounts> PostgresStore::outbox_counts() {
           counts.queued = n;
           counts.oldest_queued_at = rows.opt_int64(r, 2);
           break;
-        case NotificationState::sent: counts.sent = n; break;
-        case NotificationState::failed: counts.failed = n; break;
-        case NotificationState::cancelled: counts.cancelled = n; break;
+        case NotificationState::sent:
+          counts.sent = n;
+          break;
+        case NotificationState::failed:
+          counts.failed = n;
+          break;
+        case NotificationState::cancelled:
+          counts.cancelled = n;
+          break;
       }
     }
     return counts;
@@ -526,7 +547,10 @@ Result<std::int64_t> PostgresStore::queue_digests(const DigestPass& pass) {
     // Due users with something to tell, so users with nothing never take a pass's places;
     // locked, and re-checked under the lock, so another node's pass skips them.
     Params due_params;
-    due_params.add(pass.now).add(pass.interval_ms).add(pass.unseen_before).add(pass.now)
+    due_params.add(pass.now)
+        .add(pass.interval_ms)
+        .add(pass.unseen_before)
+        .add(pass.now)
         .add(clamp_limit(pass.limit));
     MISSIVE_TRY(Rows due,
                 tx.exec("SELECT u.id, u.digest_cursor, u.email FROM users u "
@@ -558,9 +582,12 @@ Result<std::int64_t> PostgresStore::queue_digests(const DigestPass& pass) {
       }
       const MessageId newest = rows.id<MessageId>(0, 0);
       Params row;
-      row.add(event_name(NotificationEvent::digest)).add(user)
-          .add(digest_payload(messages, rows.int64(0, 1))).add(pass.now)
-          .add(notification_deadline(pass.now)).add(std::string(due.text(u, 2)));
+      row.add(event_name(NotificationEvent::digest))
+          .add(user)
+          .add(digest_payload(messages, rows.int64(0, 1)))
+          .add(pass.now)
+          .add(notification_deadline(pass.now))
+          .add(std::string(due.text(u, 2)));
       MISSIVE_TRY(Rows inserted, tx.exec(MISSIVE_PG_QUEUE_NOTIFICATIONS
                                          "VALUES ('email', $1, $2, NULL, 0, NULL, $3, $4, $4, "
                                          "$5, $6)",

@@ -22,15 +22,15 @@ namespace {
 // Prefix of a statement queueing outbox rows (state queued, no attempts yet): follow it with
 // a SELECT of (channel, event, user_id, message_id, number, endpoint_id, payload, created_at,
 // next_attempt_at, deadline, destination).
-#define MISSIVE_QUEUE_NOTIFICATIONS                                                         \
-  "INSERT INTO notification (channel, event, user_id, message_id, number, endpoint_id, "    \
+#define MISSIVE_QUEUE_NOTIFICATIONS                                                      \
+  "INSERT INTO notification (channel, event, user_id, message_id, number, endpoint_id, " \
   "payload, created_at, next_attempt_at, deadline, destination) "
 
-#define MISSIVE_NOTIFICATION_COLUMNS                                                        \
-  "id, channel, event, user_id, message_id, number, endpoint_id, payload, state, "          \
+#define MISSIVE_NOTIFICATION_COLUMNS                                               \
+  "id, channel, event, user_id, message_id, number, endpoint_id, payload, state, " \
   "attempts, created_at, next_attempt_at, deadline, sent_at, last_error, destination"
 
-#define MISSIVE_WEBHOOK_COLUMNS                                                             \
+#define MISSIVE_WEBHOOK_COLUMNS \
   "id, url, secret, events, description, enabled, disabled_reason, failing_since, created_at"
 
 std::int64_t bit(NotificationEvent event) { return event_bit(event); }
@@ -133,9 +133,9 @@ Status fail_endpoint_rows(Db& db, WebhookId endpoint, std::string_view reason) {
 
 // The filters of list_notifications after its index condition; ?1 channel, ?2 state,
 // ?3 endpoint, ?4 user, ?5 before, ?6 limit.
-#define MISSIVE_LIST_FILTERS                                                                 \
-  "(?1 IS NULL OR channel = ?1) AND (?2 IS NULL OR state = ?2) "                             \
-  "AND (?3 IS NULL OR endpoint_id = ?3) AND (?4 IS NULL OR user_id = ?4) AND id < ?5 "       \
+#define MISSIVE_LIST_FILTERS                                                           \
+  "(?1 IS NULL OR channel = ?1) AND (?2 IS NULL OR state = ?2) "                       \
+  "AND (?3 IS NULL OR endpoint_id = ?3) AND (?4 IS NULL OR user_id = ?4) AND id < ?5 " \
   "ORDER BY id DESC LIMIT ?6"
 
 struct DigestUser {
@@ -146,8 +146,8 @@ struct DigestUser {
 
 // A message counts for a digest when the user's record is unread and undelivered, and it was
 // created at or before ?3 and has not expired at ?4 (columns of r and m).
-#define MISSIVE_DIGEST_UNSEEN                                                                \
-  "r.is_read = 0 AND r.delivered_at IS NULL AND m.create_date <= ?3 "                        \
+#define MISSIVE_DIGEST_UNSEEN                                         \
+  "r.is_read = 0 AND r.delivered_at IS NULL AND m.create_date <= ?3 " \
   "AND (m.expiry_date IS NULL OR m.expiry_date > ?4)"
 
 // A webhook row about one message per endpoint subscribed to `event`.
@@ -217,8 +217,8 @@ Status queue_range_read_webhooks(Db& db, ConversationId conversation, UserId rea
               "AND m.conversation_id = ?6 AND m.seq > ?7 AND m.seq <= ?8 "
               "AND EXISTS (SELECT 1 FROM message_recipient r WHERE r.message_id = m.id "
               "AND r.recipient_id = ?5 AND r.is_read = 0)");
-  stmt.bind(event_name(event), now, notification_deadline(now), bit(event), reader,
-            conversation, after, up_to);
+  stmt.bind(event_name(event), now, notification_deadline(now), bit(event), reader, conversation,
+            after, up_to);
   return stmt.run();
 }
 
@@ -241,8 +241,7 @@ Result<EmailSettings> SqliteStore::request_email_change(const EmailChange& chang
     // The earlier request's link no longer works: its email need not go out.
     MISSIVE_TRY_STATUS(cancel_emails(db, change.user, NotificationEvent::email_confirmation));
     MISSIVE_SQL(stmt, db,
-                MISSIVE_QUEUE_NOTIFICATIONS
-                "VALUES ('email', ?, ?, NULL, 0, NULL, ?, ?, ?, ?, ?)");
+                MISSIVE_QUEUE_NOTIFICATIONS "VALUES ('email', ?, ?, NULL, 0, NULL, ?, ?, ?, ?, ?)");
     stmt.bind(event_name(NotificationEvent::email_confirmation), change.user,
               confirmation_payload(change.address, change.token), change.now, change.now,
               notification_deadline(change.now), change.address);
@@ -291,8 +290,8 @@ Result<EmailSettings> SqliteStore::set_email_preferences(UserId user,
     }
     // What the user no longer wants is not sent, even if it was queued before.
     if (preferences.reminders == false) {
-      MISSIVE_TRY_STATUS(cancel_emails(db, user, NotificationEvent::reminder,
-                                       NotificationEvent::final_reminder));
+      MISSIVE_TRY_STATUS(
+          cancel_emails(db, user, NotificationEvent::reminder, NotificationEvent::final_reminder));
     }
     if (preferences.digest == false) {
       MISSIVE_TRY_STATUS(cancel_emails(db, user, NotificationEvent::digest));
@@ -323,7 +322,8 @@ Result<WebhookEndpoint> SqliteStore::get_webhook(WebhookId id) {
 Result<std::vector<WebhookEndpoint>> SqliteStore::list_webhooks() {
   return read([&](Db& db) -> Result<std::vector<WebhookEndpoint>> {
     MISSIVE_SQL(stmt, db,
-                "SELECT " MISSIVE_WEBHOOK_COLUMNS " FROM webhook_endpoint WHERE deleted = 0 "
+                "SELECT " MISSIVE_WEBHOOK_COLUMNS
+                " FROM webhook_endpoint WHERE deleted = 0 "
                 "ORDER BY id");
     std::vector<WebhookEndpoint> out;
     for (;;) {
@@ -420,14 +420,14 @@ Status SqliteStore::finish_notification(const NotificationResult& r) {
       MISSIVE_SQL(stmt, db,
                   "UPDATE notification SET "
                   "state = CASE WHEN state = 'queued' OR ?2 = 'sent' THEN ?2 ELSE state END, "
-                  "attempts = attempts + 1, last_error = coalesce(?3, last_error), "
+                  "attempts = attempts + ?6, last_error = coalesce(?3, last_error), "
                   "sent_at = CASE WHEN ?2 = 'sent' THEN ?4 ELSE sent_at END, "
                   "next_attempt_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE next_attempt_at END, "
                   "claimed_by = NULL, claimed_until = NULL WHERE id = ?1");
-      stmt.bind(r.id, state_name(r.state), r.error, r.now, r.next_attempt_at);
+      stmt.bind(r.id, state_name(r.state), r.error, r.now, r.next_attempt_at, r.attempted ? 1 : 0);
       MISSIVE_TRY_STATUS(stmt.run());
     }
-    if (!endpoint.valid()) return {};
+    if (!endpoint.valid() || !r.attempted) return {};
     if (r.state == NotificationState::sent) {
       MISSIVE_SQL(stmt, db, "UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ?");
       stmt.bind(endpoint);
@@ -505,9 +505,15 @@ Result<OutboxCounts> SqliteStore::outbox_counts() {
           counts.queued = n;
           counts.oldest_queued_at = stmt.opt_int64(2);
           break;
-        case NotificationState::sent: counts.sent = n; break;
-        case NotificationState::failed: counts.failed = n; break;
-        case NotificationState::cancelled: counts.cancelled = n; break;
+        case NotificationState::sent:
+          counts.sent = n;
+          break;
+        case NotificationState::failed:
+          counts.failed = n;
+          break;
+        case NotificationState::cancelled:
+          counts.cancelled = n;
+          break;
       }
     }
   });
@@ -524,10 +530,10 @@ Result<std::int64_t> SqliteStore::queue_digests(const DigestPass& pass) {
                   "AND (u.digest_at IS NULL OR u.digest_at <= ?1 - ?2) "
                   "AND EXISTS (SELECT 1 FROM message_recipient r JOIN message m "
                   "ON m.id = r.message_id WHERE r.recipient_id = u.id "
-                  "AND r.message_id > u.digest_cursor AND " MISSIVE_DIGEST_UNSEEN ") "
+                  "AND r.message_id > u.digest_cursor AND " MISSIVE_DIGEST_UNSEEN
+                  ") "
                   "ORDER BY u.id LIMIT ?5");
-      stmt.bind(pass.now, pass.interval_ms, pass.unseen_before, pass.now,
-                clamp_limit(pass.limit));
+      stmt.bind(pass.now, pass.interval_ms, pass.unseen_before, pass.now, clamp_limit(pass.limit));
       for (;;) {
         MISSIVE_TRY(bool row, stmt.step());
         if (!row) break;
@@ -545,7 +551,8 @@ Result<std::int64_t> SqliteStore::queue_digests(const DigestPass& pass) {
         MISSIVE_SQL(stmt, db,
                     "SELECT r.message_id, count(*) OVER () FROM message_recipient r "
                     "JOIN message m ON m.id = r.message_id WHERE r.recipient_id = ?1 "
-                    "AND r.message_id > ?2 AND " MISSIVE_DIGEST_UNSEEN " "
+                    "AND r.message_id > ?2 AND " MISSIVE_DIGEST_UNSEEN
+                    " "
                     "GROUP BY r.message_id ORDER BY r.message_id DESC LIMIT ?5");
         stmt.bind(user.id, user.cursor, pass.unseen_before, pass.now, listed);
         for (;;) {

@@ -66,8 +66,9 @@ class NotificationsTest : public EngineTest {
     ASSERT_TRUE(ran) << ran.error().message;
   }
 
-  // Gives `who` the address `mail`, confirmed through the link that was emailed to it.
-  void confirmed_email(const Caller& who, const std::string& mail) {
+  // Gives `who` the address `mail`, confirmed through the link that was emailed to it. Digests
+  // off unless asked for: these users never fetch anything, so they would get one a day.
+  void confirmed_email(const Caller& who, const std::string& mail, bool digest = false) {
     ASSERT_TRUE(service_->change_email(who, who.id, mail));
     deliver();
     const auto received = mails_to(smtp_dir_, mail);
@@ -77,6 +78,7 @@ class NotificationsTest : public EngineTest {
     auto confirmed = service_->confirm_email(token);
     ASSERT_TRUE(confirmed) << confirmed.error().message;
     EXPECT_EQ(*confirmed, who.id);
+    ASSERT_TRUE(service_->set_email_preferences(who, who.id, EmailPreferences{.digest = digest}));
   }
 
   std::vector<std::string> subjects(const std::string& mail) {
@@ -170,7 +172,7 @@ TEST_F(NotificationsTest, TheWorkedExampleArrivesByEmailOnItsDaysAndAReaderGetsN
   EXPECT_NE(last.text.find("Please read the attached policy"), std::string::npos);  // excerpt
   EXPECT_NE(last.text.find("https://missive.example.org/#/m/" + std::to_string(id.value)),
             std::string::npos);
-  EXPECT_NE(last.html.find("Final reminder"), std::string::npos);
+  EXPECT_NE(last.html.find("This is the final reminder"), std::string::npos) << last.html;
   EXPECT_EQ(last.headers.at("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
   EXPECT_TRUE(last.headers.at("List-Unsubscribe").starts_with("<https://missive.example.org/v1/unsubscribe?token="));
   EXPECT_TRUE(last.message_id.starts_with("<notification-")) << last.message_id;
@@ -197,9 +199,10 @@ TEST_F(NotificationsTest, AReminderQueuedForSomeoneWhoReadsBeforeItGoesOutIsCanc
 TEST_F(NotificationsTest, AnAddressIsUsedOnlyOnceConfirmed) {
   clock_.set(at("2026-03-01T08:00:00Z"));
   const Caller ada = user("ada");
+  ASSERT_TRUE(service_->set_email_preferences(ada, ada.id, EmailPreferences{.digest = false}));
   ASSERT_TRUE(service_->change_email(ada, ada.id, address("ada")));
   reminder_message(admin_, {ada.id}, 1, "2026-03-10");
-  daily("2026-03-02", "2026-03-03", address("ada"));
+  daily("2026-03-02", "2026-03-02", address("ada"));
   // Pending: only the confirmation went to it.
   EXPECT_EQ(subjects(address("ada")), (std::vector<std::string>{"Confirm your email address for Missive"}));
   auto settings = service_->email_settings(ada, ada.id);
@@ -212,8 +215,14 @@ TEST_F(NotificationsTest, AnAddressIsUsedOnlyOnceConfirmed) {
   const std::string token = word_after(mails_to(smtp_dir_, address("ada"))[0].text, "/#/confirm-email/");
   ASSERT_TRUE(service_->confirm_email(token));
   EXPECT_EQ(service_->confirm_email(token).error().code, ErrorCode::not_found);  // used
-  daily("2026-03-04", "2026-03-04", address("ada"));
+  daily("2026-03-03", "2026-03-03", address("ada"));
   EXPECT_EQ(subjects(address("ada")).back(), "Reminder: Please confirm");
+  // A link older than 48 hours no longer confirms.
+  ASSERT_TRUE(service_->change_email(ada, ada.id, address("ada2")));
+  deliver();
+  const std::string late = word_after(mails_to(smtp_dir_, address("ada2"))[0].text, "/#/confirm-email/");
+  clock_.advance(49 * 3600'000LL);
+  EXPECT_EQ(service_->confirm_email(late).error().code, ErrorCode::not_found);
 
   // Someone else may not change it; a malformed address is refused.
   const Caller eve = user("eve");
@@ -224,19 +233,23 @@ TEST_F(NotificationsTest, AnAddressIsUsedOnlyOnceConfirmed) {
 TEST_F(NotificationsTest, UnsubscribeFromTheLinkStopsThatKindOnly) {
   clock_.set(at("2026-03-01T08:00:00Z"));
   const Caller ada = user("ada");
-  confirmed_email(ada, address("ada"));
+  confirmed_email(ada, address("ada"), /*digest=*/true);
   reminder_message(admin_, {ada.id}, 1, "2026-03-20");
   daily("2026-03-02", "2026-03-02", address("ada"));
   const auto received = mails_to(smtp_dir_, address("ada"));
-  ASSERT_EQ(received.back().subject, "Reminder: Please confirm");
-  const std::string token = word_after(received.back().headers.at("List-Unsubscribe"), "token=");
+  const auto reminder = std::find_if(received.begin(), received.end(), [](const ReceivedMail& m) {
+    return m.subject == "Reminder: Please confirm";
+  });
+  ASSERT_NE(reminder, received.end());
+  const std::string token = word_after(reminder->headers.at("List-Unsubscribe"), "token=");
   EXPECT_EQ(service_->unsubscribe(token + "0").error().code, ErrorCode::not_found);  // forged
   auto kind = service_->unsubscribe(token);
   ASSERT_TRUE(kind) << kind.error().message;
   EXPECT_EQ(*kind, EmailKind::reminders);
 
-  daily("2026-03-03", "2026-03-05", address("ada"));
-  EXPECT_EQ(mails_to(smtp_dir_, address("ada")).size(), received.size());  // no more reminders
+  // No more reminders (the digest of the unread message still comes: another kind).
+  const auto later = daily("2026-03-03", "2026-03-05", address("ada"));
+  for (const auto& line : later) EXPECT_EQ(line.find("Reminder"), std::string::npos) << line;
   auto settings = service_->email_settings(ada, ada.id);
   ASSERT_TRUE(settings);
   EXPECT_FALSE(settings->reminders);
@@ -246,7 +259,7 @@ TEST_F(NotificationsTest, UnsubscribeFromTheLinkStopsThatKindOnly) {
 TEST_F(NotificationsTest, MessagesLeftUnfetchedGoOutAsOneDigestPerInterval) {
   clock_.set(at("2026-05-01T08:00:00Z"));
   const Caller ada = user("ada"), bob = user("bob");
-  confirmed_email(ada, address("ada"));
+  confirmed_email(ada, address("ada"), /*digest=*/true);
   for (const char* subject : {"Lunch", "Budget", "Offsite"}) {
     ASSERT_TRUE(engine_->send(bob, SendRequest{.to = Addresses{.users = {ada.id}}, .subject = subject, .body = "b"}));
     clock_.advance(60'000);

@@ -16,6 +16,8 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "engine/media_service.h"
+#include "engine/notification_service.h"
+#include "notify/webhook.h"
 #include "server/api.h"
 #include "store/sqlite/sqlite_store.h"
 #include "faulty_store.h"
@@ -42,12 +44,21 @@ class ApiTest : public ::testing::Test {
     blobs_ = std::move(*blobs);
     media_ = std::make_unique<MediaService>(*faulty_, clock_, *blobs_,
                                             MediaOptions{.url_key = "api-test-url-key"});
-    api_ = std::make_unique<server::Api>(*engine_, server::RateLimits{}, nullptr, media_.get());
+    // Email is "configured" (rows are queued) but nothing delivers them: no worker runs here.
+    webhooks_ = std::make_unique<notify::WebhookSender>(notify::WebhookConfig{});
+    notifications_ = std::make_unique<NotificationService>(
+        *faulty_, clock_,
+        NotificationOptions{.link_key = "api-test-link-key", .email_configured = true},
+        nullptr, *webhooks_);
+    api_ = std::make_unique<server::Api>(*engine_, server::RateLimits{}, nullptr, media_.get(),
+                                         notifications_.get());
     admin_token_ = login("admin", "admin-password");
   }
 
   void TearDown() override {
     api_.reset();
+    notifications_.reset();
+    webhooks_.reset();
     media_.reset();
     blobs_.reset();
     engine_.reset();
@@ -124,6 +135,8 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<MediaService> media_;
+  std::unique_ptr<notify::WebhookSender> webhooks_;
+  std::unique_ptr<NotificationService> notifications_;
   std::unique_ptr<server::Api> api_;
   int next_body_ = 0;
   std::string admin_token_;

@@ -121,6 +121,14 @@ class AuthorizationTest : public ApiTest {
         if (header == "Location") ids_[name] = std::stoll(value.substr(value.rfind('/') + 1));
       }
     }
+    // A webhook endpoint (a public address: no lookup) and an outbox row (alice's
+    // confirmation email) for the notification routes.
+    ids_["webhook"] = parse(admin("POST", "/v1/webhooks",
+                                  R"({"url":"https://93.184.216.34/hook","events":["message.sent"]})"))["id"]
+                          .GetInt64();
+    EXPECT_EQ(admin("PUT", fill("/v1/users/{alice}/email"), R"({"address":"alice@example.org"})").status, 202);
+    ids_["notification"] =
+        parse(admin("GET", "/v1/notifications?channel=email"))["notifications"][0]["id"].GetInt64();
     // Sends to three users or more need send_to_large_audiences from here on.
     EXPECT_EQ(admin("PUT", "/v1/policy", R"({"large_audience":2})").status, 200);
   }
@@ -271,6 +279,36 @@ const std::vector<Case>& cases() {
       {"HEAD", "/v1/tus/{id}", "/v1/tus/{tus}", "", authed(404, 404, 404, 404, 200)},
       {"PATCH", "/v1/tus/{id}", "/v1/tus/{tus}", "hello", authed(404, 404, 404, 404, 204)},
       {"DELETE", "/v1/tus/{id}", "/v1/tus/{tus2}", "", authed(404, 404, 404, 404, 204)},
+      // Email settings: the user and admins.
+      {"GET", "/v1/users/{id}/email", "/v1/users/{alice}/email", "", authed(403, 403, 200, 403, 200)},
+      {"PUT", "/v1/users/{id}/email", "/v1/users/{alice}/email", R"({"address":"alice@example.org"})",
+       authed(403, 403, 202, 403, 202)},
+      {"PATCH", "/v1/users/{id}/email", "/v1/users/{alice}/email", R"({"digest":false})",
+       authed(403, 403, 200, 403, 200)},
+      {"DELETE", "/v1/users/{id}/email", "/v1/users/{alice}/email", "", authed(403, 403, 200, 403, 200)},
+      // Links from emails: no login; a token that does not verify is 404 for everyone.
+      {"POST", "/v1/email/confirm", "/v1/email/confirm", R"({"token":"unknown"})",
+       {404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"GET", "/v1/unsubscribe", "/v1/unsubscribe?token=1.digest.00", "",
+       {200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/v1/unsubscribe", "/v1/unsubscribe?token=1.digest.00", "List-Unsubscribe=One-Click",
+       {404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      // Webhooks and the outbox: admins only.
+      {"GET", "/v1/webhooks", "/v1/webhooks", "", authed(403, 403, 200, 403, 403)},
+      {"POST", "/v1/webhooks", "/v1/webhooks",
+       R"({"url":"https://93.184.216.34/{who}","events":["reminder.sent"]})", authed(403, 403, 201, 403, 403)},
+      {"GET", "/v1/webhooks/{id}", "/v1/webhooks/{webhook}", "", authed(403, 403, 200, 403, 403)},
+      {"PATCH", "/v1/webhooks/{id}", "/v1/webhooks/{webhook}", R"({"description":"d"})",
+       authed(403, 403, 200, 403, 403)},
+      {"GET", "/v1/webhooks/{id}/deliveries", "/v1/webhooks/{webhook}/deliveries", "",
+       authed(403, 403, 200, 403, 403)},
+      {"DELETE", "/v1/webhooks/{id}", "/v1/webhooks/{webhook}", "", authed(403, 403, 204, 403, 403)},
+      {"GET", "/v1/notifications", "/v1/notifications", "", authed(403, 403, 200, 403, 403)},
+      {"GET", "/v1/notifications/summary", "/v1/notifications/summary", "", authed(403, 403, 200, 403, 403)},
+      {"GET", "/v1/notifications/{id}", "/v1/notifications/{notification}", "",
+       authed(403, 403, 200, 403, 403)},
+      {"POST", "/v1/notifications/{id}/replay", "/v1/notifications/{notification}/replay", "",
+       authed(403, 403, 202, 403, 403)},
       // Last: it ends each caller's session.
       {"DELETE", "/v1/sessions/current", "/v1/sessions/current", "",
        authed(204, 204, 204, 204, 204)},
