@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/time_format.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -16,6 +17,13 @@ namespace missive::testing {
 
 inline constexpr Timestamp kStart = 1'790'000'000'000;  // 2026-09-21
 inline constexpr Timestamp kDay = 24LL * 3600 * 1000;
+
+// "2026-09-14T10:00:00Z" (or a date) as a Timestamp, for the hand-moved clock.
+inline Timestamp at(const char* text) {
+  auto t = parse_time(text);
+  EXPECT_TRUE(t) << text;
+  return t ? *t : 0;
+}
 
 class EngineTest : public ::testing::Test {
  protected:

@@ -18,12 +18,6 @@
 namespace missive::testing {
 namespace {
 
-Timestamp at(const char* text) {
-  auto t = parse_time(text);
-  EXPECT_TRUE(t) << text;
-  return t ? *t : 0;
-}
-
 class NotificationsTest : public EngineTest {
  protected:
   void SetUp() override {

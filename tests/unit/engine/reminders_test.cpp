@@ -13,12 +13,6 @@
 namespace missive::testing {
 namespace {
 
-Timestamp at(const char* text) {
-  auto t = parse_time(text);
-  EXPECT_TRUE(t) << text;
-  return t ? *t : 0;
-}
-
 class RemindersTest : public EngineTest {
  protected:
   Result<SendResult> send_with(const Caller& from, Addresses to, ReminderSettings settings,
