@@ -18,7 +18,7 @@ let stack, browser, admin, smtp;
 before(async () => {
   smtp = await startSmtp();
   ({ stack, browser, admin } = await openStack({
-    args: ['--smtp-url', smtp.url, '--smtp-starttls', 'off', '--mail-from', 'Missive <missive@example.org>', '--allow-private-webhooks'],
+    args: ['--smtp-url', smtp.url, '--mail-from', 'Missive <missive@example.org>', '--allow-private-webhooks'],
   }));
 });
 after(async () => {
@@ -31,7 +31,7 @@ const LIMIT = { timeout: 90000 };
 // The token of the newest confirmation email to `address` (its link: <public-url>/#/confirm-email/TOKEN).
 async function confirmationToken(address, count = 1) {
   const mails = await smtp.waitForMessages(address, count);
-  const text = mails.at(-1).plain ?? '';
+  const text = mails.at(-1).text ?? '';
   const match = /#\/confirm-email\/([A-Za-z0-9._~-]+)/.exec(text);
   assert.ok(match, `no confirmation link in: ${text}`);
   return match[1];

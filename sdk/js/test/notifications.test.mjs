@@ -25,7 +25,7 @@ let receiver;
 
 before(async () => {
   smtp = await startSmtp();
-  env = await setup({ args: ['--smtp-url', smtp.url, '--smtp-starttls', 'off', '--mail-from', 'Missive <missive@example.org>', '--allow-private-webhooks'] });
+  env = await setup({ args: ['--smtp-url', smtp.url, '--mail-from', 'Missive <missive@example.org>', '--allow-private-webhooks'] });
   ada = await env.user('ada');
   bob = await env.user('bob');
   receiver = createServer((req, res) => {
@@ -44,8 +44,8 @@ after(async () => {
 
 async function confirmationToken(address, count = 1) {
   const mails = await smtp.waitForMessages(address, count);
-  const match = /#\/confirm-email\/([A-Za-z0-9._~-]+)/.exec(mails.at(-1).plain ?? '');
-  assert.ok(match, `no confirmation link in ${JSON.stringify(mails.at(-1).plain)}`);
+  const match = /#\/confirm-email\/([A-Za-z0-9._~-]+)/.exec(mails.at(-1).text ?? '');
+  assert.ok(match, `no confirmation link in ${JSON.stringify(mails.at(-1).text)}`);
   return match[1];
 }
 

@@ -1,13 +1,11 @@
 // The SMTP server the notification tests (the SDK's and the web page's) point `missive serve
 // --smtp-url` at: the project's fixture, scripts/test_smtp.sh (aiosmtpd, Debian's
 // python3-aiosmtpd), in a directory of its own. Each message it accepts is a JSON file with the
-// envelope and what Python's email package reads from it (`plain`, `html`, `message_id`,
-// `headers`, ...; see tests/notify/smtp_server.py).
+// envelope and what Python's email package reads from it (`text`, `html`, `message_id`,
+// `headers`, ...; see tests/notify/smtp_server.py). Its `url` is the plain listener: no TLS,
+// no AUTH.
 //
 //   const smtp = await startSmtp();   // {url, messages(), waitForMessages(to, count), stop()}
-//
-// Its plain listener offers STARTTLS with a self-signed certificate the server does not trust:
-// start the server with --smtp-starttls off.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +27,9 @@ export async function startSmtp() {
     throw new Error(`the SMTP fixture did not start: ${error.stderr || error.message}`);
   }
   const mailDir = join(dir, 'mail');
-  // Named <nanoseconds>-<n>.json: sorted by name is sorted by arrival.
+  // Named N.json, N counting up from 1 in the order received.
   const messages = () => (existsSync(mailDir) ? readdirSync(mailDir) : [])
-    .filter((f) => f.endsWith('.json')).sort()
+    .filter((f) => /^\d+\.json$/.test(f)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
     .map((f) => JSON.parse(readFileSync(join(mailDir, f), 'utf8')));
   return {
     url: readFileSync(join(dir, 'url'), 'utf8').trim(),
