@@ -229,7 +229,7 @@ Status serve(const ServeOptions& options) {
   const std::string node = node_name();
   MISSIVE_TRY(NotifySetup notifications,
               open_notifications(options.notify, **store, clock, media.service->options().url_key,
-                                 node, options.listen));
+                                 node));
 
   MISSIVE_TRY(const auto admin, engine.bootstrap_admin(options.admin_password));
   if (admin && options.admin_password.empty()) {
@@ -286,7 +286,6 @@ Status serve(const ServeOptions& options) {
                   .lease_holder = options.store.empty() ? std::string() : node});
   reminders.start();
   media.service->start(options.media.sweep_interval_seconds * 1000LL);
-  notifications.service->start();
   // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
   // commits; old timeline entries are pruned; the search index is merged in small steps.
   const std::int64_t prune_every_ms =
@@ -302,6 +301,9 @@ Status serve(const ServeOptions& options) {
   const bool v6 = listen.host.find(':') != std::string::npos;
   const std::string url = fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "",
                                       listen.host, v6 ? "]" : "", *port);
+  // Links in emails point at this address unless --public-url says where users reach it.
+  if (options.notify.public_url.empty()) notifications.service->set_public_url(url);
+  notifications.service->start();
   fmt::print("missive: listening on {}\nmissive: the web page is {}/ (log in as admin)\n", url,
              url);
   std::fflush(stdout);

@@ -78,11 +78,11 @@ std::string mail_domain(const std::string& from) {
 }  // namespace
 
 Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, const Clock& clock,
-                                       const std::string& link_key, const std::string& node,
-                                       const std::string& listen) {
+                                       const std::string& link_key, const std::string& node) {
   NotificationOptions options;
-  options.public_url = flags.public_url.empty() ? "http://" + listen : flags.public_url;
-  if (!options.public_url.starts_with("http://") && !options.public_url.starts_with("https://")) {
+  options.public_url = flags.public_url;
+  if (!options.public_url.empty() && !options.public_url.starts_with("http://") &&
+      !options.public_url.starts_with("https://")) {
     return fail(ErrorCode::invalid, "--public-url must start with http:// or https://");
   }
   options.link_key = link_key;

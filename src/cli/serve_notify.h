@@ -44,10 +44,10 @@ struct NotifySetup {
 };
 
 // invalid for a bad --smtp-url, --mail-from or --public-url, or an unreadable password file.
-// `link_key` signs unsubscribe links; `node` names this node's claims; `listen` is the
-// server's address, the default of --public-url.
+// `link_key` signs unsubscribe links; `node` names this node's claims. Without --public-url,
+// links point at the server's own address: set it once the server listens
+// (NotificationService::set_public_url).
 Result<NotifySetup> open_notifications(const NotifyFlags& flags, Store& store, const Clock& clock,
-                                       const std::string& link_key, const std::string& node,
-                                       const std::string& listen);
+                                       const std::string& link_key, const std::string& node);
 
 }  // namespace missive::cli

@@ -102,6 +102,10 @@ class NotificationService {
   Result<Notification> replay(const Caller& caller, NotificationId id);
   Result<OutboxCounts> outbox_counts(const Caller& caller);
 
+  // Where links in emails point, when it is only known once the server listens (the default
+  // of --public-url: the bound address). Call before start().
+  void set_public_url(std::string url) { options_.public_url = std::move(url); }
+
   // --- the worker ---
   // Starts the delivery threads and the pass that claims due rows and queues digests.
   void start();

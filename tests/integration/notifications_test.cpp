@@ -186,5 +186,24 @@ TEST_F(NotificationsTest, AKillMidDeliveryLosesNoneAndRepeatsEachAtMostOnce) {
   EXPECT_EQ(summary.json["queued"].GetInt64(), 0) << summary.body;
 }
 
+// Without --public-url, links point at the address the server actually listens on (a server
+// started on port 0 must not send "127.0.0.1:0" links).
+TEST_F(NotificationsTest, WithoutAPublicUrlLinksPointAtTheBoundAddress) {
+  ServerProcess plain;
+  plain.set_extra_args({"--smtp-url", first_line(smtp_dir_ / "url"), "--mail-from", "missive@example.org"});
+  plain.start();
+  TestApi admin(plain.port());
+  admin.login("admin", kAdminPassword);
+  const auto me = admin.get("/v1/me");
+  auto asked = admin.call("PUT", "/v1/users/" + std::to_string(me.json["id"].GetInt64()) + "/email",
+                          R"({"address":")" + address("root") + R"("})");
+  ASSERT_EQ(asked.outcome(), "202") << asked.body;
+  ASSERT_TRUE(eventually([&] { return !mails_to(smtp_dir_, address("root")).empty(); }));
+  const std::string text = mails_to(smtp_dir_, address("root"))[0].text;
+  EXPECT_NE(text.find("http://127.0.0.1:" + std::to_string(plain.port()) + "/#/confirm-email/"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace missive::itest
