@@ -345,12 +345,19 @@ void NotificationService::stop() {
 
 void NotificationService::claim_loop() {
   const std::size_t threads = deliverers_.size();
+  // Digests are due after hours, so a pass a minute is plenty (each reads the inboxes of the
+  // users with an address); sooner only when --digest-after itself is short.
+  const Timestamp digest_every = std::min<Timestamp>(60'000, options_.digest_after_ms / 2);
+  Timestamp last_digest_pass = 0;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const std::size_t free = threads - std::min(threads, queue_.size() + in_flight_);
     lock.unlock();
-    if (auto digests = queue_digests(); !digests) {
-      spdlog::warn("digest pass failed: {}", digests.error().message);
+    if (clock_.now() - last_digest_pass >= digest_every) {
+      last_digest_pass = clock_.now();
+      if (auto digests = queue_digests(); !digests) {
+        spdlog::warn("digest pass failed: {}", digests.error().message);
+      }
     }
     std::vector<Notification> rows;
     if (free > 0) {
