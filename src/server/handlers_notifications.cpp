@@ -14,13 +14,10 @@ Result<NotificationService*> service(const HandlerContext& ctx) {
   return ctx.notifications;
 }
 
-void put_optional_string(JsonWriter& w, const char* key, const std::optional<std::string>& value) {
-  w.Key(key);
-  if (value) {
-    w.String(value->c_str(), static_cast<rapidjson::SizeType>(value->size()));
-  } else {
-    w.Null();
-  }
+// A valid id, or null.
+template <class IdT>
+std::optional<std::int64_t> id_or_null(IdT id) {
+  return id.valid() ? std::optional<std::int64_t>(id.value) : std::nullopt;
 }
 
 HttpResponse settings_response(int status, const EmailSettings& s) {
@@ -69,12 +66,9 @@ void write_notification(JsonWriter& w, const Notification& n) {
   put_string(w, "channel", channel_name(n.channel));
   put_string(w, "event", event_name(n.event));
   put_string(w, "state", state_name(n.state));
-  w.Key("user_id");
-  n.user.valid() ? w.Int64(n.user.value) : w.Null();
-  w.Key("message_id");
-  n.message.valid() ? w.Int64(n.message.value) : w.Null();
-  w.Key("webhook_id");
-  n.endpoint.valid() ? w.Int64(n.endpoint.value) : w.Null();
+  put_optional_int(w, "user_id", id_or_null(n.user));
+  put_optional_int(w, "message_id", id_or_null(n.message));
+  put_optional_int(w, "webhook_id", id_or_null(n.endpoint));
   if (n.number > 0) put_int(w, "round", n.number);
   put_optional_string(w, "destination", n.destination);
   put_int(w, "attempts", n.attempts);
@@ -94,12 +88,9 @@ HttpResponse notifications_response(const std::vector<Notification>& rows, int l
     w.StartArray();
     for (const auto& row : rows) write_notification(w, row);
     w.EndArray();
-    w.Key("next_before");
-    if (static_cast<int>(rows.size()) == limit && !rows.empty()) {
-      w.Int64(rows.back().id.value);
-    } else {
-      w.Null();
-    }
+    const bool full = static_cast<int>(rows.size()) == limit && !rows.empty();
+    put_optional_int(w, "next_before",
+                     full ? std::optional<std::int64_t>(rows.back().id.value) : std::nullopt);
     w.EndObject();
   });
 }

@@ -57,18 +57,10 @@ void write_result(JsonWriter& w, const SearchResult& result, Timestamp now) {
   w.Key("thread");
   w.StartObject();
   put_int(w, "root_id", result.thread.root.value);
-  w.Key("root_subject");
-  if (result.thread.root_subject) {
-    write_string(w, *result.thread.root_subject);
-  } else {
-    w.Null();
-  }
-  w.Key("parent_id");
-  if (result.thread.parent) {
-    w.Int64(result.thread.parent->value);
-  } else {
-    w.Null();
-  }
+  put_optional_string(w, "root_subject", result.thread.root_subject);
+  put_optional_int(w, "parent_id", result.thread.parent
+                                       ? std::optional<std::int64_t>(result.thread.parent->value)
+                                       : std::nullopt);
   w.EndObject();
   w.Key("score");
   w.Double(result.score);

@@ -49,6 +49,24 @@ inline void put_time(JsonWriter& w, const char* key, std::optional<Timestamp> va
   w.Key(key);
   write_time(w, value);
 }
+// The value, or null when absent.
+inline void put_optional_string(JsonWriter& w, const char* key,
+                                const std::optional<std::string>& value) {
+  w.Key(key);
+  if (value) {
+    write_string(w, *value);
+  } else {
+    w.Null();
+  }
+}
+inline void put_optional_int(JsonWriter& w, const char* key, std::optional<std::int64_t> value) {
+  w.Key(key);
+  if (value) {
+    w.Int64(*value);
+  } else {
+    w.Null();
+  }
+}
 
 void write_attributes(JsonWriter& w, const Attributes& attributes);
 void write_user(JsonWriter& w, const User& user);
