@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <random>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -260,7 +262,40 @@ std::string S3BlobStore::object_name(const std::string& key) const {
   return config_.prefix.empty() ? key : config_.prefix + '/' + key;
 }
 
+namespace {
+
+bool transient_status(long status) { return status == 500 || status == 502 || status == 503 || status == 504; }
+
+// Failures of the connection rather than of the request: another try may well succeed.
+bool transient_transport(CURLcode code) {
+  return code == CURLE_COULDNT_CONNECT || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR ||
+         code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE;
+}
+
+}  // namespace
+
 Result<S3BlobStore::Response> S3BlobStore::perform(const Call& call) {
+  // An upload is read from the descriptor's offset: each try starts from the same one.
+  const off_t upload_start = call.upload_fd >= 0 ? ::lseek(call.upload_fd, 0, SEEK_CUR) : 0;
+  if (upload_start < 0) return io_error("seek", "(upload)");
+  thread_local std::minstd_rand random{std::random_device{}()};
+  long pause_ms = 100;
+  for (int attempt = 1;; ++attempt) {
+    bool retryable = false;
+    auto response = perform_once(call, retryable);
+    if (!retryable || attempt >= config_.max_attempts) return response;
+    if (call.upload_fd >= 0 && ::lseek(call.upload_fd, upload_start, SEEK_SET) != upload_start) {
+      return io_error("seek", "(upload)");
+    }
+    // About 100 ms, 400 ms, 1.6 s, ..., each ±50 % so that calls that failed together spread out.
+    std::uniform_int_distribution<long> jittered(pause_ms / 2, pause_ms * 3 / 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(jittered(random)));
+    pause_ms *= 4;
+  }
+}
+
+Result<S3BlobStore::Response> S3BlobStore::perform_once(const Call& call, bool& retryable) {
+  retryable = false;
   sigv4::Request request;
   request.method = call.method;
   request.canonical_uri = "/" + sigv4::uri_encode(config_.bucket, false);
@@ -328,10 +363,12 @@ Result<S3BlobStore::Response> S3BlobStore::perform(const Call& call) {
   give_handle(handle);
   if (!transfer.failure) return std::unexpected(transfer.failure.error());
   if (code != CURLE_OK) {
+    retryable = transient_transport(code) && !transfer.to_fd;
     return fail(ErrorCode::unavailable,
                 fmt::format("S3 {} {}: {}", call.what, url, net::error_text(code, curl_error)));
   }
   response.body = std::move(transfer.body);
+  retryable = transient_status(response.status);
   return response;
 }
 

@@ -33,6 +33,7 @@ struct S3Config {
   int connect_timeout_ms = 10'000;
   int request_timeout_ms = 60'000;  // whole calls without a body (list, delete)
   int stall_seconds = 60;           // a transfer under 1 KiB/s for this long fails
+  int max_attempts = 4;             // tries of a call S3 answered 500/502/503/504 or dropped
 };
 
 // Reads "s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION" into endpoint, region, bucket and
@@ -67,9 +68,13 @@ class S3BlobStore final : public BlobStore {
       : config_(std::move(config)), host_(std::move(host)), cache_(std::move(cache)) {}
 
   std::string object_name(const std::string& key) const;
-  // Signs and performs one request. A transport failure is an error; any HTTP status is a
-  // Response for the caller to judge.
+  // Signs and performs one request, again (up to config_.max_attempts, with backoff) while
+  // the answer is transient: 500/502/503/504, which S3 asks clients to retry, or a connection
+  // lost before any of a download reached its descriptor. Every call here is idempotent.
+  // A transport failure is an error; any other HTTP status is a Response for the caller.
   Result<Response> perform(const Call& call);
+  // One try of perform(); `retryable` says whether trying again is safe and may help.
+  Result<Response> perform_once(const Call& call, bool& retryable);
   // Downloads `key` into `fd` (GET). Fails: not_found, unavailable.
   Status get_into(const std::string& key, int fd);
 

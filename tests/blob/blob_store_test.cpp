@@ -321,6 +321,68 @@ TEST_P(BlobStoreTest, ConcurrentCallsFromManyThreads) {
   EXPECT_EQ(all->size(), static_cast<std::size_t>(kThreads * (kRounds / 2)));
 }
 
+// S3 answers 500 InternalError and 503 SlowDown now and then and asks clients to try again.
+class S3RetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = s3_backend().open(dir_.path(), kSmallCache);
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+  // The object name of `key` under this test's prefix (s3_backend's config.prefix).
+  static std::string object(const std::string& key) { return "conformance/" + testing::test_name() + "/" + key; }
+
+  testing::TestDir dir_;
+  std::unique_ptr<BlobStore> store_;
+};
+
+TEST_F(S3RetryTest, TransientServerErrorsAreTriedAgain) {
+  const std::string content = pattern(200'000, 3);
+  const auto file = store_->temp_dir() / "upload";
+  write_file(file, content);
+  testing::inject_s3_fault(object("blobs/a"), 500, 2);
+  auto put = store_->put_file("blobs/a", file);
+  ASSERT_TRUE(put) << put.error().message;
+
+  // The retried upload sent the whole body again, not what was left of it.
+  testing::inject_s3_fault(object("blobs/a"), 503, 1);
+  auto path = store_->local_path("blobs/a");
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_TRUE(read_file(*path) == content);
+
+  testing::inject_s3_fault(object("blobs/a"), 500, 3);
+  EXPECT_TRUE(store_->remove("blobs/a"));
+  auto all = store_->list("blobs/");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_F(S3RetryTest, AnErrorThatLastsFailsAfterTheLastAttempt) {
+  testing::inject_s3_fault(object("blobs/b"), 500, 4);  // S3Config::max_attempts
+  const auto file = store_->temp_dir() / "upload";
+  write_file(file, "content");
+  auto put = store_->put_file("blobs/b", file);
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, ErrorCode::unavailable);
+  EXPECT_NE(put.error().message.find("HTTP 500 InternalError"), std::string::npos) << put.error().message;
+  // The fault is used up, and the file is still there for the caller to try again.
+  ASSERT_TRUE(store_->put_file("blobs/b", file));
+}
+
+TEST_F(S3RetryTest, ClientErrorsAreNotTriedAgain) {
+  testing::inject_s3_fault(object("blobs/c"), 403, 2);
+  auto missing = store_->local_path("blobs/c");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("HTTP 403"), std::string::npos) << missing.error().message;
+  // One request used one fault: the second call meets the other.
+  auto again = store_->local_path("blobs/c");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("HTTP 403"), std::string::npos) << again.error().message;
+  auto third = store_->local_path("blobs/c");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::not_found);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BlobStoreTest, ::testing::Values(file_backend(), s3_backend()),
                          [](const ::testing::TestParamInfo<Backend>& backend) { return backend.param.name; });
 

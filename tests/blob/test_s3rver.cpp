@@ -8,6 +8,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "net/curl_handle.h"
+
 namespace missive::blob::testing {
 namespace {
 
@@ -48,6 +50,22 @@ OwnS3rver* const own_s3rver =
     static_cast<OwnS3rver*>(::testing::AddGlobalTestEnvironment(new OwnS3rver));
 
 }  // namespace
+
+void inject_s3_fault(const std::string& object, int status, int count) {
+  net::init_curl();
+  net::EasyHandle handle = net::make_easy();
+  ASSERT_TRUE(handle);
+  char* path = curl_easy_escape(handle.get(), ("/" + std::string(kS3Bucket) + "/" + object).c_str(), 0);
+  const std::string url = s3_url() + "/__faults?path=" + path + "&status=" + std::to_string(status) +
+                          "&count=" + std::to_string(count);
+  curl_free(path);
+  curl_easy_setopt(handle.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS, "");
+  ASSERT_EQ(curl_easy_perform(handle.get()), CURLE_OK) << url;
+  long response = 0;
+  curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &response);
+  ASSERT_EQ(response, 204) << url;
+}
 
 std::string s3_url() {
   if (const char* dir = std::getenv("MISSIVE_TEST_S3_DIR")) return OwnS3rver::read_url(dir);

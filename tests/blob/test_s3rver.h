@@ -14,6 +14,10 @@ inline constexpr char kS3Key[] = "S3RVER";  // s3rver's fixed access key and sec
 // or one this process starts on first use through scripts/test_s3rver.sh and stops at exit.
 std::string s3_url();
 
+// Makes the test s3rver answer the next `count` requests for `object` (in kS3Bucket) with
+// HTTP `status` and S3's error document, as S3 does under load (500 InternalError, 503 SlowDown).
+void inject_s3_fault(const std::string& object, int status, int count);
+
 // A fresh directory for the current test (named after it and the process), removed with this.
 class TestDir {
  public:

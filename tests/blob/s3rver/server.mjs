@@ -10,7 +10,7 @@
 // wrapper verifies every signature itself (the key pair is s3rver's fixed S3RVER / S3RVER)
 // and answers 403 SignatureDoesNotMatch like S3. It trusts the signed x-amz-content-sha256
 // (the body is streamed to s3rver, not hashed here). It also fixes the order of paged listings
-// (below). The legacy provider: s3rver encrypts
+// (below), and answers injected faults (below). The legacy provider: s3rver encrypts
 // its list continuation tokens with DES, which OpenSSL 3 only has there.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -82,8 +82,33 @@ s3rver.store.listObjects = async (name, options) => {
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { ...all, objects: objects.slice(0, maxKeys), isTruncated: objects.length > maxKeys };
 };
+// Faults for the client's retry tests: POST /__faults?path=/BUCKET/KEY&status=500&count=2
+// makes the next 2 requests for that path answer 500 with S3's error document.
+const faults = new Map(); // path -> { status, count }
+const faultCode = { 500: 'InternalError', 503: 'SlowDown' };
+function answerFault(req, res) {
+  const fault = faults.get(req.url.split('?')[0]);
+  if (!fault) return false;
+  if (--fault.count === 0) faults.delete(req.url.split('?')[0]);
+  req.resume();
+  res.writeHead(fault.status, { 'Content-Type': 'application/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${faultCode[fault.status] ?? 'InjectedFault'}</Code>` +
+      '<Message>An injected fault. Please try again.</Message></Error>',
+  );
+  return true;
+}
+
 const handle = s3rver.callback();
 const server = http.createServer((req, res) => {
+  if (req.method === 'POST' && req.url.startsWith('/__faults?')) {
+    const query = new URLSearchParams(req.url.split('?')[1]);
+    faults.set(query.get('path'), { status: Number(query.get('status')), count: Number(query.get('count')) });
+    req.resume();
+    res.writeHead(204);
+    return res.end();
+  }
+  if (answerFault(req, res)) return;
   const error = signatureError(req);
   if (error === null) return handle(req, res);
   console.error(`${req.method} ${req.url}: ${error}`);
