@@ -24,6 +24,7 @@
 #include "core/reminder_schedule.h"
 #include "engine/engine.h"
 #include "engine/reminder_scheduler.h"
+#include "engine/delivery_marker.h"
 #include "engine/sync_worker.h"
 #include "server/server.h"
 #include "store/postgres/postgres_store.h"
@@ -263,6 +264,25 @@ Status serve(const ServeOptions& options) {
   server_options.web = options.web_dir.empty()
                            ? server::embedded_web_assets(server::embedded_web_files())
                            : server::directory_web_assets(options.web_dir);
+  // Set before the server starts: the engine's signals are read by request threads.
+  // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
+  // commits; old timeline entries are pruned; the search index is merged in small steps.
+  const std::int64_t prune_every_ms =
+      std::min<std::int64_t>(engine_options.sync_retention_ms, 3'600'000);
+  SyncWorker sync_worker(engine, SyncWorkerOptions{
+                                     .poll_ms = std::min<std::int64_t>(prune_every_ms, 10'000),
+                                     .prune_every_ms = prune_every_ms,
+                                     .on_error = [](const std::string& what, const Error& error) {
+                                       spdlog::warn("sync worker: {}: {}", what, error.message);
+                                     }});
+  engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
+  sync_worker.start();
+  // Pulls answer at once; their delivery marks are written together, a moment later.
+  DeliveryMarker delivery_marker(engine, [](const Error& error) {
+    spdlog::warn("delivery marks: {}", error.message);
+  });
+  engine.set_delivery_sink([&delivery_marker](UserId user, SyncSeq up_to) { delivery_marker.note(user, up_to); });
+  delivery_marker.start();
   server::Server server(engine, bus, server_options);
   auto port = server.start();
   if (!port) {
@@ -286,18 +306,6 @@ Status serve(const ServeOptions& options) {
                   .lease_holder = options.store.empty() ? std::string() : node});
   reminders.start();
   media.service->start(options.media.sweep_interval_seconds * 1000LL);
-  // Deferred fan-outs (audiences over --diffusion-limit) are written as soon as their send
-  // commits; old timeline entries are pruned; the search index is merged in small steps.
-  const std::int64_t prune_every_ms =
-      std::min<std::int64_t>(engine_options.sync_retention_ms, 3'600'000);
-  SyncWorker sync_worker(engine, SyncWorkerOptions{
-                                     .poll_ms = std::min<std::int64_t>(prune_every_ms, 10'000),
-                                     .prune_every_ms = prune_every_ms,
-                                     .on_error = [](const std::string& what, const Error& error) {
-                                       spdlog::warn("sync worker: {}: {}", what, error.message);
-                                     }});
-  engine.set_fanout_signal([&sync_worker] { sync_worker.wake(); });
-  sync_worker.start();
   const bool v6 = listen.host.find(':') != std::string::npos;
   const std::string url = fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "",
                                       listen.host, v6 ? "]" : "", *port);
@@ -315,6 +323,7 @@ Status serve(const ServeOptions& options) {
   server.stop();
   media.service->stop();
   notifications.service->stop();
+  delivery_marker.stop();
   sync_worker.stop();
   reminders.stop();
   spdlog::info("stopped");

@@ -445,6 +445,12 @@ class Engine {
   Result<HistoryPage> history(const Caller& caller, const HistoryRequest& request);
   // Called after a send whose fan-out was deferred commits (to wake the fan-out worker).
   void set_fanout_signal(std::function<void()> signal);
+  // Where a pull hands "the caller's entries up to here were delivered" instead of writing it
+  // before it answers (the server's DeliveryMarker, which writes many pulls in one commit).
+  // Empty (the default): each pull writes its marks itself. Set before serving.
+  void set_delivery_sink(std::function<void(UserId, SyncSeq)> sink);
+  // Marks delivered what pulls handed to the sink, in one transaction where the store can.
+  Result<std::int64_t> mark_delivered(const std::vector<DeliveryMark>& marks);
   // Writes deferred fan-outs, chunk by chunk, until none is pending. Returns the chunks done.
   Result<std::int64_t> run_fanout();
   // Deletes timeline entries older than the retention. Returns how many.
@@ -485,6 +491,7 @@ class Engine {
   const Clock& clock_;
   const EngineOptions options_;
   std::function<void()> fanout_signal_;  // set before serving
+  std::function<void(UserId, SyncSeq)> delivery_sink_;  // set before serving
   std::once_flag decoy_once_;
   std::string decoy_hash_;  // written once under decoy_once_
 };

@@ -49,8 +49,13 @@ Result<SyncResponse> Engine::sync(const Caller& caller, const SyncRequest& reque
   response.has_more = page.more || response.next < state.last;
   if (request.mark_delivered && response.next > state.delivered &&
       delivers_something(page.items, caller.id)) {
-    // A failure here must not fail the pull: a later pull or ack marks them.
-    (void)store_.mark_delivered(caller.id, response.next, now);
+    if (delivery_sink_) {
+      // Written shortly after, with other pulls: a page costs no commit of its own.
+      delivery_sink_(caller.id, response.next);
+    } else {
+      // A failure here must not fail the pull: a later pull or ack marks them.
+      (void)store_.mark_delivered(caller.id, response.next, now);
+    }
   }
   response.entries = std::move(page.items);
   return response;
@@ -108,6 +113,14 @@ Result<HistoryPage> Engine::history(const Caller& caller, const HistoryRequest& 
 }
 
 void Engine::set_fanout_signal(std::function<void()> signal) { fanout_signal_ = std::move(signal); }
+
+void Engine::set_delivery_sink(std::function<void(UserId, SyncSeq)> sink) {
+  delivery_sink_ = std::move(sink);
+}
+
+Result<std::int64_t> Engine::mark_delivered(const std::vector<DeliveryMark>& marks) {
+  return store_.mark_delivered(marks, clock_.now());
+}
 
 Result<std::int64_t> Engine::run_fanout() {
   std::int64_t chunks = 0;

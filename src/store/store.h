@@ -411,6 +411,12 @@ struct MessageRange {
   Timestamp now = 0;          // messages expired at `now` are placeholders
 };
 
+// A device pulled a user's timeline up to `up_to` (Store::mark_delivered of many users).
+struct DeliveryMark {
+  UserId user;
+  SyncSeq up_to = 0;
+};
+
 // One chunk of a deferred fan-out (fan_out_next).
 struct FanoutStep {
   MessageId message;
@@ -555,6 +561,17 @@ class Store {
   // a status entry (delivered) for each creator, unless the fan-out was deferred. Idempotent;
   // returns how many messages became delivered.
   virtual Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) = 0;
+  // mark_delivered for each mark (at most one per user), in one transaction where the store
+  // batches writes (SQLite: one writer job, so the pulls of many users cost one commit).
+  // Returns how many messages became delivered in all.
+  virtual Result<std::int64_t> mark_delivered(const std::vector<DeliveryMark>& marks, Timestamp now) {
+    std::int64_t delivered = 0;
+    for (const DeliveryMark& mark : marks) {
+      MISSIVE_TRY(const std::int64_t one, mark_delivered(mark.user, mark.up_to, now));
+      delivered += one;
+    }
+    return delivered;
+  }
   // not_found if the user has never been a member of the conversation.
   virtual Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) = 0;
   // Deletes the timeline entries created before `before` (raising each user's floor).

@@ -251,6 +251,36 @@ TEST_P(StoreConformance, MarkDeliveredIsIdempotentAndCountsOncePerUser) {
   EXPECT_EQ(must(store().mark_delivered(user("dan").id, 5, now_)), 0);
 }
 
+// The delivery marks of many users' pulls in one call (the server's DeliveryMarker): each
+// user's as if marked alone, and a user with nothing new counts nothing.
+TEST_P(StoreConformance, MarkDeliveredOfManyUsersAtOnce) {
+  User ada = user("ada"), bob = user("bob"), cyd = user("cyd"), dan = user("dan");
+  Group g = group("Ops", ada.id, {bob.id, cyd.id});
+  Message m1 = send(to_group(ada.id, g.id, {bob.id, cyd.id}));
+  Message m2 = send(direct(ada.id, bob.id));
+  const SyncSeq ada0 = must(store().sync_state(ada.id)).last;
+
+  EXPECT_EQ(must(store().mark_delivered(std::vector<DeliveryMark>{}, now_)), 0);
+  EXPECT_EQ(must(store().mark_delivered(std::vector<DeliveryMark>{{.user = bob.id, .up_to = 100},
+                                                                   {.user = cyd.id, .up_to = 1},
+                                                                   {.user = dan.id, .up_to = 3}},
+                                        now_ + 5)),
+            3);
+  EXPECT_EQ(must(store().get_message(m1.id)).delivered_count, 2);
+  EXPECT_EQ(must(store().get_message(m2.id)).delivered_count, 1);
+  EXPECT_EQ(must(store().sync_state(bob.id)).delivered, must(store().sync_state(bob.id)).last);
+  for (const RecipientStatus& s : must(store().recipient_statuses(m2.id))) {
+    EXPECT_EQ(s.delivered_at, std::optional<Timestamp>(now_ + 5)) << s.handle;
+  }
+  // The creator heard of each delivery once.
+  SyncTimeline t(store());
+  EXPECT_EQ(t.after(ada.id, ada0, now_),
+            lines({fmt::format("status m{} u{} delivered", m1.id.value, bob.id.value),
+                   fmt::format("status m{} u{} delivered", m2.id.value, bob.id.value),
+                   fmt::format("status m{} u{} delivered", m1.id.value, cyd.id.value)}));
+  EXPECT_EQ(must(store().mark_delivered(std::vector<DeliveryMark>{{.user = bob.id, .up_to = 100}}, now_)), 0);
+}
+
 TEST_P(StoreConformance, ReminderRoundsWriteAnEntryPerRemindedUser) {
   User ada = user("ada");
   std::vector<UserId> m = users("m", 3);

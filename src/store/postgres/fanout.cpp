@@ -5,11 +5,11 @@
 // (FOR UPDATE SKIP LOCKED), so two never write the same chunk, and a node skips to the next
 // pending fan-out rather than wait.
 
-#include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "store/fanout_audience.h"
 #include "store/postgres/membership.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/rows.h"
@@ -17,31 +17,6 @@
 
 namespace missive::postgres {
 namespace {
-
-// The frozen audience as written by send_message: "user,group,user,group,...", sorted.
-Result<std::vector<RecipientRef>> decode_audience(std::string_view text) {
-  std::vector<std::int64_t> numbers;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  while (p < end) {
-    std::int64_t value = 0;
-    auto [next, ec] = std::from_chars(p, end, value);
-    if (ec != std::errc()) {
-      return fail(ErrorCode::unavailable, "database error: stored fan-out audience is corrupt");
-    }
-    numbers.push_back(value);
-    p = next < end && *next == ',' ? next + 1 : next;
-  }
-  if (numbers.size() % 2 != 0) {
-    return fail(ErrorCode::unavailable, "database error: stored fan-out audience is corrupt");
-  }
-  std::vector<RecipientRef> out;
-  out.reserve(numbers.size() / 2);
-  for (std::size_t i = 0; i < numbers.size(); i += 2) {
-    out.push_back(RecipientRef{UserId(numbers[i]), GroupId(numbers[i + 1])});
-  }
-  return out;
-}
 
 struct Pending {
   MessageId message;

@@ -7,6 +7,7 @@
 
 #include "core/attachment_json.h"
 #include "core/json_values.h"
+#include "store/fanout_audience.h"
 #include "store/postgres/membership.h"
 #include "store/postgres/notifications.h"
 #include "store/postgres/postgres_store_impl.h"
@@ -101,16 +102,6 @@ Result<ConversationId> find_or_create_conversation(Tx& tx, const ConversationKey
   return fail(ErrorCode::unavailable, "database error: conversation not created");
 }
 
-// The frozen audience of a deferred fan-out: "user,group,user,group,..." (as SQLite's).
-std::string encode_audience(const std::vector<RecipientRef>& recipients) {
-  std::string out;
-  for (const RecipientRef& r : recipients) {
-    if (!out.empty()) out += ',';
-    out += fmt::format("{},{}", r.user.value, r.group.valid() ? r.group.value : 0);
-  }
-  return out;
-}
-
 Status insert_reminder_schedule(Tx& tx, const ReminderSchedule& s) {
   MISSIVE_TRY(Rows rows,
               tx.query("INSERT INTO reminder_schedule (message_id, period_days, anchor_day, "
@@ -144,6 +135,9 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
   // words where unicode61 does (store/search_text.h). The body's words depend on the
   // attachments' names, known inside the transaction.
   const std::string search_subject = ascii_words(index_text(nm.subject));
+  // A deferred send's audience, encoded once, outside the transaction.
+  const bool deferred = nm.defer_fanout && !recipients.empty();
+  const std::string audience = deferred ? encode_audience(recipients) : std::string();
 
   auto sent = write([&](Tx& tx) -> Result<SendOutcome> {
     if (nm.client_msg_id) {
@@ -214,11 +208,10 @@ Result<SendOutcome> PostgresStore::send_message(const NewMessage& nm) {
     MISSIVE_TRY_STATUS(link_attachments(tx, id, m.attachments));
     // A deferred send writes only the frozen audience here; fan_out_next writes the records,
     // joins, leaves, group counters and the recipients' entries later, in chunks.
-    const bool deferred = nm.defer_fanout && !recipients.empty();
     if (deferred) {
       MISSIVE_TRY(Rows frozen, tx.query("INSERT INTO message_fanout (message_id, recipients, total) "
                                         "VALUES ($1, $2, $3)",
-                                        id, encode_audience(recipients),
+                                        id, audience,
                                         static_cast<std::int64_t>(recipients.size())));
     } else if (!recipients.empty()) {
       // Every recipient record in one statement.

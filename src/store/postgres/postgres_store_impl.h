@@ -85,6 +85,7 @@ class PostgresStore final : public Store {
   void set_timeline_listener(TimelineListener listener) override;
   Result<SyncPage> sync(const SyncQuery& query) override;
   Result<SyncState> sync_state(UserId user) override;
+  using Store::mark_delivered;  // of many users: one transaction each, in turn
   Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) override;
   Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
   Result<std::int64_t> prune_timeline(Timestamp before) override;

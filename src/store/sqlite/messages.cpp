@@ -8,6 +8,7 @@
 #include "core/attachment_json.h"
 #include "core/json_values.h"
 #include "store/search_text.h"
+#include "store/fanout_audience.h"
 #include "store/sqlite/batch_scratch.h"
 #include "store/sqlite/membership.h"
 #include "store/sqlite/notifications.h"
@@ -105,16 +106,6 @@ Result<ConversationRow> find_or_create_conversation(Db& db, const ConversationKe
   return *found;
 }
 
-// The frozen audience of a deferred fan-out: "user,group,user,group,..." (fanout.cpp).
-std::string encode_audience(const std::vector<RecipientRef>& recipients) {
-  std::string out;
-  for (const RecipientRef& r : recipients) {
-    if (!out.empty()) out += ',';
-    out += fmt::format("{},{}", r.user.value, r.group.valid() ? r.group.value : 0);
-  }
-  return out;
-}
-
 constexpr Seq kNoCursor = std::numeric_limits<std::int64_t>::max();
 
 }  // namespace
@@ -129,6 +120,9 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
   for (std::size_t i = 0; i < recipients.size(); ++i) {
     if (i == 0 || recipients[i].user != recipients[i - 1].user) ++distinct_users;
   }
+  // A deferred send's audience, encoded before the writer's turn rather than during it.
+  const bool deferred = nm.defer_fanout && !recipients.empty();
+  const std::string audience = deferred ? encode_audience(recipients) : std::string();
 
   return write([&](Db& db) -> Result<SendOutcome> {
     if (nm.client_msg_id) {
@@ -198,11 +192,10 @@ Result<SendOutcome> SqliteStore::send_message(const NewMessage& nm) {
                                         index_tails(m.subject + "\n" + body_words)));
     // A deferred send writes only the frozen audience here; fan_out_next writes the records,
     // joins, leaves, group counters and the recipients' entries later, in chunks.
-    const bool deferred = nm.defer_fanout && !recipients.empty();
     if (deferred) {
       MISSIVE_SQL(stmt, db,
                   "INSERT INTO message_fanout (message_id, recipients, total) VALUES (?, ?, ?)");
-      stmt.bind(id, encode_audience(recipients), recipients.size());
+      stmt.bind(id, audience, recipients.size());
       MISSIVE_TRY_STATUS(stmt.run());
     } else {
       for (const RecipientRef& r : recipients) {

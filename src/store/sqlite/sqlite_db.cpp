@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_db.h"
 
 #include <cerrno>
+#include <mutex>
 #include <string>
 
 #include <sys/resource.h>
@@ -105,6 +106,11 @@ std::optional<std::string> Stmt::opt_text(int col) const {
 }
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, OpenMode mode) {
+  // SQLite counts every allocation under a global mutex for sqlite3_status(), which we never
+  // read: the writer thread took that mutex on each of its many allocations per write. Only
+  // possible before SQLite initialises; if something else did first, it stays on.
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   // NOMUTEX: each connection is used by one thread at a time, so SQLite's own per-connection
   // mutex would only cost time.
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -94,6 +94,7 @@ class SqliteStore final : public Store {
   Result<SyncPage> sync(const SyncQuery& query) override;
   Result<SyncState> sync_state(UserId user) override;
   Result<std::int64_t> mark_delivered(UserId user, SyncSeq up_to, Timestamp now) override;
+  Result<std::int64_t> mark_delivered(const std::vector<DeliveryMark>& marks, Timestamp now) override;
   Result<std::vector<MessageSlot>> conversation_messages(const MessageRange& range) override;
   Result<std::int64_t> prune_timeline(Timestamp before) override;
   Result<std::optional<FanoutStep>> fan_out_next(int chunk, Timestamp now) override;

@@ -90,54 +90,73 @@ Result<SyncState> SqliteStore::sync_state(UserId user) {
   return read([&](Db& db) { return load_state(db, user); });
 }
 
+namespace {
+
+// mark_delivered's writes for one user, inside the writer's transaction.
+Result<std::int64_t> mark_delivered_in(Db& db, UserId user, SyncSeq up_to, Timestamp now) {
+  MISSIVE_TRY(SyncState state, load_state(db, user));
+  const SyncSeq to = std::min(up_to, state.last);
+  if (to <= state.delivered) return 0;
+  // The messages of the user's message entries in (delivered, to] that still have a
+  // record of the user not yet delivered (the user's own messages have none).
+#define MISSIVE_NEWLY_DELIVERED                                                            \
+  "SELECT t.message_id FROM sync_timeline t WHERE t.user_id = ?1 AND t.seq > ?2 "          \
+  "AND t.seq <= ?3 AND t.kind = 'message' AND EXISTS (SELECT 1 FROM message_recipient r "  \
+  "WHERE r.message_id = t.message_id AND r.recipient_id = ?1 AND r.delivered_at IS NULL)"
+  std::int64_t delivered = 0;
+  {
+    MISSIVE_SQL(stmt, db,
+                "UPDATE message SET delivered_count = delivered_count + 1 "
+                "WHERE id IN (" MISSIVE_NEWLY_DELIVERED ")");
+    stmt.bind(user, state.delivered, to);
+    MISSIVE_TRY_STATUS(stmt.run());
+    delivered = db.changes();
+  }
+  if (delivered > 0) {
+    {
+      MISSIVE_SQL(stmt, db,
+                  MISSIVE_QUEUE_ENTRIES
+                  "SELECT m.creator_id, 'status', m.conversation_id, m.seq, m.id, ?1, "
+                  "'delivered', 0, 0, NULL, ?4 FROM message m "
+                  "WHERE m.id IN (" MISSIVE_NEWLY_DELIVERED ") "
+                  "AND NOT EXISTS (SELECT 1 FROM message_fanout f WHERE f.message_id = m.id) "
+                  "ORDER BY m.id");
+      stmt.bind(user, state.delivered, to, now);
+      MISSIVE_TRY_STATUS(stmt.run());
+    }
+    MISSIVE_SQL(stmt, db,
+                "UPDATE message_recipient SET delivered_at = ?4 "
+                "WHERE recipient_id = ?1 AND delivered_at IS NULL AND message_id IN ("
+                "SELECT t.message_id FROM sync_timeline t WHERE t.user_id = ?1 "
+                "AND t.seq > ?2 AND t.seq <= ?3 AND t.kind = 'message')");
+    stmt.bind(user, state.delivered, to, now);
+    MISSIVE_TRY_STATUS(stmt.run());
+  }
+#undef MISSIVE_NEWLY_DELIVERED
+  MISSIVE_SQL(stmt, db, "UPDATE sync_user SET delivered_seq = ?2 WHERE user_id = ?1");
+  stmt.bind(user, to);
+  MISSIVE_TRY_STATUS(stmt.run());
+  return delivered;
+}
+
+}  // namespace
+
 Result<std::int64_t> SqliteStore::mark_delivered(UserId user, SyncSeq up_to, Timestamp now) {
   // Most pulls and acks find nothing new: answer those from a read connection, without
   // queueing behind the writer.
   MISSIVE_TRY(SyncState seen, sync_state(user));
   if (std::min(up_to, seen.last) <= seen.delivered) return 0;
+  return write([&](Db& db) { return mark_delivered_in(db, user, up_to, now); });
+}
+
+Result<std::int64_t> SqliteStore::mark_delivered(const std::vector<DeliveryMark>& marks, Timestamp now) {
+  if (marks.empty()) return 0;
   return write([&](Db& db) -> Result<std::int64_t> {
-    MISSIVE_TRY(SyncState state, load_state(db, user));
-    const SyncSeq to = std::min(up_to, state.last);
-    if (to <= state.delivered) return 0;
-    // The messages of the user's message entries in (delivered, to] that still have a
-    // record of the user not yet delivered (the user's own messages have none).
-#define MISSIVE_NEWLY_DELIVERED                                                            \
-  "SELECT t.message_id FROM sync_timeline t WHERE t.user_id = ?1 AND t.seq > ?2 "          \
-  "AND t.seq <= ?3 AND t.kind = 'message' AND EXISTS (SELECT 1 FROM message_recipient r "  \
-  "WHERE r.message_id = t.message_id AND r.recipient_id = ?1 AND r.delivered_at IS NULL)"
     std::int64_t delivered = 0;
-    {
-      MISSIVE_SQL(stmt, db,
-                  "UPDATE message SET delivered_count = delivered_count + 1 "
-                  "WHERE id IN (" MISSIVE_NEWLY_DELIVERED ")");
-      stmt.bind(user, state.delivered, to);
-      MISSIVE_TRY_STATUS(stmt.run());
-      delivered = db.changes();
+    for (const DeliveryMark& mark : marks) {
+      MISSIVE_TRY(const std::int64_t one, mark_delivered_in(db, mark.user, mark.up_to, now));
+      delivered += one;
     }
-    if (delivered > 0) {
-      {
-        MISSIVE_SQL(stmt, db,
-                    MISSIVE_QUEUE_ENTRIES
-                    "SELECT m.creator_id, 'status', m.conversation_id, m.seq, m.id, ?1, "
-                    "'delivered', 0, 0, NULL, ?4 FROM message m "
-                    "WHERE m.id IN (" MISSIVE_NEWLY_DELIVERED ") "
-                    "AND NOT EXISTS (SELECT 1 FROM message_fanout f WHERE f.message_id = m.id) "
-                    "ORDER BY m.id");
-        stmt.bind(user, state.delivered, to, now);
-        MISSIVE_TRY_STATUS(stmt.run());
-      }
-      MISSIVE_SQL(stmt, db,
-                  "UPDATE message_recipient SET delivered_at = ?4 "
-                  "WHERE recipient_id = ?1 AND delivered_at IS NULL AND message_id IN ("
-                  "SELECT t.message_id FROM sync_timeline t WHERE t.user_id = ?1 "
-                  "AND t.seq > ?2 AND t.seq <= ?3 AND t.kind = 'message')");
-      stmt.bind(user, state.delivered, to, now);
-      MISSIVE_TRY_STATUS(stmt.run());
-    }
-#undef MISSIVE_NEWLY_DELIVERED
-    MISSIVE_SQL(stmt, db, "UPDATE sync_user SET delivered_seq = ?2 WHERE user_id = ?1");
-    stmt.bind(user, to);
-    MISSIVE_TRY_STATUS(stmt.run());
     return delivered;
   });
 }

@@ -1,5 +1,7 @@
 #include "store/sqlite/writer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
 
@@ -74,6 +76,8 @@ void Writer::notify_committed() {
 }
 
 void Writer::run() {
+  // Named so that top -H and /proc show which thread is the writer (its CPU bounds writes).
+  pthread_setname_np(pthread_self(), "missive-writer");
   std::deque<Pending*> batch;
   for (;;) {
     {

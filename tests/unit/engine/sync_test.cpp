@@ -2,6 +2,9 @@
 // range pulls, and deferred fan-out for large audiences.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "engine/delivery_marker.h"
 #include "tests/unit/engine/engine_fixture.h"
 
 namespace missive::testing {
@@ -94,6 +97,47 @@ TEST_F(SyncTest, PullingMarksDeliveredOnceAndTellsTheSender) {
   ASSERT_EQ(kinds(adas), (std::vector{EntryKind::message, EntryKind::status}));
   EXPECT_EQ(adas[1].status, DeliveryStatus::delivered);
   EXPECT_EQ(adas[1].user, bob.id);
+}
+
+// The server hands the marks of pulls to a DeliveryMarker: a pull writes nothing before it
+// answers, and the marker writes the marks of many pages (one per user, the highest) together.
+TEST_F(SyncTest, WithADeliveryMarkerPullsAnswerFirstAndTheirMarksAreWrittenTogether) {
+  Caller ada = user("ada"), bob = user("bob");
+  std::vector<MessageId> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(sent(ada, Addresses{.users = {bob.id}}).id);
+  const auto delivered_count = [&](MessageId id) {
+    auto report = engine_->read_report(ada, id);
+    EXPECT_TRUE(report) << report.error().message;
+    return report ? report->message.delivered_count : -1;
+  };
+  const auto pull_pages = [&] {
+    SyncSeq since = 0;
+    for (;;) {
+      auto page = engine_->sync(bob, SyncRequest{.since = since, .limit = 2});
+      ASSERT_TRUE(page) << page.error().message;
+      since = page->next;
+      if (!page->has_more) return;
+    }
+  };
+
+  std::vector<std::pair<UserId, SyncSeq>> noted;
+  engine_->set_delivery_sink([&](UserId user, SyncSeq up_to) { noted.emplace_back(user, up_to); });
+  pull_pages();
+  EXPECT_EQ(noted, (std::vector<std::pair<UserId, SyncSeq>>{{bob.id, 2}, {bob.id, 4}, {bob.id, 5}}));
+  for (MessageId id : ids) EXPECT_EQ(delivered_count(id), 0) << "a pull with a sink writes nothing";
+
+  std::vector<Error> errors;
+  DeliveryMarker marker(*engine_, [&](const Error& error) { errors.push_back(error); });
+  engine_->set_delivery_sink([&](UserId user, SyncSeq up_to) { marker.note(user, up_to); });
+  marker.start();
+  pull_pages();
+  marker.stop();  // writes what was noted before it returns
+  EXPECT_TRUE(errors.empty());
+  for (MessageId id : ids) EXPECT_EQ(delivered_count(id), 1);
+  const auto adas = pull_all(ada);
+  EXPECT_EQ(std::count_if(adas.begin(), adas.end(),
+                          [](const SyncEntry& e) { return e.kind == EntryKind::status; }),
+            5);
 }
 
 TEST_F(SyncTest, AcknowledgeMarksDeliveredAndRejectsACursorPastTheEnd) {
