@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -818,7 +819,10 @@ Result<std::uint16_t> Server::start() {
     impl.started = true;
   }
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+    impl.threads.emplace_back([&impl] {
+      pthread_setname_np(pthread_self(), "missive-io");  // for top -H and /proc (operations.md)
+      impl.ioc.run();
+    });
   }
   return port;
 }

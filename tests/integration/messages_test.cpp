@@ -165,11 +165,13 @@ TEST_F(MessagesTest, WithdrawByCreatorOnly) {
 TEST_F(MessagesTest, ExpiredMessageLeavesInboxesButNotTheCreator) {
   auto ada = person("ada");
   auto bob = person("bob");
+  // Long enough that the checks before it pass on a loaded machine (300 ms failed in CI).
   const auto id =
-      ada.api->send_to_users({bob.id}, "Soon gone", R"(,"expiry_date":")" + in_ms(300) + "\"").id();
+      ada.api->send_to_users({bob.id}, "Soon gone", R"(,"expiry_date":")" + in_ms(2000) + "\"").id();
+  const auto expired = std::chrono::steady_clock::now() + std::chrono::milliseconds(2100);
   const auto other = ada.api->send_to_users({bob.id}, "Stays").id();
   EXPECT_EQ(bob.api->inbox_ids().size(), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_until(expired);
   EXPECT_EQ(bob.api->inbox_ids(), std::vector<std::int64_t>{other});
   EXPECT_EQ(bob.api->get(msg_path(id)).outcome(), "404 not_found");
   const auto own = ada.api->get(msg_path(id));
