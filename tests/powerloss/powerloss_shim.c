@@ -97,6 +97,7 @@ DECLARE_REAL(int, creat64, const char*, mode_t);
 DECLARE_REAL(FILE*, fopen, const char*, const char*);
 DECLARE_REAL(FILE*, fopen64, const char*, const char*);
 DECLARE_REAL(int, close, int);
+DECLARE_REAL(int, fclose, FILE*);
 DECLARE_REAL(int, dup, int);
 DECLARE_REAL(int, dup2, int, int);
 DECLARE_REAL(int, dup3, int, int, int);
@@ -133,7 +134,7 @@ static void* next_symbol(const char* name) { return dlsym(RTLD_NEXT, name); }
 
 static void resolve_all(void) {
   RESOLVE(open); RESOLVE(open64); RESOLVE(openat); RESOLVE(openat64); RESOLVE(creat);
-  RESOLVE(creat64); RESOLVE(fopen); RESOLVE(fopen64); RESOLVE(close); RESOLVE(dup);
+  RESOLVE(creat64); RESOLVE(fopen); RESOLVE(fopen64); RESOLVE(close); RESOLVE(fclose); RESOLVE(dup);
   RESOLVE(dup2); RESOLVE(dup3); RESOLVE(write); RESOLVE(pwrite); RESOLVE(pwrite64);
   RESOLVE(writev); RESOLVE(pwritev); RESOLVE(pwritev64); RESOLVE(pwritev2);
   RESOLVE(pwritev64v2); RESOLVE(ftruncate); RESOLVE(ftruncate64); RESOLVE(truncate);
@@ -253,6 +254,10 @@ static void mark_dirty(int fd, uint64_t lo, uint64_t hi) {
 static void wrote_at_offset(int fd, ssize_t n) {
   if (n <= 0 || fd < 0 || fd >= MAX_FDS || !fds[fd].tracked) return;
   off_t end = lseek(fd, 0, SEEK_CUR);
+  if (end < 0 && errno == ESPIPE) {
+    fds[fd].tracked = 0;  // a stale entry: the number now names a socket or a pipe
+    return;
+  }
   if (end < 0) {
     mark_dirty(fd, 0, UINT64_MAX);
   } else {
@@ -489,6 +494,12 @@ FILE* fopen64(const char* path, const char* mode) { return do_fopen(real_fopen64
 int close(int fd) {
   if (fd >= 0 && fd < MAX_FDS) fds[fd].tracked = 0;
   return real_close(fd);
+}
+// fclose closes its descriptor inside the C library, where close() is not seen.
+int fclose(FILE* f) {
+  int fd = fileno(f);
+  if (fd >= 0 && fd < MAX_FDS) fds[fd].tracked = 0;
+  return real_fclose(f);
 }
 
 static int copy_fd_info(int from, int to) {
