@@ -60,7 +60,7 @@ SOAK_SECONDS ?= 300
 SOAK_SEED ?=
 soak: build
 	@MISSIVE_CRASH_SECONDS=$(SOAK_SECONDS) MISSIVE_CRASH_SEED=$(SOAK_SEED) \
-	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*:CrashMediaTest.*:PowerLossTest.*'
+	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*:CrashMediaTest.*:PowerLossTest.*:PowerLossMediaTest.*'
 
 # The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
 # (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then

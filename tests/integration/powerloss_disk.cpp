@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -75,6 +78,49 @@ void restore_image(const fs::path& state, const fs::path& data) {
   if (root.empty()) throw std::runtime_error("no image in " + state.string());
   fs::remove_all(data);
   restore_dir(root, state, data);
+}
+
+bool PowerLossDisk::available() {
+#ifdef MISSIVE_POWERLOSS_SHIM
+  return true;
+#else
+  return false;
+#endif
+}
+
+PowerLossDisk::~PowerLossDisk() {
+  std::error_code ec;
+  if (!state_.empty()) fs::remove_all(state_, ec);
+}
+
+void PowerLossDisk::attach(ServerProcess& server, bool ignore_sync) {
+#ifdef MISSIVE_POWERLOSS_SHIM
+  state_ = fs::temp_directory_path() / ("missive-powerloss-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(std::random_device{}()));
+  std::vector<std::string> env = {std::string("LD_PRELOAD=") + MISSIVE_POWERLOSS_SHIM,
+                                  "MISSIVE_POWERLOSS_DATA=" + server.data_dir().string(),
+                                  "MISSIVE_POWERLOSS_STATE=" + state_.string()};
+  if (ignore_sync) env.push_back("MISSIVE_POWERLOSS_IGNORE_SYNC=1");
+  server.set_extra_env(std::move(env));
+  snapshot_image(server.data_dir(), state_);
+#else
+  (void)server;
+  (void)ignore_sync;
+  throw std::runtime_error("the power-loss shim is not built (a sanitizer preset)");
+#endif
+}
+
+void PowerLossDisk::cut(ServerProcess& server) {
+  server.kill();
+  restore_image(state_, server.data_dir());
+  snapshot_image(server.data_dir(), state_);
+  server.start();
+}
+
+void PowerLossDisk::clean_restart(ServerProcess& server) {
+  server.stop();
+  snapshot_image(server.data_dir(), state_);
+  server.start();
 }
 
 }  // namespace missive::itest

@@ -19,7 +19,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <random>
 
 #include "media_http.h"
 #include "powerloss_disk.h"
@@ -30,42 +29,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The reason a power-loss test cannot run here, or empty.
+std::string why_not_here() {
+  if (on_postgres()) {
+    return "power cuts are modelled on the data directory; PostgreSQL's data is elsewhere (its "
+           "durability is synchronous_commit's)";
+  }
+  if (!PowerLossDisk::available()) return "the LD_PRELOAD power-loss shim is not built under a sanitizer";
+  return {};
+}
+
 class PowerLossTest : public CrashWorkloadTest {
  protected:
   void SetUp() override {
-    if (on_postgres()) {
-      GTEST_SKIP() << "power cuts are modelled on the data directory; PostgreSQL's data is "
-                      "elsewhere (its durability is synchronous_commit's)";
-    }
-#ifndef MISSIVE_POWERLOSS_SHIM
-    GTEST_SKIP() << "the LD_PRELOAD power-loss shim is not built under a sanitizer";
-#else
-    state_ = fs::temp_directory_path() / ("missive-powerloss-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(std::random_device{}()));
-    std::vector<std::string> env = {std::string("LD_PRELOAD=") + MISSIVE_POWERLOSS_SHIM,
-                                    "MISSIVE_POWERLOSS_DATA=" + server_.data_dir().string(),
-                                    "MISSIVE_POWERLOSS_STATE=" + state_.string()};
-    if (ignore_sync_) env.push_back("MISSIVE_POWERLOSS_IGNORE_SYNC=1");
-    server_.set_extra_env(std::move(env));
-    snapshot_image(server_.data_dir(), state_);  // the empty directory: the disk's first state
+    if (const auto why = why_not_here(); !why.empty()) GTEST_SKIP() << why;
+    disk_.attach(server_, ignore_sync_);  // from the empty directory on
     CrashWorkloadTest::SetUp();
-#endif
   }
-  void TearDown() override {
-    std::error_code ec;
-    if (!state_.empty()) fs::remove_all(state_, ec);
-  }
-
   // The power goes off: the server dies, the disk keeps its image; then power on.
-  void crash() override {
-    server_.kill();
-    restore_image(state_, server_.data_dir());
-    snapshot_image(server_.data_dir(), state_);
-    server_.start();
-  }
+  void crash() override { disk_.cut(server_); }
 
   bool ignore_sync_ = false;
-  fs::path state_;
+  PowerLossDisk disk_;
 };
 
 TEST_F(PowerLossTest, AcknowledgedWritesSurvivePowerCuts) {
@@ -127,9 +112,7 @@ class PowerLossIgnoringSyncsTest : public PowerLossTest {
 // restart (SIGTERM leaves the real directory complete; the image starts from it).
 TEST_F(PowerLossIgnoringSyncsTest, TheCheckerFindsTheLostAcknowledgedWrites) {
   after_setup_ = [this] {
-    server_.stop();
-    snapshot_image(server_.data_dir(), state_);
-    server_.start();
+    disk_.clean_restart(server_);
     reconnect();
   };
   RunOptions options;
