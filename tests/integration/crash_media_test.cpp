@@ -504,6 +504,8 @@ class PowerLossMediaTest : public CrashMediaTest {
     CrashMediaTest::SetUp();
   }
   void crash() override { disk_.cut(server_); }
+  // Before disk_ goes (the image directory with it): the server must not outlive its image.
+  void TearDown() override { server_.kill(); }
 
   PowerLossDisk disk_;
 };

@@ -48,6 +48,8 @@ class PowerLossTest : public CrashWorkloadTest {
   }
   // The power goes off: the server dies, the disk keeps its image; then power on.
   void crash() override { disk_.cut(server_); }
+  // Before disk_ goes (the image directory with it): the server must not outlive its image.
+  void TearDown() override { server_.kill(); }
 
   bool ignore_sync_ = false;
   PowerLossDisk disk_;
