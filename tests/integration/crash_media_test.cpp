@@ -33,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -365,7 +366,7 @@ void CrashMediaTest::run_and_check(const std::string& test_name) {
   const auto seed = static_cast<std::uint64_t>(
       env_number("MISSIVE_CRASH_SEED", static_cast<std::int64_t>(std::random_device{}() >> 1)));
   std::cout << test_name << ": seed " << seed << ", " << seconds
-            << " s (replay: MISSIVE_CRASH_SEED=" << seed << ")\n";
+            << " s (replay: MISSIVE_CRASH_SEED=" << seed << ")" << std::endl;
   std::mt19937_64 random(seed);
 
   auto listener = person("listener");
@@ -400,18 +401,25 @@ void CrashMediaTest::run_and_check(const std::string& test_name) {
     return acked_ >= kMinAcked;
   };
   int kills = 0;
+  std::exception_ptr crash_failed;
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(seconds);
   const auto latest_end = start + 5 * std::chrono::seconds(seconds);
   while (Clock::now() < end || (Clock::now() < latest_end && (kills < kMinKills || !enough()))) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 400)(random)));
-    crash();
+    try {
+      crash();
+    } catch (...) {  // the server did not start again: end the run, with the workers joined
+      crash_failed = std::current_exception();
+      break;
+    }
     ++kills;
     port_ = server_.port();
   }
   stopping = true;
   for (auto& t : threads) t.join();
+  if (crash_failed) std::rethrow_exception(crash_failed);
   std::cout << test_name << ": " << kills << " kills, " << acked_
             << " messages with attachments acknowledged, " << retries_.load()
             << " requests retried after a connection failure, " << expired_.load()

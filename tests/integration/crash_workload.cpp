@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <thread>
 
@@ -45,7 +46,8 @@ void CrashCheck::add(std::string problem) {
 std::uint64_t CrashWorkloadTest::seed_from_env(const std::string& name) {
   const auto seed = static_cast<std::uint64_t>(
       env_number("MISSIVE_CRASH_SEED", static_cast<std::int64_t>(std::random_device{}() >> 1)));
-  std::cout << name << ": seed " << seed << " (replay: MISSIVE_CRASH_SEED=" << seed << ")\n";
+  std::cout << name << ": seed " << seed << " (replay: MISSIVE_CRASH_SEED=" << seed << ")"
+            << std::endl;
   return seed;
 }
 
@@ -213,6 +215,7 @@ int CrashWorkloadTest::run(const RunOptions& options, std::uint64_t seed,
   }
 
   int crashes = 0;
+  std::exception_ptr crash_failed;
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(options.seconds);
   const auto latest_end = start + 5 * std::chrono::seconds(options.seconds);
@@ -225,12 +228,18 @@ int CrashWorkloadTest::run(const RunOptions& options, std::uint64_t seed,
          acked_count() < acked_before + options.min_acked_per_crash && Clock::now() < give_up;) {
       std::this_thread::sleep_for(10ms);
     }
-    crash();
+    try {
+      crash();
+    } catch (...) {  // the server did not start again: end the run, with the workers joined
+      crash_failed = std::current_exception();
+      break;
+    }
     ++crashes;
     port_ = server_.port();
   }
   stopping = true;  // each worker finishes (acknowledges) what it is doing, on a live server
   for (auto& t : threads) t.join();
+  if (crash_failed) std::rethrow_exception(crash_failed);
   std::cout << name << ": " << crashes << " crashes in "
             << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count()
             << " s, " << acked_count() << " messages and " << reads_.size()
