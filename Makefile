@@ -52,14 +52,15 @@ test-tsan: setup
 	@cmake --build build/tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	@ctest --preset tsan -j $(JOBS)
 
-# The crash test for minutes instead of seconds: SIGKILL and restart the server at random
-# moments while clients send, reply and read, then check nothing acknowledged was lost or
-# duplicated. SOAK_SECONDS (default 300) and SOAK_SEED (default: random, printed) replay a run.
+# The crash tests for minutes instead of seconds: SIGKILL (and power-cut, over a disk that keeps
+# only what was synced) and restart the server at random moments while clients send, reply and
+# read, then check nothing acknowledged was lost or duplicated. SOAK_SECONDS (default 300, per
+# test) and SOAK_SEED (default: random, printed) replay a run.
 SOAK_SECONDS ?= 300
 SOAK_SEED ?=
 soak: build
 	@MISSIVE_CRASH_SECONDS=$(SOAK_SECONDS) MISSIVE_CRASH_SEED=$(SOAK_SEED) \
-	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*:CrashMediaTest.*'
+	  $(BUILD_DIR)/tests/integration/integration_tests --gtest_filter='CrashTest.*:CrashMediaTest.*:PowerLossTest.*:PowerLossMediaTest.*'
 
 # The suite: missive-bench against a real server and the PostgreSQL 15 baseline in the same run
 # (bench/run_bench.sh starts and removes the cluster; results also in missive-bench.json), then

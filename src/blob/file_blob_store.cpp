@@ -63,6 +63,10 @@ Result<std::unique_ptr<FileBlobStore>> FileBlobStore::open(const std::filesystem
       return fail(ErrorCode::unavailable,
                   fmt::format("cannot create directory {}: {}", dir.string(), ec.message()));
     }
+    // The directory's own name is only durable once its parent is synced: without this, a
+    // power cut in a fresh data directory's first life takes back blobs/ and every blob in it
+    // (PowerLossTest). Every start, as a killed earlier start may have made it unsynced.
+    MISSIVE_TRY_STATUS(fsync_dir(dir.parent_path()));
   }
   // Without a trailing '/', so remove() can tell root_ from the directories below it.
   std::filesystem::path normal = root.lexically_normal();

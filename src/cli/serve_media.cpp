@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "blob/posix_io.h"
 #include "media/preview.h"
 
 namespace missive::cli {
@@ -47,7 +48,9 @@ Result<std::string> data_dir_key(const std::filesystem::path& data_dir) {
   if (fd >= 0) ::close(fd);
   std::error_code ec;
   if (written) std::filesystem::rename(temp, path, ec);
-  if (!written || ec) {
+  // The rename survives a power cut only once the directory is synced; a key lost that way
+  // would be replaced at the next start, and every link signed before would stop working.
+  if (!written || ec || !blob::fsync_dir(data_dir)) {
     return fail(ErrorCode::unavailable,
                 fmt::format("cannot write the URL signing key {}", path.string()));
   }

@@ -33,6 +33,9 @@ class Socket {
     address.sin_port = htons(port);
     ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
     if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      // A constructor that throws runs no destructor: without this close, every refused
+      // connection (a crash test retrying against a server that is down) leaked a descriptor.
+      if (fd_ >= 0) ::close(fd_);
       throw std::runtime_error("cannot connect to port " + std::to_string(port));
     }
   }

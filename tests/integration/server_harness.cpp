@@ -72,6 +72,7 @@ void ServerProcess::start() {
   env_strings.push_back("MISSIVE_PASSWORD_COST=minimal");
   env_strings.push_back("MISSIVE_LOG_LEVEL=warn");
   env_strings.push_back("MISSIVE_SEND_RATE=0");
+  env_strings.insert(env_strings.end(), extra_env_.begin(), extra_env_.end());
   std::vector<std::string> args = {MISSIVE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
                                    dir_.string()};
   if (!store_url_.empty()) {

@@ -40,6 +40,9 @@ class ServerProcess {
 
   // Extra `missive serve` arguments for the next start() (e.g. {"--ws-queue-frames", "5"}).
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  // Extra environment entries "NAME=value" for the next start() (after the MISSIVE_ filter, so
+  // they may set MISSIVE_ variables), e.g. the LD_PRELOAD of the power-loss test.
+  void set_extra_env(std::vector<std::string> env) { extra_env_ = std::move(env); }
   // The --store-connections of a server on PostgreSQL (default 4: the test PostgreSQL serves
   // many servers at once; the benchmark gives its servers more).
   void set_store_connections(int n) { store_connections_ = n; }
@@ -76,6 +79,7 @@ class ServerProcess {
   std::unique_ptr<TestSchema> schema_;  // owned only by the server that created it
   std::string store_url_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> extra_env_;
   int store_connections_ = 4;
   pid_t pid_ = -1;
   std::thread reader_;
