@@ -20,15 +20,7 @@ class CrashTest : public CrashWorkloadTest {
 };
 
 TEST_F(CrashTest, AcknowledgedWritesSurviveRepeatedSigkills) {
-  RunOptions options;
-  options.seconds = env_number("MISSIVE_CRASH_SECONDS", 12);
-  const auto kills = run(options, seed_from_env("crash test"), "crash test");
-  for (const auto& f : failures()) ADD_FAILURE() << f;
-  ASSERT_GE(kills, options.min_crashes);
-  ASSERT_GE(acked_count(), options.min_acked);
-  const auto found = check();
-  for (const auto& problem : found.problems) ADD_FAILURE() << problem;
-  EXPECT_EQ(found.problem_count, 0u);
+  run_and_expect_nothing_lost("crash test");
 }
 
 }  // namespace

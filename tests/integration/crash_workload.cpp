@@ -265,6 +265,18 @@ std::vector<std::int64_t> CrashWorkloadTest::dashboard_ids(TestApi& api) {
   }
 }
 
+void CrashWorkloadTest::run_and_expect_nothing_lost(const std::string& name) {
+  RunOptions options;
+  options.seconds = env_number("MISSIVE_CRASH_SECONDS", 12);
+  const auto crashes = run(options, seed_from_env(name), name);
+  for (const auto& f : failures()) ADD_FAILURE() << f;
+  ASSERT_GE(crashes, options.min_crashes);
+  ASSERT_GE(acked_count(), options.min_acked);
+  const auto found = check();
+  for (const auto& problem : found.problems) ADD_FAILURE() << problem;
+  EXPECT_EQ(found.problem_count, 0u);
+}
+
 CrashCheck CrashWorkloadTest::check() {
   CrashCheck out;
   // Exactly once: a retry answered the id of the first acknowledgement, and each sender's

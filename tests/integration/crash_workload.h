@@ -80,6 +80,9 @@ class CrashWorkloadTest : public IntegrationTest {
   static std::uint64_t seed_from_env(const std::string& name);
 
   CrashCheck check();
+  // run() for MISSIVE_CRASH_SECONDS (default 12) with MISSIVE_CRASH_SEED, then check(): fails
+  // the test on any failure of the run, too few crashes or acks, or any problem found.
+  void run_and_expect_nothing_lost(const std::string& name);
 
   // The workload after data loss (the negative power-loss test): answers that a lost message
   // or session explains (4xx, a sync reset) end the action instead of counting as failures.

@@ -56,15 +56,7 @@ class PowerLossTest : public CrashWorkloadTest {
 };
 
 TEST_F(PowerLossTest, AcknowledgedWritesSurvivePowerCuts) {
-  RunOptions options;
-  options.seconds = env_number("MISSIVE_CRASH_SECONDS", 12);
-  const auto cuts = run(options, seed_from_env("power-loss test"), "power-loss test");
-  for (const auto& f : failures()) ADD_FAILURE() << f;
-  ASSERT_GE(cuts, options.min_crashes);
-  ASSERT_GE(acked_count(), options.min_acked);
-  const auto found = check();
-  for (const auto& problem : found.problems) ADD_FAILURE() << problem;
-  EXPECT_EQ(found.problem_count, 0u);
+  run_and_expect_nothing_lost("power-loss test");
 }
 
 std::string file_text(const fs::path& path) {
