@@ -181,7 +181,15 @@ Preview make_preview(const std::filesystem::path& worker, const std::filesystem:
   };
   // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL a second later.
   plan.resources = {RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_CORE};
-  plan.limits = {limit(limits.memory_bytes, limits.memory_bytes),
+  // A worker built with AddressSanitizer or ThreadSanitizer (the debug and tsan presets)
+  // reserves terabytes of address space for its shadow memory and cannot start under
+  // RLIMIT_AS: there the address space is not limited. The release build keeps the limit.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const std::int64_t address_space = static_cast<std::int64_t>(RLIM_INFINITY);
+#else
+  const std::int64_t address_space = limits.memory_bytes;
+#endif
+  plan.limits = {limit(address_space, address_space),
                  limit(limits.cpu_seconds, limits.cpu_seconds + 1),
                  limit(kOpenFilesMax, kOpenFilesMax),
                  limit(kFileSizeMax, kFileSizeMax),

@@ -167,10 +167,6 @@ int run_selftest(std::string_view what) {
 // memory errors are still caught; only the leak report is off, for this binary alone.
 #if defined(__SANITIZE_ADDRESS__)
 extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
-#endif
 #endif
 
 int main(int argc, char** argv) {
