@@ -1,9 +1,9 @@
 #include "engine/delivery_marker.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <vector>
+
+#include "core/thread_name.h"
 
 namespace missive {
 
@@ -38,7 +38,7 @@ void DeliveryMarker::note(UserId user, SyncSeq up_to) {
 }
 
 void DeliveryMarker::run() {
-  pthread_setname_np(pthread_self(), "missive-deliver");
+  name_this_thread("missive-deliver");  // for top -H (operations.md)
   std::vector<DeliveryMark> marks;
   for (;;) {
     {

@@ -9,7 +9,6 @@
 
 #include <fcntl.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +39,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "server/api.h"
 #include "server/descriptor_reserve.h"
 #include "server/file_range_body.h"
@@ -819,10 +819,7 @@ Result<std::uint16_t> Server::start() {
     impl.started = true;
   }
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    impl.threads.emplace_back([&impl] {
-      pthread_setname_np(pthread_self(), "missive-io");  // for top -H and /proc (operations.md)
-      impl.ioc.run();
-    });
+    impl.threads.emplace_back([&impl] { name_this_thread("missive-io"); impl.ioc.run(); });
   }
   return port;
 }

@@ -1,11 +1,11 @@
 #include "store/sqlite/writer.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
+
+#include "core/thread_name.h"
 
 namespace missive::sqlite {
 
@@ -76,8 +76,7 @@ void Writer::notify_committed() {
 }
 
 void Writer::run() {
-  // Named so that top -H and /proc show which thread is the writer (its CPU bounds writes).
-  pthread_setname_np(pthread_self(), "missive-writer");
+  name_this_thread("missive-writer");  // for top -H (operations.md)
   std::deque<Pending*> batch;
   for (;;) {
     {
