@@ -22,9 +22,9 @@
 #include "cli/store_choice.h"
 #include "core/clock.h"
 #include "core/reminder_schedule.h"
+#include "engine/delivery_marker.h"
 #include "engine/engine.h"
 #include "engine/reminder_scheduler.h"
-#include "engine/delivery_marker.h"
 #include "engine/sync_worker.h"
 #include "server/server.h"
 #include "store/postgres/postgres_store.h"
@@ -281,7 +281,8 @@ Status serve(const ServeOptions& options) {
   DeliveryMarker delivery_marker(engine, [](const Error& error) {
     spdlog::warn("delivery marks: {}", error.message);
   });
-  engine.set_delivery_sink([&delivery_marker](UserId user, SyncSeq up_to) { delivery_marker.note(user, up_to); });
+  engine.set_delivery_sink(
+      [&delivery_marker](UserId user, SyncSeq up_to) { delivery_marker.note(user, up_to); });
   delivery_marker.start();
   server::Server server(engine, bus, server_options);
   auto port = server.start();
