@@ -123,6 +123,15 @@ void CrashWorkloadTest::pull(Worker& w) {
   }
 }
 
+std::optional<std::int64_t> CrashWorkloadTest::random_id(Worker& w, const std::string& target,
+                                                        const char* list) {
+  const auto reply = call_until_ok(w, "GET", target);
+  if (reply.status >= 300) return std::nullopt;
+  const auto& items = reply.json[list];
+  if (items.Empty()) return std::nullopt;
+  return items[static_cast<rapidjson::SizeType>(w.random() % items.Size())]["id"].GetInt64();
+}
+
 // One random request of `w`'s user.
 void CrashWorkloadTest::act(Worker& w) {
   const auto pick = std::uniform_int_distribution<int>(0, 99)(w.random);
@@ -146,34 +155,23 @@ void CrashWorkloadTest::act(Worker& w) {
     ++w.next_msg;
     send(w, body_to_group(group_id_, "group " + msg_id, msg_id), msg_id);
   } else if (pick < 70) {  // a reply to something in the inbox
-    const auto inbox = call_until_ok(w, "GET", "/v1/inbox?limit=20");
-    if (inbox.status >= 300) return;
-    const auto& messages = inbox.json["messages"];
-    if (messages.Empty()) return;
-    const auto parent =
-        messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
+    const auto parent = random_id(w, "/v1/inbox?limit=20", "messages");
+    if (!parent) return;
     ++w.next_msg;
     send(w, "{\"body\":\"reply\",\"client_msg_id\":" + quote(msg_id) + "}", msg_id, false,
-         "/v1/messages/" + std::to_string(parent) + "/replies");
+         "/v1/messages/" + std::to_string(*parent) + "/replies");
   } else if (pick < 82) {  // read one unread message
-    const auto inbox = call_until_ok(w, "GET", "/v1/inbox?unread=true&limit=20");
-    if (inbox.status >= 300) return;
-    const auto& messages = inbox.json["messages"];
-    if (messages.Empty()) return;
-    const auto id =
-        messages[static_cast<rapidjson::SizeType>(w.random() % messages.Size())]["id"].GetInt64();
+    const auto found = random_id(w, "/v1/inbox?unread=true&limit=20", "messages");
+    if (!found) return;
+    const auto id = *found;
     const auto read = call_until_ok(w, "POST", "/v1/messages/" + std::to_string(id) + "/read");
     if (read.status >= 300) return;
     std::lock_guard lock(mutex_);
     reads_.push_back(Read{.reader = w.person.id, .message = id});
   } else if (pick < 90) {  // read a whole conversation
-    const auto list = call_until_ok(w, "GET", "/v1/conversations");
-    if (list.status >= 300) return;
-    const auto& conversations = list.json["conversations"];
-    if (conversations.Empty()) return;
-    const auto id =
-        conversations[static_cast<rapidjson::SizeType>(w.random() % conversations.Size())]["id"]
-            .GetInt64();
+    const auto found = random_id(w, "/v1/conversations", "conversations");
+    if (!found) return;
+    const auto id = *found;
     const auto read =
         call_until_ok(w, "POST", "/v1/conversations/" + std::to_string(id) + "/read");
     if (read.status >= 300) return;

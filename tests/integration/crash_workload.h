@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -139,6 +140,9 @@ class CrashWorkloadTest : public IntegrationTest {
             bool reminders = false, const std::string& target = "/v1/messages");
   void pull(Worker& w);
   void act(Worker& w);
+  // The id of a random item of `list` (a JSON array member of GET `target`'s answer): nullopt
+  // when the answer is not 2xx or the list is empty.
+  std::optional<std::int64_t> random_id(Worker& w, const std::string& target, const char* list);
   std::vector<std::int64_t> dashboard_ids(TestApi& api);
   void check_devices(CrashCheck& out,
                      std::map<std::int64_t, std::multiset<std::int64_t>>& expected_entries);
